@@ -1,0 +1,92 @@
+package vmm.launcher;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The launcher's command line.
+ *
+ * @param stateDir  where definitions, images, logs and the deploy folder live
+ * @param commands  shell commands given with {@code -c} (run in order, then exit)
+ * @param script    a Gogo script file to run, then exit; or null
+ * @param verbose   log to the console instead of the log file
+ * @param help      print usage and exit
+ * @param imgArgs   arguments of {@code vmm img ...}, or null when not the img tool
+ */
+record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean verbose, boolean help,
+        List<String> imgArgs) {
+
+    static final String USAGE = """
+            usage: vmm [options]                 start the VMM at the Gogo shell prompt
+                   vmm [options] -c 'COMMAND'    run shell command(s), exit with their status
+                   vmm [options] SCRIPT          run a Gogo script file, exit with its status
+                   vmm img VERB [args]           disk image tool (as qemu-img; 'vmm img --help')
+
+            options:
+              --state DIR    keep state (domains, images, logs, deploy/) in DIR
+                             (default: $VMM_HOME, else $XDG_DATA_HOME/vmm or ~/.local/share/vmm)
+              -c COMMAND     may be repeated; commands run in one shell session
+              -v, --verbose  log to the console (default: STATE/logs/vmm.log)
+              -h, --help     this text
+
+            At the prompt: 'help' lists commands, 'vmm:version', 'list --all', 'lb' lists bundles,
+            'exit' or Ctrl-D leaves. Bundles dropped into STATE/deploy/ are installed, updated
+            and removed while the VMM runs.
+            """;
+
+    static LaunchOptions parse(String[] args) {
+        Path state = defaultState();
+        List<String> commands = new ArrayList<>();
+        Path script = null;
+        boolean verbose = false;
+        boolean help = false;
+        if (args.length > 0 && args[0].equals("img")) {
+            return new LaunchOptions(state, commands, null, false, false, List.of(args).subList(1, args.length));
+        }
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "-h", "--help" -> help = true;
+                case "-v", "--verbose" -> verbose = true;
+                case "--state" -> state = Path.of(value(args, ++i, a)).toAbsolutePath();
+                case "-c" -> commands.add(value(args, ++i, a));
+                default -> {
+                    if (a.startsWith("-")) {
+                        throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
+                    }
+                    if (script != null) {
+                        throw new IllegalArgumentException("only one script file, got '" + script + "' and '" + a + "'");
+                    }
+                    script = Path.of(a);
+                }
+            }
+        }
+        if (script != null && !commands.isEmpty()) {
+            throw new IllegalArgumentException("give either -c commands or a script file, not both");
+        }
+        return new LaunchOptions(state, List.copyOf(commands), script, verbose, help, null);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException("option " + option + " needs a value");
+        }
+        return args[i];
+    }
+
+    static Path defaultState() {
+        String home = System.getenv("VMM_HOME");
+        if (home != null && !home.isBlank()) {
+            return Path.of(home).toAbsolutePath();
+        }
+        String xdg = System.getenv("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("vmm");
+    }
+
+    boolean interactive() {
+        return commands.isEmpty() && script == null;
+    }
+}

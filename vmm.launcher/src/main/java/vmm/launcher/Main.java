@@ -1,0 +1,88 @@
+package vmm.launcher;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Entry point of the product: {@code vmm} starts the framework at the Gogo prompt,
+ * {@code vmm -c ...} runs commands and exits with their status, {@code vmm img ...} is the
+ * image tool. The launcher stays outside the framework and knows no bundle's classes.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        LaunchOptions options;
+        try {
+            options = LaunchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vmm: " + e.getMessage());
+            return 2;
+        }
+        if (options.help()) {
+            System.out.print(LaunchOptions.USAGE);
+            return 0;
+        }
+        try {
+            Path dist = distributionRoot();
+            if (options.imgArgs() != null) {
+                return runImgTool(dist, options.imgArgs());
+            }
+            return new FrameworkRunner(dist, options).run();
+        } catch (LaunchException e) {
+            System.err.println("vmm: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The folder holding this jar, {@code lib/} and {@code bundles/}. */
+    static Path distributionRoot() throws LaunchException {
+        try {
+            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path root = jar.getParent();
+            if (!Files.isDirectory(root.resolve("bundles"))) {
+                throw new LaunchException("no bundles/ folder next to " + jar + ": is the distribution built?");
+            }
+            return root;
+        } catch (URISyntaxException e) {
+            throw new LaunchException("cannot locate the launcher jar: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The image tool runs without the framework (it starts in a fraction of the time): its
+     * classes and the formats are found on a plain class path made of the product's bundles.
+     */
+    private static int runImgTool(Path dist, List<String> args) throws LaunchException {
+        List<URL> urls = new ArrayList<>();
+        try (Stream<Path> jars = Files.list(dist.resolve("bundles"))) {
+            for (Path p : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                urls.add(p.toUri().toURL());
+            }
+        } catch (IOException e) {
+            throw new LaunchException("cannot list " + dist.resolve("bundles") + ": " + e.getMessage());
+        }
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), Main.class.getClassLoader())) {
+            Thread.currentThread().setContextClassLoader(loader);
+            Class<?> tool = loader.loadClass("vmm.shell.img.ImgTool");
+            Object status = tool.getMethod("run", String[].class).invoke(null, (Object) args.toArray(String[]::new));
+            return (Integer) status;
+        } catch (ReflectiveOperationException | IOException e) {
+            throw new LaunchException("image tool failed to start: " + e);
+        }
+    }
+}
