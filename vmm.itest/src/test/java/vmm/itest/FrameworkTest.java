@@ -133,6 +133,23 @@ public class FrameworkTest {
         assertTrue(hv, hv.contains("available") && hv.contains("/dev/kvm"));
     }
 
+    @Test
+    public void imgCommandsWorkInsideTheFramework() throws Exception {
+        Path image = Files.createTempDirectory("vmm-img").resolve("disk.qcow2");
+        String created = run("img:create -f qcow2 -o cluster_size=65536 " + image + " 16M");
+        assertTrue(created, created.contains("Formatting"));
+        String info = run("img:info --output=json " + image);
+        assertTrue(info, info.contains("\"virtual-size\": 16777216") && info.contains("\"format\": \"qcow2\""));
+        String check = run("img:check " + image);
+        assertTrue(check, check.contains("No errors were found on the image."));
+        try {
+            run("img:info " + image + ".missing");
+            throw new AssertionError("a missing image must fail the command");
+        } catch (Exception e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("exited with status 1"));
+        }
+    }
+
     private String run(String command) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);

@@ -32,6 +32,11 @@ final class VmmProcess implements AutoCloseable {
         return new VmmProcess(new ProcessBuilder(cmd).start());
     }
 
+    /** Any command, for tests that wrap the launcher (e.g. in a pseudo-terminal). */
+    static VmmProcess startRaw(String... command) throws IOException {
+        return new VmmProcess(new ProcessBuilder(command).start());
+    }
+
     /** Runs to completion and returns the exit status. */
     static Result run(Path state, String... args) throws IOException, InterruptedException {
         try (VmmProcess p = start(state, args)) {
@@ -71,6 +76,22 @@ final class VmmProcess implements AutoCloseable {
         OutputStream stdin = process.getOutputStream();
         stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         stdin.flush();
+    }
+
+    void sendRaw(String keys) throws IOException {
+        OutputStream stdin = process.getOutputStream();
+        stdin.write(keys.getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+    }
+
+    void waitForOutput(String text, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!out.toString().contains(text)) {
+            if (System.nanoTime() > deadline || !process.isAlive() && !out.toString().contains(text)) {
+                throw new AssertionError("never saw '" + text + "'; output:\n" + out + "\nstderr:\n" + err);
+            }
+            Thread.sleep(50);
+        }
     }
 
     void closeInput() throws IOException {

@@ -29,7 +29,8 @@ import vmm.core.state.VmmHome;
     "osgi.command.function=version",
     "osgi.command.function=list",
     "osgi.command.function=hypervisor",
-    "osgi.command.function=formats"
+    "osgi.command.function=formats",
+    "osgi.command.function=quit"
 })
 public final class VmmCommands {
     private static final Logger LOG = LoggerFactory.getLogger(VmmCommands.class);
@@ -37,6 +38,7 @@ public final class VmmCommands {
     private final BlockFormats formats;
     private final VmmHome home;
     private final String version;
+    private final BundleContext context;
     private final List<Hypervisor> hypervisors = new CopyOnWriteArrayList<>();
 
     @Activate
@@ -44,6 +46,7 @@ public final class VmmCommands {
         this.formats = formats;
         this.home = VmmHome.fromProperty(context.getProperty(VmmHome.PROPERTY));
         this.version = context.getBundle().getVersion().toString();
+        this.context = context;
         LOG.info("vmm commands ready, state in {}", home.root());
     }
 
@@ -79,6 +82,13 @@ public final class VmmCommands {
                 out.printf(" %-4s %-30s %s%n", "-", e.name(), "shut off");
             }
         }
+    }
+
+    @Descriptor("leave the shell and stop the VMM (as Ctrl-D does)")
+    public void quit() throws org.osgi.framework.BundleException {
+        LOG.info("quit requested from the shell");
+        // Stopping the system bundle ends the framework; the launcher then exits.
+        context.getBundle(0).stop();
     }
 
     @Descriptor("show the accelerators and whether this host can use them")
