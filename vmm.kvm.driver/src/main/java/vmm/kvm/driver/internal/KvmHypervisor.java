@@ -15,11 +15,7 @@ import vmm.core.hypervisor.HypervisorStatus;
 public final class KvmHypervisor implements Hypervisor {
     private static final Logger LOG = LoggerFactory.getLogger(KvmHypervisor.class);
 
-    static final String DEVICE = "/dev/kvm";
-    /** _IO(KVMIO, 0x00): KVMIO is 0xAE. */
-    static final long KVM_GET_API_VERSION = 0xAE00;
-    /** The only stable KVM API version since Linux 2.6.22. */
-    static final int SUPPORTED_API = 12;
+    static final String DEVICE = KvmSystem.DEVICE;
 
     private final String device;
 
@@ -38,28 +34,11 @@ public final class KvmHypervisor implements Hypervisor {
 
     @Override
     public HypervisorStatus status() {
-        int fd;
-        try {
-            fd = Libc.open(device, Libc.O_RDWR | Libc.O_CLOEXEC);
-        } catch (NativeCallException e) {
+        try (KvmSystem kvm = KvmSystem.open(device)) {
+            return new HypervisorStatus(true, kvm.apiVersion(), device + ": KVM API version " + kvm.apiVersion());
+        } catch (NativeCallException | KvmException e) {
             LOG.warn("KVM unavailable: {}", e.getMessage());
             return new HypervisorStatus(false, -1, e.getMessage());
-        }
-        try {
-            int version = Libc.ioctl(fd, "KVM_GET_API_VERSION", KVM_GET_API_VERSION, 0);
-            if (version != SUPPORTED_API) {
-                return new HypervisorStatus(false, version,
-                        device + ": KVM API version " + version + ", this VMM needs " + SUPPORTED_API);
-            }
-            return new HypervisorStatus(true, version, device + ": KVM API version " + version);
-        } catch (NativeCallException e) {
-            return new HypervisorStatus(false, -1, e.getMessage());
-        } finally {
-            try {
-                Libc.close(fd);
-            } catch (NativeCallException e) {
-                LOG.warn("{}", e.getMessage());
-            }
         }
     }
 }
