@@ -1,0 +1,516 @@
+package vmm.storage.qcow2;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import vmm.core.block.BlockImage;
+import vmm.core.block.CompressedWriter;
+import vmm.core.block.Emptiable;
+import vmm.core.block.Checkable;
+import vmm.core.block.CorruptImageException;
+import vmm.core.block.Extent;
+import vmm.core.block.ImageInfo;
+import vmm.core.block.ReadOnlyImageException;
+import vmm.core.block.Rebasable;
+import vmm.core.block.Resizable;
+import vmm.core.block.Snapshottable;
+
+/**
+ * An open qcow2 image. Reads and in-place writes of clusters this image owns run in
+ * parallel; anything that allocates or changes metadata takes {@link #meta}. Operations that
+ * free clusters (discard, zeroing, snapshots, resize) also take {@link #rw} exclusively so
+ * no read or write is using a cluster while it is released.
+ */
+public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, Resizable, Rebasable,
+        CompressedWriter, Emptiable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Qcow2Image.class);
+
+    final ImageFile file;
+    final ImageFile dataFile;
+    final Qcow2Header header;
+    final boolean readOnly;
+    final int clusterBits;
+    final int clusterSize;
+    final RefcountTable refcounts;
+    final ClusterAllocator allocator;
+    final ClusterMap map;
+    final CompressedCluster compression;
+    final Qcow2Snapshots snapshots;
+    final BlockImage backing;
+    final DataEncryption encryption;
+    final MetadataGuard guard = new MetadataGuard(this);
+    final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    final ReentrantLock meta = new ReentrantLock();
+    private final ClusterIO io;
+    private boolean dirtyBitWritten;
+    private volatile boolean closed;
+
+    Qcow2Image(ImageFile file, ImageFile dataFile, Qcow2Header header, BlockImage backing,
+            DataEncryption encryption) throws IOException {
+        this.file = file;
+        this.dataFile = dataFile;
+        this.header = header;
+        this.readOnly = file.readOnly();
+        this.clusterBits = header.clusterBits;
+        this.clusterSize = header.clusterSize();
+        this.backing = backing;
+        this.encryption = encryption;
+        this.refcounts = new RefcountTable(file, header, (off, clusters) -> {
+            header.refcountTableOffset = off;
+            header.refcountTableClusters = clusters;
+            writeHeader();
+        }, guard::invalidate);
+        this.allocator = new ClusterAllocator(refcounts, clusterBits);
+        this.map = new ClusterMap(file, header, allocator, this::beforeL2Write, guard);
+        this.compression = new CompressedCluster(clusterBits, header.compressionType);
+        this.snapshots = new Qcow2Snapshots(this);
+        this.io = new ClusterIO(this);
+        this.dirtyBitWritten = (header.incompatibleFeatures & Qcow2Header.INCOMPAT_DIRTY) != 0;
+        validateLayout();
+    }
+
+    /**
+     * Refuses images whose refcount blocks or L2 tables sit on other metadata: updating one
+     * would then silently rewrite the other.
+     */
+    private void validateLayout() throws IOException {
+        long l1Start = header.l1TableOffset;
+        long l1End = l1Start + (long) header.l1Size * 8;
+        long rtStart = refcounts.tableOffset();
+        long rtEnd = rtStart + ((long) refcounts.tableClusters() << clusterBits);
+        java.util.Set<Long> blocks = new java.util.HashSet<>();
+        long[] offsets = refcounts.blockOffsets();
+        for (int i = 0; i < offsets.length; i++) {
+            long b = offsets[i];
+            if (b == 0) {
+                continue;
+            }
+            if (b < clusterSize || (b < l1End && b + clusterSize > l1Start) || (b >= rtStart && b < rtEnd)) {
+                throw corrupt("refcount block " + i + " at offset " + b + " overlaps the header, L1 or refcount table");
+            }
+            blocks.add(b);
+        }
+        for (int i = 0; i < map.l1.length; i++) {
+            long l2 = map.l1[i] & L2Table.OFFSET_MASK;
+            if (l2 == 0) {
+                continue;
+            }
+            if (l2 < clusterSize || (l2 < l1End && l2 + clusterSize > l1Start) || (l2 >= rtStart && l2 < rtEnd)
+                    || blocks.contains(l2)) {
+                throw corrupt("L2 table " + i + " at offset " + l2 + " overlaps other metadata");
+            }
+        }
+    }
+
+    Path path() {
+        return file.path();
+    }
+
+    boolean lazyRefcounts() {
+        return (header.compatibleFeatures & Qcow2Header.COMPAT_LAZY_REFCOUNTS) != 0;
+    }
+
+    /** Called under {@link #meta} before the first metadata change. */
+    void prepareMetadataWrite() throws IOException {
+        if (readOnly) {
+            throw new ReadOnlyImageException(path().toString());
+        }
+        if (lazyRefcounts() && !dirtyBitWritten) {
+            // With lazy refcounts, refcount writes are unordered; the dirty bit says they must be rebuilt after a crash.
+            header.incompatibleFeatures |= Qcow2Header.INCOMPAT_DIRTY;
+            writeHeader();
+            dirtyBitWritten = true;
+        }
+    }
+
+    /** After a refcount rebuild the dirty bit is cleared and must be set again before the next lazy write. */
+    void resetDirtyBit() {
+        dirtyBitWritten = false;
+    }
+
+    private void beforeL2Write() throws IOException {
+        refcounts.writeDirty();
+        if (!dirtyBitWritten) {
+            file.force();
+        }
+    }
+
+    void writeHeader() throws IOException {
+        byte[] bytes = header.toBytes(path());
+        byte[] cluster = new byte[Math.max(bytes.length, Math.min(clusterSize, 4096))];
+        System.arraycopy(bytes, 0, cluster, 0, bytes.length);
+        file.write(0, cluster);
+        file.force();
+    }
+
+    /** Writes all dirty metadata in crash-safe order, then applies deferred frees. */
+    void flushMetadata() throws IOException {
+        if (readOnly) {
+            return;
+        }
+        map.writeDirty();
+        if (allocator.hasPendingFrees()) {
+            file.force();
+            allocator.applyPendingFrees();
+        }
+        refcounts.writeDirty();
+        file.force();
+    }
+
+    @Override
+    public long size() {
+        return header.size;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    private void checkRange(long offset, long length) throws IOException {
+        if (closed) {
+            throw new IOException(path() + ": image is closed");
+        }
+        if (offset < 0 || length < 0 || offset + length > header.size || offset + length < 0) {
+            throw new IOException(path() + ": range " + offset + "+" + length + " outside the virtual size "
+                    + header.size);
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        checkRange(offset, dst.remaining());
+        rw.readLock().lock();
+        try {
+            long pos = offset;
+            while (dst.hasRemaining()) {
+                long gc = pos >>> clusterBits;
+                int inC = (int) (pos & (clusterSize - 1));
+                int n = Math.min(dst.remaining(), clusterSize - inC);
+                ByteBuffer part = dst.slice(dst.position(), n);
+                io.readCluster(gc, inC, part);
+                dst.position(dst.position() + n);
+                pos += n;
+            }
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        if (readOnly) {
+            throw new ReadOnlyImageException(path().toString());
+        }
+        checkRange(offset, src.remaining());
+        rw.readLock().lock();
+        try {
+            long pos = offset;
+            while (src.hasRemaining()) {
+                long gc = pos >>> clusterBits;
+                int inC = (int) (pos & (clusterSize - 1));
+                int n = Math.min(src.remaining(), clusterSize - inC);
+                ByteBuffer part = src.slice(src.position(), n);
+                io.writeCluster(gc, inC, part);
+                src.position(src.position() + n);
+                pos += n;
+            }
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void writeCompressed(long offset, ByteBuffer src) throws IOException {
+        if (readOnly) {
+            throw new ReadOnlyImageException(path().toString());
+        }
+        checkRange(offset, src.remaining());
+        if ((offset & (clusterSize - 1)) != 0 || (src.remaining() % clusterSize != 0
+                && offset + src.remaining() != header.size)) {
+            throw new IOException(path() + ": compressed writes must cover whole clusters");
+        }
+        rw.writeLock().lock();
+        meta.lock();
+        try {
+            for (int done = 0; done < src.remaining(); done += clusterSize) {
+                int n = Math.min(clusterSize, src.remaining() - done);
+                io.writeCompressed((offset + done) >>> clusterBits, src.slice(src.position() + done, n));
+            }
+        } finally {
+            meta.unlock();
+            rw.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (readOnly) {
+            return;
+        }
+        meta.lock();
+        try {
+            flushMetadata();
+            if (dataFile != file) {
+                dataFile.force();
+            }
+        } finally {
+            meta.unlock();
+        }
+    }
+
+    @Override
+    public void makeEmpty() throws IOException {
+        if (readOnly) {
+            throw new ReadOnlyImageException(path().toString());
+        }
+        rw.writeLock().lock();
+        try {
+            long clusters = (header.size + clusterSize - 1) >>> clusterBits;
+            for (long gc = 0; gc < clusters; gc++) {
+                io.deallocateCluster(gc);
+            }
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        zeroRange(offset, length, true);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length) throws IOException {
+        zeroRange(offset, length, false);
+    }
+
+    private void zeroRange(long offset, long length, boolean discard) throws IOException {
+        if (readOnly) {
+            throw new ReadOnlyImageException(path().toString());
+        }
+        checkRange(offset, length);
+        rw.writeLock().lock();
+        try {
+            long pos = offset;
+            long end = offset + length;
+            while (pos < end) {
+                long gc = pos >>> clusterBits;
+                int inC = (int) (pos & (clusterSize - 1));
+                int n = (int) Math.min(end - pos, clusterSize - inC);
+                boolean wholeToEnd = inC == 0 && pos + n == header.size;
+                io.zeroCluster(gc, inC, wholeToEnd ? clusterSize : n, discard);
+                pos += n;
+            }
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public Extent mapExtent(long offset, long maxLength) throws IOException {
+        checkRange(offset, 0);
+        long max = Math.min(maxLength, header.size - offset);
+        rw.readLock().lock();
+        try {
+            return io.mapExtent(offset, max);
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    @Override
+    public ImageInfo info() throws IOException {
+        Map<String, Object> s = new LinkedHashMap<>();
+        boolean v3 = header.version == 3;
+        s.put("compat", v3 ? "1.1" : "0.10");
+        s.put("compression-type", header.compressionType == Qcow2Header.COMPRESSION_ZSTD ? "zstd" : "zlib");
+        if (v3) {
+            s.put("lazy-refcounts", lazyRefcounts());
+        }
+        if (encryption != null) {
+            s.put("encrypt", encryption.info());
+        }
+        s.put("refcount-bits", header.refcountBits());
+        if (header.hasDataFile()) {
+            s.put("data-file", header.dataFile());
+            s.put("data-file-raw", (header.autoclearFeatures & Qcow2Header.AUTOCLEAR_DATA_FILE_RAW) != 0);
+        }
+        if (v3) {
+            s.put("corrupt", (header.incompatibleFeatures & Qcow2Header.INCOMPAT_CORRUPT) != 0);
+            s.put("extended-l2", header.extendedL2());
+        }
+        return new ImageInfo("qcow2", header.size, clusterSize, header.backingFile, header.backingFormat(),
+                listSnapshots(), s);
+    }
+
+    @Override
+    public List<ImageInfo.SnapshotInfo> listSnapshots() throws IOException {
+        meta.lock();
+        try {
+            List<ImageInfo.SnapshotInfo> out = new ArrayList<>();
+            for (SnapshotEntry e : snapshots.entries()) {
+                out.add(e.info());
+            }
+            return out;
+        } finally {
+            meta.unlock();
+        }
+    }
+
+    private void exclusive(IoAction action) throws IOException {
+        if (readOnly) {
+            throw new ReadOnlyImageException(path().toString());
+        }
+        rw.writeLock().lock();
+        meta.lock();
+        try {
+            prepareMetadataWrite();
+            guard.invalidate();
+            action.run();
+        } finally {
+            guard.invalidate();
+            io.forgetCaches();
+            meta.unlock();
+            rw.writeLock().unlock();
+        }
+    }
+
+    interface IoAction {
+        void run() throws IOException;
+    }
+
+    @Override
+    public void createSnapshot(String name) throws IOException {
+        exclusive(() -> snapshots.create(name));
+    }
+
+    @Override
+    public void applySnapshot(String idOrName) throws IOException {
+        exclusive(() -> snapshots.apply(idOrName));
+    }
+
+    @Override
+    public void deleteSnapshot(String idOrName) throws IOException {
+        exclusive(() -> snapshots.delete(idOrName));
+    }
+
+    @Override
+    public CheckReport check(boolean repairLeaks) throws IOException {
+        rw.writeLock().lock();
+        meta.lock();
+        try {
+            flushMetadata();
+            guard.invalidate();
+            return new Qcow2Checker(this).check(repairLeaks && !readOnly, false);
+        } finally {
+            meta.unlock();
+            rw.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void resize(long newSize) throws IOException {
+        exclusive(() -> new Qcow2Resizer(this).resize(newSize));
+    }
+
+    @Override
+    public void setBacking(String backingFile, String backingFormat) throws IOException {
+        exclusive(() -> {
+            header.backingFile = backingFile;
+            header.setExtension(HeaderExtension.BACKING_FORMAT,
+                    backingFile == null || backingFormat == null ? null
+                            : backingFormat.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            writeHeader();
+        });
+    }
+
+    /** preallocation=metadata: every guest cluster gets a host cluster and an L2 entry. */
+    void preallocateMetadata() throws IOException {
+        exclusive(() -> {
+            long clusters = (header.size + clusterSize - 1) >>> clusterBits;
+            long end = 0;
+            for (long gc = 0; gc < clusters; gc++) {
+                L2Table t = map.writableTable(gc);
+                int i = (int) (gc % map.l2Entries());
+                if (t.entries[i] != 0) {
+                    continue;
+                }
+                long host = header.hasDataFile() ? gc << clusterBits : allocator.allocate(1);
+                t.entries[i] = host | L2Table.COPIED;
+                if (t.bitmaps != null) {
+                    t.bitmaps[i] = 0xffffffffL;
+                }
+                t.dirty = true;
+                end = Math.max(end, host + clusterSize);
+            }
+            flushMetadata();
+            if (!header.hasDataFile()) {
+                file.extendTo(end);
+            }
+        });
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        rw.writeLock().lock();
+        meta.lock();
+        try {
+            closed = true;
+            IOException failure = null;
+            try {
+                if (!readOnly) {
+                    flushMetadata();
+                    if (dirtyBitWritten && (header.incompatibleFeatures & Qcow2Header.INCOMPAT_DIRTY) != 0) {
+                        header.incompatibleFeatures &= ~Qcow2Header.INCOMPAT_DIRTY;
+                        writeHeader();
+                    }
+                    if (dataFile != file) {
+                        dataFile.force();
+                    }
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+            for (AutoCloseable c : new AutoCloseable[] {backing, dataFile != file ? dataFile : null, file}) {
+                try {
+                    if (c != null) {
+                        c.close();
+                    }
+                } catch (Exception e) {
+                    if (failure == null) {
+                        failure = e instanceof IOException io ? io : new IOException(e);
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                LOG.warn("{}: close failed", path(), failure);
+                throw failure;
+            }
+        } finally {
+            meta.unlock();
+            rw.writeLock().unlock();
+        }
+    }
+
+    /** Raises a corruption error naming this image. */
+    CorruptImageException corrupt(String what) {
+        return new CorruptImageException(path() + ": " + what);
+    }
+}
