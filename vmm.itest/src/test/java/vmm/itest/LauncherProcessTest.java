@@ -44,6 +44,21 @@ class LauncherProcessTest {
     }
 
     @Test
+    void imgToolRunsWithoutTheFramework() throws Exception {
+        Path disk = state.resolve("disk.qcow2");
+        var created = VmmProcess.run(state, "img", "create", "-f", "qcow2", disk.toString(), "32M");
+        assertEquals(0, created.status(), created.err());
+        var info = VmmProcess.run(state, "img", "info", "--output=json", disk.toString());
+        assertEquals(0, info.status(), info.err());
+        assertTrue(info.out().contains("\"virtual-size\": 33554432"), info.out());
+        var qemu = new ProcessBuilder("qemu-img", "check", disk.toString()).start();
+        assertEquals(0, qemu.waitFor(), "qemu-img check accepts the image");
+        var bad = VmmProcess.run(state, "img", "info", state.resolve("missing.qcow2").toString());
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("missing.qcow2"), bad.err());
+    }
+
+    @Test
     void helpDescribesTheModes() throws Exception {
         var r = VmmProcess.run(state, "--help");
         assertEquals(0, r.status());

@@ -41,9 +41,6 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
         Path script = null;
         boolean verbose = false;
         boolean help = false;
-        if (args.length > 0 && args[0].equals("img")) {
-            return new LaunchOptions(state, commands, null, false, false, List.of(args).subList(1, args.length));
-        }
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -51,6 +48,11 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
                 case "-v", "--verbose" -> verbose = true;
                 case "--state" -> state = Path.of(value(args, ++i, a)).toAbsolutePath();
                 case "-c" -> commands.add(value(args, ++i, a));
+                case "img" -> {
+                    // Everything after "img" belongs to the image tool.
+                    return new LaunchOptions(state, commands, null, verbose, false,
+                            List.of(args).subList(i + 1, args.length));
+                }
                 default -> {
                     if (a.startsWith("-")) {
                         throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");

@@ -28,15 +28,20 @@ import vmm.core.block.Extent;
  */
 final class ConvertVerb implements ImgTool.Verb {
     private static final int CHUNK = 1 << 20;
+    /**
+     * One direct buffer per copy thread: file channels copy heap buffers through a temporary
+     * direct one, which costs a second memcpy of every chunk.
+     */
+    private static final ThreadLocal<ByteBuffer> BUFFERS = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
     @Override
     public String usage() {
-        return "convert [-f fmt] [-O fmt] [-o opt=val,...] [-B backing [-F backing_fmt]] [-c] [-p] [-n] [-m threads] [-q] src... dst";
+        return "convert [-f fmt] [-O fmt] [-o opt=val,...] [-B backing [-F backing_fmt]] [-c] [-p] [-n] [-m threads] [-t cache] [-q] src... dst";
     }
 
     @Override
     public int run(List<String> argv, ImgTool tool) throws ImgException, IOException {
-        ImgArgs a = new ImgArgs("convert", argv, Set.of("-f", "-O", "-o", "-B", "-F", "-m", "--object"),
+        ImgArgs a = new ImgArgs("convert", argv, Set.of("-f", "-O", "-o", "-B", "-F", "-m", "-t", "-T", "--object"),
                 Set.of("-c", "-p", "-n", "-q", "-W", "-U"));
         List<String> names = a.positional();
         if (names.size() < 2) {
@@ -86,7 +91,12 @@ final class ConvertVerb implements ImgTool.Verb {
                 }
                 Progress progress = new Progress(tool.out, a.has("-p") && !a.has("-q"), total);
                 copy(sources, out, compressor, cluster, a.has("-n"), a.has("-B"), threads, progress);
-                out.flush();
+                // qemu-img convert writes its output with cache=unsafe unless -t says otherwise:
+                // no flush then. Any other mode makes the copy durable before returning.
+                String cache = a.get("-t", "unsafe");
+                if (!cache.equals("unsafe")) {
+                    out.flush();
+                }
                 progress.finish();
             }
         } finally {
@@ -174,7 +184,12 @@ final class ConvertVerb implements ImgTool.Verb {
             }
             return;
         }
-        ByteBuffer buf = ByteBuffer.allocate(len);
+        ByteBuffer buf = BUFFERS.get();
+        if (buf.capacity() < len) {
+            buf = ByteBuffer.allocateDirect(len);
+            BUFFERS.set(buf);
+        }
+        buf.clear().limit(len);
         src.read(at, buf);
         buf.flip();
         if (backed && equalsBacking(out, outAt, buf)) {
