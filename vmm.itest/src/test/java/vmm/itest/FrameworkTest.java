@@ -133,6 +133,34 @@ public class FrameworkTest {
         assertTrue(hv, hv.contains("available") && hv.contains("/dev/kvm"));
     }
 
+    @Inject
+    private org.osgi.service.cm.ConfigurationAdmin configAdmin;
+
+    @Inject
+    private org.osgi.service.metatype.MetaTypeService metaType;
+
+    @Test
+    public void kvmDeviceIsConfigurableThroughConfigAdminAndMetatype() throws Exception {
+        Bundle kvm = Arrays.stream(context.getBundles()).filter(b -> "vmm.kvm.driver".equals(b.getSymbolicName()))
+                .findFirst().orElseThrow();
+        var ocd = metaType.getMetaTypeInformation(kvm).getObjectClassDefinition("vmm.kvm", null);
+        assertEquals("vmm KVM accelerator", ocd.getName());
+        var config = configAdmin.getConfiguration("vmm.kvm", "?");
+        var props = new java.util.Hashtable<String, Object>();
+        props.put("device", "/nonexistent/kvm-from-config");
+        config.update(props);
+        try {
+            String hv = "";
+            for (int i = 0; i < 100 && !hv.contains("kvm-from-config"); i++) {
+                Thread.sleep(50);
+                hv = run("vmm:hypervisor");
+            }
+            assertTrue(hv, hv.contains("open /nonexistent/kvm-from-config: ENOENT"));
+        } finally {
+            config.delete();
+        }
+    }
+
     @Test
     public void imgCommandsWorkInsideTheFramework() throws Exception {
         Path image = Files.createTempDirectory("vmm-img").resolve("disk.qcow2");

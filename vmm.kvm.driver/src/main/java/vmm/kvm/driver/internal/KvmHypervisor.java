@@ -1,6 +1,8 @@
 package vmm.kvm.driver.internal;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +13,8 @@ import vmm.core.hypervisor.HypervisorStatus;
  * KVM as the core's accelerator. Probing opens /dev/kvm and asks its API version: the
  * answer (or the errno that stopped it) is what {@code vmm:hypervisor} shows.
  */
-@Component(service = Hypervisor.class, property = "vmm.hypervisor=kvm")
+@Component(service = Hypervisor.class, property = "vmm.hypervisor=kvm", configurationPid = "vmm.kvm")
+@Designate(ocd = KvmConfig.class)
 public final class KvmHypervisor implements Hypervisor {
     private static final Logger LOG = LoggerFactory.getLogger(KvmHypervisor.class);
 
@@ -19,8 +22,9 @@ public final class KvmHypervisor implements Hypervisor {
 
     private final String device;
 
-    public KvmHypervisor() {
-        this(DEVICE);
+    @Activate
+    public KvmHypervisor(KvmConfig config) {
+        this(config.device());
     }
 
     KvmHypervisor(String device) {
