@@ -49,8 +49,8 @@ class LuksImagesTest {
     @Test
     void readsImagesQemuEncrypted() throws Exception {
         Path img = dir.resolve("q.qcow2");
-        Qemu.ok("qemu-img", "create", "--object", secretObject(), "-f", "qcow2", "-o",
-                "encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=10", img.toString(), "2M");
+        vmm.storage.qcow2.luks.QemuTool.createEncrypted(dir, "qemu-img", "create", "--object", secretObject(), "-f",
+                "qcow2", "-o", "encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=10", img.toString(), "2M");
         Qemu.ok("qemu-io", "--object", secretObject(), "--image-opts", opts(img), "-c", "write -P 0x3c 1000 300k",
                 "-c", "write -z 128k 64k");
         byte[] expected = qemuRaw(img);

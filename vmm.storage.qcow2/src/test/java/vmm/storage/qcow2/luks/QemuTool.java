@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs qemu-img and qemu-io for interop tests and fails the test when they do. */
-final class QemuTool {
+public final class QemuTool {
 
     private QemuTool() {
     }
@@ -43,7 +43,7 @@ final class QemuTool {
      * CPU time whatever iter-time says, and now and then fails that calibration with "Unable
      * to get accurate CPU usage" when a round measures as 0 ms; only that failure is retried.
      */
-    static void createEncrypted(Path dir, String... command) throws IOException, InterruptedException {
+    public static void createEncrypted(Path dir, String... command) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             Process p = new ProcessBuilder(List.of(command)).directory(dir.toFile()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -51,7 +51,7 @@ final class QemuTool {
             if (p.exitValue() == 0) {
                 return;
             }
-            assertTrue(attempt < 3 && out.contains("Unable to get accurate CPU usage"),
+            assertTrue(attempt < 6 && out.contains("Unable to get accurate CPU usage"),
                     String.join(" ", command) + "\n" + out);
         }
     }
