@@ -36,9 +36,14 @@ public final class E820Map {
      * whether or not RAM backs it (a PCI hole tells the guest the range is taken).
      */
     public static E820Map of(GuestMemory memory, List<MemoryRegion> reserved) {
+        return of(memory.regions(), reserved);
+    }
+
+    /** The map of RAM regions {@code ramRegions} (for planning before memory exists). */
+    public static E820Map of(List<MemoryRegion> ramRegions, List<MemoryRegion> reserved) {
         List<MemoryRegion> holes = merge(reserved);
         List<E820Entry> out = new ArrayList<>();
-        for (MemoryRegion ram : merge(memory.regions())) {
+        for (MemoryRegion ram : merge(ramRegions)) {
             long cursor = ram.guestAddress();
             for (MemoryRegion hole : holes) {
                 if (hole.end() <= cursor || hole.guestAddress() >= ram.end()) {

@@ -79,31 +79,12 @@ public record GuestMemoryMap(List<MemoryRegion> ram, long holeStart, long holeEn
     }
 
     /**
-     * The e820 map for the guest: RAM up to the EBDA, the legacy area up to 1 MiB reserved
-     * (EBDA, VGA window, option ROMs, BIOS), RAM from 1 MiB to the hole and from 4 GiB. The
-     * hole itself is left out: Linux places PCI resources in the gaps of this map.
+     * What PC firmware keeps for itself below 1 MiB: the EBDA, the VGA window, option ROMs and
+     * the BIOS. With {@link #ram()} this is what {@code vmm.core.loader.E820Map} turns into the
+     * guest's e820 map; the PCI hole is left out of the map altogether, because Linux places
+     * PCI resources in its gaps.
      */
-    public List<E820Entry> e820() {
-        List<E820Entry> entries = new ArrayList<>();
-        for (MemoryRegion r : ram) {
-            long start = r.guestAddress();
-            long end = r.end();
-            if (start < HIGH_MEMORY_START) {
-                long lowEnd = Math.min(end, EBDA_START);
-                if (lowEnd > start) {
-                    entries.add(new E820Entry(start, lowEnd - start, E820Entry.Type.RAM));
-                }
-                long reservedEnd = Math.min(end, HIGH_MEMORY_START);
-                if (reservedEnd > Math.max(start, EBDA_START)) {
-                    long reservedStart = Math.max(start, EBDA_START);
-                    entries.add(new E820Entry(reservedStart, reservedEnd - reservedStart, E820Entry.Type.RESERVED));
-                }
-                start = HIGH_MEMORY_START;
-            }
-            if (end > start) {
-                entries.add(new E820Entry(start, end - start, E820Entry.Type.RAM));
-            }
-        }
-        return entries;
+    public List<MemoryRegion> firmwareReserved() {
+        return List.of(new MemoryRegion(EBDA_START, HIGH_MEMORY_START - EBDA_START));
     }
 }

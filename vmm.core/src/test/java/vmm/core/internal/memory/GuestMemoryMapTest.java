@@ -8,6 +8,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import vmm.core.loader.E820Entry;
+import vmm.core.loader.E820Map;
 import vmm.core.memory.MemoryRegion;
 
 class GuestMemoryMapTest {
@@ -42,22 +44,13 @@ class GuestMemoryMapTest {
 
     @Test
     void e820ReservesTheLegacyAreaAndLeavesTheHoleOut() {
-        List<E820Entry> e820 = GuestMemoryMap.plan(6 * GIB).e820();
+        GuestMemoryMap map = GuestMemoryMap.plan(6 * GIB);
+        List<E820Entry> e820 = E820Map.of(map.ram(), map.firmwareReserved()).entries();
         assertEquals(List.of(
                 new E820Entry(0, 0x9fc00, E820Entry.Type.RAM),
                 new E820Entry(0x9fc00, 0x100000 - 0x9fc00, E820Entry.Type.RESERVED),
                 new E820Entry(MIB, 3 * GIB - MIB, E820Entry.Type.RAM),
                 new E820Entry(4 * GIB, 3 * GIB, E820Entry.Type.RAM)), e820);
-        assertEquals(1, E820Entry.Type.RAM.code());
-        assertEquals(2, E820Entry.Type.RESERVED.code());
-    }
-
-    @Test
-    void tinyGuestsGetWhatTheyHave() {
-        assertEquals(List.of(new E820Entry(0, 64 * 1024, E820Entry.Type.RAM)), GuestMemoryMap.plan(64 * 1024).e820());
-        assertEquals(List.of(new E820Entry(0, 0x9fc00, E820Entry.Type.RAM),
-                new E820Entry(0x9fc00, 0xc0000 - 0x9fc00, E820Entry.Type.RESERVED)),
-                GuestMemoryMap.plan(0xc0000).e820());
     }
 
     @Test
