@@ -48,7 +48,7 @@ final class BenchVerb implements ImgTool.Verb {
                 tool.out.printf("Sending %d %s requests, %d bytes each, %d in parallel (starting at offset %d, step size %d)%n",
                         count, write ? "write" : "read", size, depth, offset, step);
             }
-            long wrap = Math.max(img.size() - size, 1);
+            long wrap = img.size();
             AtomicLong next = new AtomicLong();
             ExecutorService pool = Executors.newFixedThreadPool(depth, r -> {
                 Thread t = new Thread(r, "img-bench");
@@ -65,8 +65,12 @@ final class BenchVerb implements ImgTool.Verb {
                             java.util.Arrays.fill(buf.array(), pattern);
                         }
                         for (long i; (i = next.getAndIncrement()) < count;) {
-                            // Request i sits where qemu-img bench would put it: offset + i*step, wrapped.
+                            // Request i sits where qemu-img 7.2 bench puts it: offset + i*step, wrapped
+                            // at the image size (a request that would cross the end starts at 0).
                             long at = Math.floorMod(offset + Math.floorMod(i * step, wrap), wrap);
+                            if (at > wrap - size) {
+                                at = 0;
+                            }
                             buf.clear();
                             if (write) {
                                 img.write(at, buf);

@@ -2,6 +2,8 @@ package vmm.storage.qcow2;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.locks.Condition;
 
 import vmm.core.block.Extent;
 
@@ -12,24 +14,49 @@ import vmm.core.block.Extent;
 final class ClusterIO {
 
     private final Qcow2Image img;
+    private final HostIO hostIO;
     private final int clusterBits;
     private final int clusterSize;
     private final boolean extended;
     private final int subclusterSize;
+    /** Guest clusters between their allocation and their L2 link (see allocatingWrite); guarded by meta. */
+    private final InFlight inFlight = new InFlight();
+    /** Signalled under meta whenever a guest cluster leaves {@link #inFlight}. */
+    private final Condition linked;
 
     ClusterIO(Qcow2Image img) {
         this.img = img;
+        this.hostIO = new HostIO(img);
         this.clusterBits = img.clusterBits;
         this.clusterSize = img.clusterSize;
         this.extended = img.header.extendedL2();
         this.subclusterSize = extended ? clusterSize / 32 : clusterSize;
+        this.linked = img.meta.newCondition();
+    }
+
+    /** After snapshots, resizes and checks, freed space may hold different data under an old descriptor. */
+    void forgetCaches() {
+        hostIO.forgetCaches();
     }
 
     /** L2 entry and bitmap of a guest cluster; zeroes when no L2 table maps it. */
     private record Mapping(long entry, long bitmap) {
     }
 
+    private static final Mapping UNMAPPED = new Mapping(0, 0);
+
     private Mapping lookup(long gc) throws IOException {
+        if (!extended) {
+            // Lock-free when the table is cached. Not for extended L2 entries: their entry and
+            // bitmap change together, and only the lock gives a consistent pair.
+            L2Table t = img.map.cachedTable(gc);
+            if (t == L2Table.NONE) {
+                return UNMAPPED;
+            }
+            if (t != null) {
+                return new Mapping(t.entries[(int) (gc % img.map.l2Entries())], 0);
+            }
+        }
         img.meta.lock();
         try {
             return lookupLocked(gc);
@@ -41,7 +68,7 @@ final class ClusterIO {
     private Mapping lookupLocked(long gc) throws IOException {
         L2Table t = img.map.table(gc);
         if (t == null) {
-            return new Mapping(0, 0);
+            return UNMAPPED;
         }
         int i = (int) (gc % img.map.l2Entries());
         return new Mapping(t.entries[i], extended ? t.bitmaps[i] : 0);
@@ -113,126 +140,25 @@ final class ClusterIO {
         return Math.min(pos, end) - inC;
     }
 
+    /** Fills {@code dst}'s remaining bytes, advancing its position to its limit. */
     void readCluster(long gc, int inC, ByteBuffer dst) throws IOException {
-        Mapping m = lookup(gc);
-        int pos = inC;
-        while (dst.hasRemaining()) {
-            SubclusterKind k = kind(m, gc, pos);
-            int n = runLength(m, gc, pos, dst.remaining(), k);
-            ByteBuffer part = dst.slice(dst.position(), n);
-            readRun(m, gc, pos, k, part);
-            dst.position(dst.position() + n);
-            pos += n;
-        }
+        readCluster(lookup(gc), gc, dst, inC);
     }
 
     private void readRun(Mapping m, long gc, int inC, SubclusterKind k, ByteBuffer dst) throws IOException {
         long guest = (gc << clusterBits) + inC;
         switch (k) {
-            case UNALLOCATED -> readBacking(guest, dst);
-            case ZERO -> fillZero(dst);
-            case COMPRESSED -> dst.put(0, decompress(m.entry(), gc), inC, dst.remaining());
+            case UNALLOCATED -> hostIO.readBacking(guest, dst);
+            case ZERO -> HostIO.fillZero(dst);
+            case COMPRESSED -> dst.put(dst.position(), hostIO.decompress(m.entry(), gc), inC, dst.remaining());
             case NORMAL -> {
                 long host = L2Table.hostOffset(m.entry());
                 checkHost(host, gc);
-                readHost(host + inC, dst);
+                hostIO.readHost(host + inC, dst);
             }
         }
     }
 
-    private static final byte[] ZEROES = new byte[65536];
-
-    private static void fillZero(ByteBuffer dst) {
-        int pos = dst.position();
-        int end = dst.limit();
-        while (pos < end) {
-            int n = Math.min(ZEROES.length, end - pos);
-            dst.put(pos, ZEROES, 0, n);
-            pos += n;
-        }
-    }
-
-    void readBacking(long guest, ByteBuffer dst) throws IOException {
-        if (img.backing == null && img.header.backingFile != null) {
-            throw new IOException(img.path() + ": guest offset " + guest + " lies in the backing file "
-                    + img.header.backingFile + ", which was not opened");
-        }
-        if (img.backing == null) {
-            fillZero(dst);
-            return;
-        }
-        long bsize = img.backing.size();
-        int inBacking = (int) Math.max(0, Math.min(dst.remaining(), bsize - guest));
-        if (inBacking > 0) {
-            img.backing.read(guest, dst.slice(dst.position(), inBacking));
-        }
-        if (inBacking < dst.remaining()) {
-            fillZero(dst.slice(dst.position() + inBacking, dst.remaining() - inBacking));
-        }
-    }
-
-    private void readHost(long host, ByteBuffer dst) throws IOException {
-        if (host >= img.dataFile.size() && !img.header.hasDataFile()) {
-            throw img.corrupt("data cluster at offset " + host + " lies past the end of the file");
-        }
-        if (img.encryption == null) {
-            img.dataFile.readZeroPadded(host, dst.duplicate());
-            return;
-        }
-        long start = host & ~511L;
-        long end = (host + dst.remaining() + 511) & ~511L;
-        byte[] buf = new byte[(int) (end - start)];
-        img.dataFile.readZeroPadded(start, ByteBuffer.wrap(buf));
-        img.encryption.decrypt(start, buf, 0, buf.length);
-        dst.put(dst.position(), buf, (int) (host - start), dst.remaining());
-    }
-
-    private void writeHost(long host, byte[] buf, int off, int len, long guest) throws IOException {
-        img.guard.checkDataWrite(host, len, guest);
-        if (img.encryption != null) {
-            long start = host & ~511L;
-            long end = (host + len + 511) & ~511L;
-            byte[] sect = new byte[(int) (end - start)];
-            if (start != host || end != host + len) {
-                img.dataFile.readZeroPadded(start, ByteBuffer.wrap(sect));
-                img.encryption.decrypt(start, sect, 0, sect.length);
-            }
-            System.arraycopy(buf, off, sect, (int) (host - start), len);
-            img.encryption.encrypt(start, sect, 0, sect.length);
-            img.dataFile.write(start, ByteBuffer.wrap(sect));
-            return;
-        }
-        img.dataFile.write(host, ByteBuffer.wrap(buf, off, len));
-    }
-
-    /** The last cluster decompressed: sequential small reads of one compressed cluster are common. */
-    private record Decompressed(long entry, byte[] data) {
-    }
-
-    private volatile Decompressed lastDecompressed;
-
-    /** After snapshots, resizes and checks, freed space may hold different data under an old descriptor. */
-    void forgetCaches() {
-        lastDecompressed = null;
-    }
-
-    private byte[] decompress(long entry, long gc) throws IOException {
-        Decompressed last = lastDecompressed;
-        if (last != null && last.entry() == entry) {
-            return last.data();
-        }
-        byte[] data = decompressUncached(entry, gc);
-        lastDecompressed = new Decompressed(entry, data);
-        return data;
-    }
-
-    private byte[] decompressUncached(long entry, long gc) throws IOException {
-        long off = img.compression.offset(entry);
-        int len = img.compression.storedLength(entry);
-        byte[] in = new byte[len];
-        img.file.readZeroPadded(off, ByteBuffer.wrap(in));
-        return img.compression.decompress(in, len, img.path().toString(), gc << clusterBits);
-    }
 
     /** Current contents of a whole cluster, as a read would return them. */
     private byte[] clusterContents(Mapping m, long gc) throws IOException {
@@ -264,95 +190,195 @@ final class ClusterIO {
         if (writableInPlace(m, gc, inC, src.remaining())) {
             long host = L2Table.hostOffset(m.entry());
             checkHost(host, gc);
-            byte[] data = new byte[src.remaining()];
-            src.get(src.position(), data);
-            writeHost(host + inC, data, 0, data.length, (gc << clusterBits) + inC);
+            hostIO.writeHost(host + inC, src, (gc << clusterBits) + inC);
             return;
         }
+        allocatingWrite(gc, inC, src);
+    }
+
+    /**
+     * Copy-on-write of a cluster, in QEMU's order: the host cluster is chosen under the metadata
+     * lock, the data written without it (so writers of different clusters overlap instead of
+     * queueing behind one another's I/O), and the L2 entry set under the lock again once the
+     * data is in the file. Meanwhile the guest cluster is in flight, and other writes to it
+     * wait: each would otherwise allocate a cluster of its own and one write would be lost.
+     * Callers that already hold the lock (zeroing, compressed writes) simply keep it throughout.
+     */
+    private void allocatingWrite(long gc, int inC, ByteBuffer data) throws IOException {
+        int len = data.remaining();
+        Mapping m;
+        long host;
+        boolean allocated = false;
+        boolean zeroCow = false;
         img.meta.lock();
         try {
             img.prepareMetadataWrite();
-            byte[] data = new byte[src.remaining()];
-            src.get(src.position(), data);
-            allocatingWrite(gc, inC, data);
+            while (inFlight.contains(gc)) {
+                linked.awaitUninterruptibly();
+            }
+            m = lookupLocked(gc);
+            long e = m.entry();
+            if (writableInPlace(m, gc, inC, len)) {
+                host = -1;
+            } else {
+                boolean own = hasHost(e) && (e & L2Table.COPIED) != 0 && !L2Table.compressed(e);
+                if (extended && own) {
+                    fillSubclusters(m, gc, inC, data);
+                    return;
+                }
+                if (!extended && own && (e & L2Table.ZERO) != 0) {
+                    host = L2Table.hostOffset(e);
+                } else if (img.header.hasDataFile()) {
+                    host = gc << clusterBits;
+                } else {
+                    boolean restZero = len < clusterSize && restReadsZero(m, gc);
+                    host = img.allocator.allocate(1);
+                    allocated = true;
+                    zeroCow = restZero && host >= img.file.size();
+                }
+                inFlight.add(gc);
+            }
         } finally {
+            img.meta.unlock();
+        }
+        if (host < 0) {
+            // Another writer allocated the cluster while this one waited.
+            long own = L2Table.hostOffset(m.entry());
+            checkHost(own, gc);
+            hostIO.writeHost(own + inC, data, (gc << clusterBits) + inC);
+            return;
+        }
+        try {
+            writeNewCluster(m, gc, inC, data, host, zeroCow);
+        } catch (IOException | RuntimeException | Error ex) {
+            abandon(gc, host, allocated, ex);
+            throw ex;
+        }
+        link(gc, m.entry(), host);
+    }
+
+    /**
+     * Whether the parts of a cluster that a partial write leaves alone read as zeroes. When the
+     * new host cluster also lies past the end of the file (a hole that was never written), only
+     * the written bytes need writing, instead of a whole cluster of mostly zeroes.
+     */
+    private boolean restReadsZero(Mapping m, long gc) throws IOException {
+        if (img.encryption != null || img.header.hasDataFile()) {
+            return false;
+        }
+        boolean noBacking = img.backing == null && img.header.backingFile == null;
+        for (int p = 0; p < clusterSize; p += subclusterSize) {
+            SubclusterKind k = kind(m, gc, p);
+            if (k != SubclusterKind.ZERO && !(k == SubclusterKind.UNALLOCATED && noBacking)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The data of an allocating write, into the host cluster nothing points to yet. */
+    private void writeNewCluster(Mapping m, long gc, int inC, ByteBuffer data, long host, boolean zeroCow)
+            throws IOException {
+        long guest = gc << clusterBits;
+        int len = data.remaining();
+        if (inC == 0 && len == clusterSize) {
+            hostIO.writeHost(host, data, guest);
+            return;
+        }
+        if (zeroCow) {
+            hostIO.writeHost(host + inC, data, guest + inC);
+            if (inC + len < clusterSize) {
+                // The rest is a hole and reads as zeroes; the file must still cover the whole
+                // cluster, as reads and qemu-img check expect of a cluster an L2 entry points
+                // to. The cluster's last byte is zero anyway, so writing it needs no size check.
+                img.dataFile.write(host + clusterSize - 1, ByteBuffer.wrap(new byte[1]));
+            }
+            return;
+        }
+        byte[] buf = clusterContents(m, gc);
+        data.get(data.position(), buf, inC, len);
+        hostIO.writeHost(host, buf, 0, clusterSize, guest);
+    }
+
+    /** Points the L2 entry at the freshly written cluster and lets waiting writers of it go on. */
+    private void link(long gc, long oldEntry, long host) throws IOException {
+        img.meta.lock();
+        try {
+            L2Table t = img.map.writableTable(gc);
+            int i = (int) (gc % img.map.l2Entries());
+            t.entries[i] = host | L2Table.COPIED;
+            if (extended) {
+                t.bitmaps[i] = 0xffffffffL;
+            }
+            t.dirty = true;
+            t.changed();
+            releaseOld(oldEntry, host);
+        } finally {
+            inFlight.remove(gc);
+            linked.signalAll();
             img.meta.unlock();
         }
     }
 
-    /** Under the metadata lock: copy-on-write of the cluster, data first, then the L2 entry. */
-    private void allocatingWrite(long gc, int inC, byte[] data) throws IOException {
-        Mapping m = lookupLocked(gc);
-        if (writableInPlace(m, gc, inC, data.length)) {
-            writeHost(L2Table.hostOffset(m.entry()) + inC, data, 0, data.length, (gc << clusterBits) + inC);
-            return;
-        }
-        long e = m.entry();
-        long oldHost = L2Table.hostOffset(e);
-        boolean own = hasHost(e) && (e & L2Table.COPIED) != 0 && !L2Table.compressed(e);
-        if (extended && own) {
-            // Subclusters already allocated are written in place (other threads may be writing to them
-            // too, so they are never rewritten whole); the others are filled from their current
-            // contents (zeroes or the backing file) and then marked allocated.
-            int first = inC / subclusterSize;
-            int last = (inC + data.length - 1) / subclusterSize;
-            long bits = 0;
-            for (int sc = first; sc <= last; sc++) {
-                int scStart = sc * subclusterSize;
-                int from = Math.max(inC, scStart);
-                int to = Math.min(inC + data.length, scStart + subclusterSize);
-                if (kind(m, gc, scStart) == SubclusterKind.NORMAL) {
-                    writeHost(oldHost + from, data, from - inC, to - from, (gc << clusterBits) + from);
-                    continue;
-                }
-                byte[] buf = new byte[subclusterSize];
-                if (from != scStart || to != scStart + subclusterSize) {
-                    readCluster(m, gc, ByteBuffer.wrap(buf), scStart);
-                }
-                System.arraycopy(data, from - inC, buf, from - scStart, to - from);
-                writeHost(oldHost + scStart, buf, 0, subclusterSize, (gc << clusterBits) + scStart);
-                bits |= 1L << sc;
+    /** After a failed data write: nothing points to the new cluster, so it is free again at once. */
+    private void abandon(long gc, long host, boolean allocated, Throwable failure) {
+        img.meta.lock();
+        try {
+            if (allocated) {
+                img.allocator.freeNow(host, clusterSize);
             }
-            L2Table t = img.map.writableTable(gc);
-            int i = (int) (gc % img.map.l2Entries());
-            t.bitmaps[i] = (t.bitmaps[i] | bits) & ~(bits << 32);
-            t.dirty = true;
-            return;
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        } finally {
+            inFlight.remove(gc);
+            linked.signalAll();
+            img.meta.unlock();
         }
-        byte[] buf = data.length == clusterSize ? data : clusterContents(m, gc);
-        if (buf != data) {
-            System.arraycopy(data, 0, buf, inC, data.length);
+    }
+
+    /**
+     * Under the metadata lock, for a cluster this image owns with extended L2 entries:
+     * subclusters already allocated are written in place (other threads may be writing to them
+     * too, so they are never rewritten whole); the others are filled from their current
+     * contents (zeroes or the backing file) and then marked allocated.
+     */
+    private void fillSubclusters(Mapping m, long gc, int inC, ByteBuffer data) throws IOException {
+        long oldHost = L2Table.hostOffset(m.entry());
+        int len = data.remaining();
+        int first = inC / subclusterSize;
+        int last = (inC + len - 1) / subclusterSize;
+        long bits = 0;
+        for (int sc = first; sc <= last; sc++) {
+            int scStart = sc * subclusterSize;
+            int from = Math.max(inC, scStart);
+            int to = Math.min(inC + len, scStart + subclusterSize);
+            if (kind(m, gc, scStart) == SubclusterKind.NORMAL) {
+                hostIO.writeHost(oldHost + from, data.slice(data.position() + from - inC, to - from),
+                        (gc << clusterBits) + from);
+                continue;
+            }
+            byte[] buf = new byte[subclusterSize];
+            if (from != scStart || to != scStart + subclusterSize) {
+                readCluster(m, gc, ByteBuffer.wrap(buf), scStart);
+            }
+            data.get(data.position() + from - inC, buf, from - scStart, to - from);
+            hostIO.writeHost(oldHost + scStart, buf, 0, subclusterSize, (gc << clusterBits) + scStart);
+            bits |= 1L << sc;
         }
         L2Table t = img.map.writableTable(gc);
         int i = (int) (gc % img.map.l2Entries());
-        long host;
-        boolean reuse = !extended && own && (e & L2Table.ZERO) != 0;
-        if (reuse) {
-            host = oldHost;
-        } else if (img.header.hasDataFile()) {
-            host = gc << clusterBits;
-        } else {
-            host = img.allocator.allocate(1);
-        }
-        writeHost(host, buf, 0, clusterSize, gc << clusterBits);
-        t.entries[i] = host | L2Table.COPIED;
-        if (extended) {
-            long alloc = 0;
-            for (int sc = 0; sc < 32; sc++) {
-                alloc |= 1L << sc;
-            }
-            t.bitmaps[i] = alloc;
-        }
+        t.bitmaps[i] = (t.bitmaps[i] | bits) & ~(bits << 32);
         t.dirty = true;
-        releaseOld(e, host);
     }
 
+    /** Reads runs of (sub)clusters of one kind, advancing {@code dst}'s position. */
     private void readCluster(Mapping m, long gc, ByteBuffer dst, int inC) throws IOException {
         int pos = inC;
         while (dst.hasRemaining()) {
             SubclusterKind k = kind(m, gc, pos);
             int n = runLength(m, gc, pos, dst.remaining(), k);
-            readRun(m, gc, pos, k, dst.slice(dst.position(), n));
+            // readRun leaves the position alone, so the whole buffer needs no slice.
+            readRun(m, gc, pos, k, n == dst.remaining() ? dst : dst.slice(dst.position(), n));
             dst.position(dst.position() + n);
             pos += n;
         }
@@ -362,7 +388,7 @@ final class ClusterIO {
     private void releaseOld(long oldEntry, long newHost) {
         if (L2Table.compressed(oldEntry)) {
             // The space may be reused for another compressed cluster with the same descriptor.
-            lastDecompressed = null;
+            hostIO.forgetCaches();
             img.allocator.freeLater(img.compression.rangeStart(oldEntry), img.compression.rangeLength(oldEntry));
             return;
         }
@@ -380,9 +406,9 @@ final class ClusterIO {
         if (packed == null) {
             Mapping m = lookupLocked(gc);
             if (writableInPlace(m, gc, 0, clusterSize)) {
-                writeHost(L2Table.hostOffset(m.entry()), cluster, 0, clusterSize, gc << clusterBits);
+                hostIO.writeHost(L2Table.hostOffset(m.entry()), cluster, 0, clusterSize, gc << clusterBits);
             } else {
-                allocatingWrite(gc, 0, cluster);
+                allocatingWrite(gc, 0, ByteBuffer.wrap(cluster));
             }
             return;
         }
@@ -453,7 +479,7 @@ final class ClusterIO {
                 t.dirty = true;
                 return;
             }
-            allocatingWrite(gc, inC, new byte[len]);
+            allocatingWrite(gc, inC, ByteBuffer.wrap(new byte[len]));
         } finally {
             img.meta.unlock();
         }
@@ -515,5 +541,39 @@ final class ClusterIO {
             case COMPRESSED -> new Extent(offset, len, true, false, 0, -1);
             case NORMAL -> new Extent(offset, len, true, false, 0, host);
         };
+    }
+
+    /**
+     * A handful of guest cluster numbers (at most one per writing thread): a plain array scan
+     * is cheaper than a hash set of boxed longs, above all while the code is still interpreted.
+     */
+    private static final class InFlight {
+        private long[] gcs = new long[16];
+        private int count;
+
+        boolean contains(long gc) {
+            for (int i = 0; i < count; i++) {
+                if (gcs[i] == gc) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void add(long gc) {
+            if (count == gcs.length) {
+                gcs = Arrays.copyOf(gcs, count * 2);
+            }
+            gcs[count++] = gc;
+        }
+
+        void remove(long gc) {
+            for (int i = 0; i < count; i++) {
+                if (gcs[i] == gc) {
+                    gcs[i] = gcs[--count];
+                    return;
+                }
+            }
+        }
     }
 }

@@ -10,7 +10,8 @@ import vmm.core.block.CorruptImageException;
 /**
  * The active L1 table and a write-back cache of L2 tables. Dirty L2 tables reach the disk
  * only after the refcounts of the clusters they point to ({@link Ordering#beforeL2Write}),
- * and the L1 table only after its L2 tables. Callers hold the image's metadata lock.
+ * and the L1 table only after its L2 tables. Callers hold the image's metadata lock, except
+ * for {@link #cachedTable}, which lets reads and in-place writes find their cluster without it.
  */
 final class ClusterMap {
 
@@ -33,6 +34,14 @@ final class ClusterMap {
     long[] l1;
     private final BitSet l1Dirty = new BitSet();
     private final LinkedHashMap<Long, L2Table> cache = new LinkedHashMap<>(64, 0.75f, true);
+    /**
+     * Lock-free view of the active L1: per index the cached L2 table ({@link L2Table#NONE} when
+     * the L1 entry is empty), null when not known. Every lookup taking the metadata lock would
+     * otherwise serialize all I/O on it. A slot only ever names the table object that later
+     * changes are made to; it is cleared when that table leaves the cache, and reset wholesale
+     * after anything that rewrites the L1 table in place.
+     */
+    private volatile L2Table[] active;
 
     ClusterMap(ImageFile file, Qcow2Header header, ClusterAllocator allocator, Ordering ordering,
             MetadataGuard guard) throws IOException {
@@ -46,6 +55,7 @@ final class ClusterMap {
         this.l2Entries = header.l2Entries();
         this.extended = header.extendedL2();
         this.l1 = readL1(file, header.l1TableOffset, header.l1Size, header.clusterSize(), "L1 table");
+        this.active = new L2Table[l1.length];
     }
 
     static long[] readL1(ImageFile file, long offset, int size, int clusterSize, String what) throws IOException {
@@ -77,7 +87,45 @@ final class ClusterMap {
             return null;
         }
         long off = l1[(int) l1Index] & L2Table.OFFSET_MASK;
-        return off == 0 ? null : load(off);
+        L2Table t = off == 0 ? null : load(off);
+        publish((int) l1Index, t);
+        return t;
+    }
+
+    /**
+     * Without the metadata lock: the cached L2 table for a guest cluster, {@link L2Table#NONE}
+     * when none is allocated, or null when the caller must take the lock and use {@link #table}.
+     */
+    L2Table cachedTable(long guestCluster) {
+        L2Table[] a = active;
+        long l1Index = guestCluster / l2Entries;
+        if (l1Index >= a.length) {
+            return L2Table.NONE;
+        }
+        // A plain read, racing with publish(): a table seen before it was published fails
+        // readable(), and the caller falls back to the lock. (Plain, as VarHandle and atomic
+        // array accesses cost several times more while the code still runs interpreted.)
+        L2Table t = a[(int) l1Index];
+        return t == null || t == L2Table.NONE || t.readable() ? t : null;
+    }
+
+    private void publish(int l1Index, L2Table t) {
+        L2Table[] a = active;
+        if (l1Index >= a.length) {
+            return;
+        }
+        if (t == null) {
+            a[l1Index] = L2Table.NONE;
+            return;
+        }
+        t.activeIndex = l1Index;
+        t.changed();
+        a[l1Index] = t;
+    }
+
+    /** Forgets the lock-free view (after the L1 table or the cache changed behind its back). */
+    void resetActive() {
+        active = new L2Table[l1.length];
     }
 
     L2Table load(long off) throws IOException {
@@ -102,6 +150,14 @@ final class ClusterMap {
                 file.write(victim.offset, victim.toBytes(clusterSize));
                 victim.dirty = false;
             }
+            if (victim.activeIndex >= 0) {
+                // Later changes go to a fresh copy loaded from disk; lookups must not keep using this one.
+                L2Table[] a = active;
+                if (victim.activeIndex < a.length && a[victim.activeIndex] == victim) {
+                    a[victim.activeIndex] = null;
+                }
+                victim.activeIndex = -1;
+            }
             it.remove();
         }
     }
@@ -115,7 +171,9 @@ final class ClusterMap {
         long e = l1[l1Index];
         long off = e & L2Table.OFFSET_MASK;
         if (off != 0 && (e & L2Table.COPIED) != 0) {
-            return load(off);
+            L2Table t = load(off);
+            publish(l1Index, t);
+            return t;
         }
         long newOff = allocator.allocate(1);
         guard.add(newOff);
@@ -131,6 +189,7 @@ final class ClusterMap {
         l1[l1Index] = newOff | L2Table.COPIED;
         l1Dirty.set(l1Index);
         evict();
+        publish(l1Index, t);
         return t;
     }
 
@@ -174,9 +233,11 @@ final class ClusterMap {
     void replaceL1(long[] newL1) {
         l1 = newL1;
         l1Dirty.clear();
+        resetActive();
     }
 
     void dropCache() {
         cache.clear();
+        resetActive();
     }
 }

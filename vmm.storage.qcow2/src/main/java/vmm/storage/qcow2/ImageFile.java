@@ -54,19 +54,25 @@ final class ImageFile implements AutoCloseable {
         return channel.size();
     }
 
-    /** Reads exactly {@code dst.remaining()} bytes; bytes past the end of the file read as zeroes. */
-    void readZeroPadded(long offset, ByteBuffer dst) throws IOException {
+    /**
+     * Reads exactly {@code dst.remaining()} bytes; bytes past the end of the file read as zeroes.
+     * Returns how many came from the file, so callers can tell a read past the end without
+     * asking for the file size on every read.
+     */
+    int readZeroPadded(long offset, ByteBuffer dst) throws IOException {
         long pos = offset;
         while (dst.hasRemaining()) {
             int n = channel.read(dst, pos);
             if (n < 0) {
+                int got = (int) (pos - offset);
                 while (dst.hasRemaining()) {
                     dst.put((byte) 0);
                 }
-                return;
+                return got;
             }
             pos += n;
         }
+        return (int) (pos - offset);
     }
 
     /** Reads metadata that must exist: running past the end of the file means the image is corrupt. */

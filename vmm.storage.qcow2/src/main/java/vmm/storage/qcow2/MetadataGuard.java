@@ -2,8 +2,9 @@ package vmm.storage.qcow2;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The host clusters that hold metadata, so that a data write can never land on them. A hostile
@@ -14,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class MetadataGuard {
 
     private final Qcow2Image img;
-    private volatile Set<Long> clusters;
+    /** Immutable once published: every data write probes it, so it is a flat table of primitives. */
+    private volatile ClusterSet clusters;
 
     MetadataGuard(Qcow2Image img) {
         this.img = img;
@@ -26,9 +28,10 @@ final class MetadataGuard {
 
     /** Records a newly allocated metadata cluster (called under the metadata lock). */
     void add(long offset) {
-        Set<Long> s = clusters;
+        ClusterSet s = clusters;
         if (s != null) {
-            s.add(offset >>> img.clusterBits);
+            // Copied, not changed in place: writers read it without a lock. New metadata clusters are rare.
+            clusters = s.with(offset >>> img.clusterBits);
         }
     }
 
@@ -37,13 +40,13 @@ final class MetadataGuard {
         if (img.header.hasDataFile()) {
             return;
         }
-        Set<Long> s = clusters;
+        ClusterSet s = clusters;
         if (s == null) {
             img.meta.lock();
             try {
                 s = clusters;
                 if (s == null) {
-                    s = build();
+                    s = new ClusterSet(build());
                     clusters = s;
                 }
             } finally {
@@ -59,7 +62,7 @@ final class MetadataGuard {
     }
 
     private Set<Long> build() throws IOException {
-        Set<Long> s = ConcurrentHashMap.newKeySet();
+        Set<Long> s = new HashSet<>();
         Qcow2Header h = img.header;
         s.add(0L);
         range(s, h.l1TableOffset, (long) h.l1Size * 8);
@@ -95,6 +98,77 @@ final class MetadataGuard {
         }
         for (long c = offset >>> img.clusterBits; c <= (offset + length - 1) >>> img.clusterBits; c++) {
             s.add(c);
+        }
+    }
+
+    /** An open-addressing set of cluster numbers (never negative; -1 marks a free slot). */
+    private static final class ClusterSet {
+        private final long[] slots;
+        private final int size;
+
+        ClusterSet(Set<Long> members) {
+            int cap = Integer.highestOneBit(Math.max(4, members.size() * 2 + 1)) << 1;
+            slots = new long[cap];
+            Arrays.fill(slots, -1);
+            for (long c : members) {
+                insert(c);
+            }
+            size = members.size();
+        }
+
+        private ClusterSet(long[] slots, int size) {
+            this.slots = slots;
+            this.size = size;
+        }
+
+        private static int hash(long c, int mask) {
+            long h = c * 0x9E3779B97F4A7C15L;
+            return (int) (h >>> 32) & mask;
+        }
+
+        private boolean insert(long c) {
+            int mask = slots.length - 1;
+            for (int i = hash(c, mask);; i = (i + 1) & mask) {
+                if (slots[i] == c) {
+                    return false;
+                }
+                if (slots[i] == -1) {
+                    slots[i] = c;
+                    return true;
+                }
+            }
+        }
+
+        boolean contains(long c) {
+            int mask = slots.length - 1;
+            for (int i = hash(c, mask);; i = (i + 1) & mask) {
+                long v = slots[i];
+                if (v == c) {
+                    return true;
+                }
+                if (v == -1) {
+                    return false;
+                }
+            }
+        }
+
+        ClusterSet with(long c) {
+            if (contains(c)) {
+                return this;
+            }
+            if ((size + 1) * 2 >= slots.length) {
+                Set<Long> all = new HashSet<>();
+                for (long v : slots) {
+                    if (v != -1) {
+                        all.add(v);
+                    }
+                }
+                all.add(c);
+                return new ClusterSet(all);
+            }
+            ClusterSet copy = new ClusterSet(slots.clone(), size + 1);
+            copy.insert(c);
+            return copy;
         }
     }
 }

@@ -154,6 +154,7 @@ public class Qcow2Format implements BlockFormat {
                             + " errors");
                 }
             } finally {
+                img.map.resetActive();
                 img.meta.unlock();
             }
             h.incompatibleFeatures &= ~Qcow2Header.INCOMPAT_DIRTY;

@@ -95,7 +95,13 @@ final class Qcow2Header {
     }
 
     HeaderExtension extension(int type) {
-        return extensions.stream().filter(e -> e.type() == type).findFirst().orElse(null);
+        // A loop, not a stream: the first data write asks for this, and spinning a lambda then costs milliseconds.
+        for (HeaderExtension e : extensions) {
+            if (e.type() == type) {
+                return e;
+            }
+        }
+        return null;
     }
 
     String extensionString(int type) {

@@ -8,7 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.StampedLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +28,11 @@ import vmm.core.block.Snapshottable;
 
 /**
  * An open qcow2 image. Reads and in-place writes of clusters this image owns run in
- * parallel; anything that allocates or changes metadata takes {@link #meta}. Operations that
- * free clusters (discard, zeroing, snapshots, resize) also take {@link #rw} exclusively so
- * no read or write is using a cluster while it is released.
+ * parallel and find their clusters without a lock; anything that allocates or changes
+ * metadata takes {@link #meta}, but an allocating write writes its data without it (see
+ * ClusterIO#allocatingWrite). Operations that free clusters (discard, zeroing, snapshots,
+ * resize) also take {@link #ioExclusive} so no read or write is using a cluster while it is
+ * released. Nothing takes {@link #ioShared} or {@link #ioExclusive} re-entrantly.
  */
 public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, Resizable, Rebasable,
         CompressedWriter, Emptiable {
@@ -50,7 +53,15 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
     final BlockImage backing;
     final DataEncryption encryption;
     final MetadataGuard guard = new MetadataGuard(this);
-    final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    /*
+     * Reads and writes share this lock, operations that free clusters hold it exclusively. A
+     * StampedLock, not a ReentrantReadWriteLock: that one keeps a per-thread hold count in a
+     * ThreadLocal, created and removed on every request once several threads do I/O, which
+     * showed up as a large part of the cost of a request.
+     */
+    private final StampedLock ioLock = new StampedLock();
+    final Lock ioShared = ioLock.asReadLock();
+    final Lock ioExclusive = ioLock.asWriteLock();
     final ReentrantLock meta = new ReentrantLock();
     private final ClusterIO io;
     private boolean dirtyBitWritten;
@@ -144,6 +155,10 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
         if (!dirtyBitWritten) {
             file.force();
         }
+        if (dataFile != file) {
+            // Data before the L2 entry that points to it, also when the data lives in another file.
+            dataFile.force();
+        }
     }
 
     void writeHeader() throws IOException {
@@ -191,20 +206,22 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
-        rw.readLock().lock();
+        ioShared.lock();
         try {
             long pos = offset;
             while (dst.hasRemaining()) {
                 long gc = pos >>> clusterBits;
                 int inC = (int) (pos & (clusterSize - 1));
                 int n = Math.min(dst.remaining(), clusterSize - inC);
-                ByteBuffer part = dst.slice(dst.position(), n);
+                // Most requests lie in one cluster: no slice for them (buffers are a real cost while cold).
+                int at = dst.position();
+                ByteBuffer part = n == dst.remaining() ? dst : dst.slice(at, n);
                 io.readCluster(gc, inC, part);
-                dst.position(dst.position() + n);
+                dst.position(at + n);
                 pos += n;
             }
         } finally {
-            rw.readLock().unlock();
+            ioShared.unlock();
         }
     }
 
@@ -214,20 +231,20 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
             throw new ReadOnlyImageException(path().toString());
         }
         checkRange(offset, src.remaining());
-        rw.readLock().lock();
+        ioShared.lock();
         try {
             long pos = offset;
             while (src.hasRemaining()) {
                 long gc = pos >>> clusterBits;
                 int inC = (int) (pos & (clusterSize - 1));
                 int n = Math.min(src.remaining(), clusterSize - inC);
-                ByteBuffer part = src.slice(src.position(), n);
+                ByteBuffer part = n == src.remaining() ? src : src.slice(src.position(), n);
                 io.writeCluster(gc, inC, part);
                 src.position(src.position() + n);
                 pos += n;
             }
         } finally {
-            rw.readLock().unlock();
+            ioShared.unlock();
         }
     }
 
@@ -241,7 +258,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
                 && offset + src.remaining() != header.size)) {
             throw new IOException(path() + ": compressed writes must cover whole clusters");
         }
-        rw.writeLock().lock();
+        ioExclusive.lock();
         meta.lock();
         try {
             for (int done = 0; done < src.remaining(); done += clusterSize) {
@@ -250,7 +267,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
             }
         } finally {
             meta.unlock();
-            rw.writeLock().unlock();
+            ioExclusive.unlock();
         }
     }
 
@@ -275,14 +292,14 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
         if (readOnly) {
             throw new ReadOnlyImageException(path().toString());
         }
-        rw.writeLock().lock();
+        ioExclusive.lock();
         try {
             long clusters = (header.size + clusterSize - 1) >>> clusterBits;
             for (long gc = 0; gc < clusters; gc++) {
                 io.deallocateCluster(gc);
             }
         } finally {
-            rw.writeLock().unlock();
+            ioExclusive.unlock();
         }
     }
 
@@ -301,7 +318,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
             throw new ReadOnlyImageException(path().toString());
         }
         checkRange(offset, length);
-        rw.writeLock().lock();
+        ioExclusive.lock();
         try {
             long pos = offset;
             long end = offset + length;
@@ -314,7 +331,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
                 pos += n;
             }
         } finally {
-            rw.writeLock().unlock();
+            ioExclusive.unlock();
         }
     }
 
@@ -322,11 +339,11 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
     public Extent mapExtent(long offset, long maxLength) throws IOException {
         checkRange(offset, 0);
         long max = Math.min(maxLength, header.size - offset);
-        rw.readLock().lock();
+        ioShared.lock();
         try {
             return io.mapExtent(offset, max);
         } finally {
-            rw.readLock().unlock();
+            ioShared.unlock();
         }
     }
 
@@ -373,7 +390,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
         if (readOnly) {
             throw new ReadOnlyImageException(path().toString());
         }
-        rw.writeLock().lock();
+        ioExclusive.lock();
         meta.lock();
         try {
             prepareMetadataWrite();
@@ -382,8 +399,10 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
         } finally {
             guard.invalidate();
             io.forgetCaches();
+            // Snapshot and refcount work edits L1 entries in place; lookups must not trust their old view.
+            map.resetActive();
             meta.unlock();
-            rw.writeLock().unlock();
+            ioExclusive.unlock();
         }
     }
 
@@ -408,15 +427,16 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
 
     @Override
     public CheckReport check(boolean repairLeaks) throws IOException {
-        rw.writeLock().lock();
+        ioExclusive.lock();
         meta.lock();
         try {
             flushMetadata();
             guard.invalidate();
             return new Qcow2Checker(this).check(repairLeaks && !readOnly, false);
         } finally {
+            map.resetActive();
             meta.unlock();
-            rw.writeLock().unlock();
+            ioExclusive.unlock();
         }
     }
 
@@ -467,7 +487,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
         if (closed) {
             return;
         }
-        rw.writeLock().lock();
+        ioExclusive.lock();
         meta.lock();
         try {
             closed = true;
@@ -505,7 +525,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
             }
         } finally {
             meta.unlock();
-            rw.writeLock().unlock();
+            ioExclusive.unlock();
         }
     }
 
