@@ -3,5 +3,5 @@
  * and that each disk format bundle implements ({@link vmm.core.block.BlockFormat}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package vmm.core.block;

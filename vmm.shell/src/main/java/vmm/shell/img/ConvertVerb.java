@@ -77,7 +77,9 @@ final class ConvertVerb implements ImgTool.Verb {
                 }
                 ImageSource.format(tool, outFormat).create(Path.of(dst), new CreateOptions(total, options), tool.formats);
             }
-            try (BlockImage out = ImageSource.open(tool, dst, outFormat, true, a)) {
+            // qemu-img convert writes its output with cache=unsafe unless -t says otherwise.
+            boolean unsafe = a.get("-t", "unsafe").equals("unsafe");
+            try (BlockImage out = ImageSource.open(tool, dst, outFormat, true, a, unsafe)) {
                 if (out.size() < total) {
                     throw new ImgException("destination " + dst + " holds " + out.size() + " bytes, the sources " + total);
                 }
@@ -91,12 +93,7 @@ final class ConvertVerb implements ImgTool.Verb {
                 }
                 Progress progress = new Progress(tool.out, a.has("-p") && !a.has("-q"), total);
                 copy(sources, out, compressor, cluster, a.has("-n"), a.has("-B"), threads, progress);
-                // qemu-img convert writes its output with cache=unsafe unless -t says otherwise:
-                // no flush then. Any other mode makes the copy durable before returning.
-                String cache = a.get("-t", "unsafe");
-                if (!cache.equals("unsafe")) {
-                    out.flush();
-                }
+                out.flush();
                 progress.finish();
             }
         } finally {

@@ -16,11 +16,17 @@ final class ImageSource {
 
     static BlockImage open(ImgTool tool, String name, String format, boolean writable, ImgArgs args)
             throws IOException, ImgException {
+        return open(tool, name, format, writable, args, false);
+    }
+
+    /** @param cacheUnsafe flushes do not wait for the disk (qemu-img convert's default target mode) */
+    static BlockImage open(ImgTool tool, String name, String format, boolean writable, ImgArgs args,
+            boolean cacheUnsafe) throws IOException, ImgException {
         Path path = Path.of(name);
         if (!Files.exists(path)) {
             throw new NoSuchFileException(name, null, "no such image");
         }
-        OpenOptions o = writable ? OpenOptions.readWrite() : OpenOptions.readOnlyImage();
+        OpenOptions o = (writable ? OpenOptions.readWrite() : OpenOptions.readOnlyImage()).withCacheUnsafe(cacheUnsafe);
         String secret = passphrase(args);
         if (secret != null) {
             o = o.withPassphrase(secret);

@@ -15,6 +15,7 @@ final class ImageFile implements AutoCloseable {
     private final Path path;
     private final FileChannel channel;
     private final boolean readOnly;
+    private volatile boolean durable = true;
 
     private ImageFile(Path path, FileChannel channel, boolean readOnly) {
         this.path = path;
@@ -109,9 +110,18 @@ final class ImageFile implements AutoCloseable {
     }
 
     void force() throws IOException {
-        if (!readOnly) {
+        if (!readOnly && durable) {
             channel.force(false);
         }
+    }
+
+    /**
+     * With {@code false}, {@link #force()} returns without waiting for the disk (QEMU's
+     * cache=unsafe): the order of writes, which keeps metadata consistent when the process
+     * dies, is unchanged.
+     */
+    void setDurable(boolean durable) {
+        this.durable = durable;
     }
 
     @Override

@@ -40,6 +40,7 @@ public class Qcow2Format implements BlockFormat {
     @Override
     public BlockImage open(Path path, OpenOptions options, BlockFormats formats) throws IOException {
         ImageFile file = ImageFile.open(path, options.readOnly());
+        file.setDurable(!options.cacheUnsafe());
         List<AutoCloseable> opened = new ArrayList<>();
         opened.add(file);
         try {
@@ -52,6 +53,7 @@ public class Qcow2Format implements BlockFormat {
                     throw new CorruptImageException(path + ": external data file feature set but no data file named");
                 }
                 dataFile = ImageFile.open(resolve(path, name), options.readOnly());
+                dataFile.setDurable(!options.cacheUnsafe());
                 opened.add(dataFile);
             }
             BlockImage backing = null;

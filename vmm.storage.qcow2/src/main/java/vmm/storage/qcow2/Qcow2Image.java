@@ -212,11 +212,8 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
             while (dst.hasRemaining()) {
                 long gc = pos >>> clusterBits;
                 int inC = (int) (pos & (clusterSize - 1));
-                int n = Math.min(dst.remaining(), clusterSize - inC);
-                // Most requests lie in one cluster: no slice for them (buffers are a real cost while cold).
                 int at = dst.position();
-                ByteBuffer part = n == dst.remaining() ? dst : dst.slice(at, n);
-                io.readCluster(gc, inC, part);
+                int n = io.readRun(gc, inC, dst);
                 dst.position(at + n);
                 pos += n;
             }

@@ -34,7 +34,7 @@ public final class RawFormat implements BlockFormat {
 
     @Override
     public BlockImage open(Path path, OpenOptions options, BlockFormats formats) throws IOException {
-        return RawImage.open(path, options.readOnly());
+        return RawImage.open(path, options.readOnly(), !options.cacheUnsafe());
     }
 
     @Override

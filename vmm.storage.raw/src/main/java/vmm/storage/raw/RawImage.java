@@ -24,17 +24,21 @@ final class RawImage implements BlockImage, Resizable {
     private final boolean readOnly;
     private volatile long size;
 
-    private RawImage(Path path, FileChannel channel, boolean readOnly) throws IOException {
+    private final boolean durable;
+
+    private RawImage(Path path, FileChannel channel, boolean readOnly, boolean durable) throws IOException {
         this.path = path;
         this.channel = channel;
         this.readOnly = readOnly;
+        this.durable = durable;
         this.size = channel.size();
     }
 
-    static RawImage open(Path path, boolean readOnly) throws IOException {
+    /** @param durable false for QEMU's cache=unsafe: flush does not wait for the disk */
+    static RawImage open(Path path, boolean readOnly, boolean durable) throws IOException {
         FileChannel ch = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
                 : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new RawImage(path, ch, readOnly);
+        return new RawImage(path, ch, readOnly, durable);
     }
 
     @Override
@@ -89,7 +93,7 @@ final class RawImage implements BlockImage, Resizable {
 
     @Override
     public void flush() throws IOException {
-        if (!readOnly) {
+        if (!readOnly && durable) {
             channel.force(true);
         }
     }
