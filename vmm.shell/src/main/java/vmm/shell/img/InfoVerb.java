@@ -102,7 +102,6 @@ final class InfoVerb implements ImgTool.Verb {
                 m.put("backing-filename-format", info.backingFormat());
             }
         }
-        m.put("dirty-flag", false);
         return m;
     }
 
