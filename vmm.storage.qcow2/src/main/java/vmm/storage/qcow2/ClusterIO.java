@@ -298,6 +298,121 @@ final class ClusterIO {
     }
 
     /**
+     * Writes the start of {@code src} (which begins at guest cluster {@code gc}) as one run of
+     * freshly allocated, contiguous host clusters, as QEMU does for a request covering several
+     * clusters: one allocation (one refcount update for the run), one pwrite for the data, then
+     * all L2 entries linked under the lock at once. Only for whole clusters (the last may end at
+     * the virtual size) that are unallocated or zero clusters without a host cluster, so nothing
+     * has to be preserved, and only without extended L2 entries, encryption or a data file. The
+     * run stops before a cluster another writer has in flight or that needs the normal path.
+     * Returns the bytes written, or 0 when fewer than two clusters qualify (the caller then
+     * takes the per-cluster path, which also waits for in-flight clusters).
+     */
+    int writeRun(long gc, ByteBuffer src) throws IOException {
+        if (extended || img.encryption != null || img.header.hasDataFile()) {
+            return 0;
+        }
+        long guest = gc << clusterBits;
+        int rem = src.remaining();
+        boolean toEnd = guest + rem == img.header.size;
+        long maxClusters = toEnd ? ((long) rem + clusterSize - 1) >>> clusterBits : rem >>> clusterBits;
+        // As QEMU, at most up to the end of the L2 table. And well below a refcount block's span:
+        // a new refcount block sits at the start of the clusters it counts, so a contiguous run
+        // as long as that span could never be found.
+        maxClusters = Math.min(maxClusters, img.map.l2Entries() - gc % img.map.l2Entries());
+        maxClusters = Math.min(maxClusters, img.allocator.refcounts().perBlock() / 2);
+        if (maxClusters < 2 || !fresh(lookup(gc).entry())) {
+            return 0;
+        }
+        int max = (int) maxClusters;
+        long[] old = new long[max];
+        int n = 0;
+        long host;
+        img.meta.lock();
+        try {
+            img.prepareMetadataWrite();
+            while (n < max && !inFlight.contains(gc + n)) {
+                long e = lookupLocked(gc + n).entry();
+                if (!fresh(e)) {
+                    break;
+                }
+                old[n++] = e;
+            }
+            if (n < 2) {
+                return 0;
+            }
+            host = img.allocator.allocate(n);
+            inFlight.add(gc, n);
+        } finally {
+            img.meta.unlock();
+        }
+        int bytes = (int) Math.min(rem, (long) n << clusterBits);
+        try {
+            hostIO.writeHost(host, src.slice(src.position(), bytes), guest);
+            int tail = bytes & (clusterSize - 1);
+            if (tail != 0) {
+                // The run ends at the virtual size inside its last cluster: the rest of that
+                // cluster reads as zeroes, as the per-cluster path would have written it.
+                img.dataFile.write(host + bytes, ByteBuffer.wrap(new byte[clusterSize - tail]));
+            }
+        } catch (IOException | RuntimeException | Error ex) {
+            abandonRun(gc, n, host, ex);
+            throw ex;
+        }
+        linkRun(gc, n, old, host);
+        return bytes;
+    }
+
+    /** An L2 entry with nothing to preserve when a write covers its whole cluster: none, or a plain zero cluster. */
+    private boolean fresh(long e) {
+        return e == 0 || (e == L2Table.ZERO && img.header.version >= 3);
+    }
+
+    /** {@link #link} for a run of clusters at contiguous host offsets. */
+    private void linkRun(long gc, int n, long[] old, long host) throws IOException {
+        int done = 0;
+        img.meta.lock();
+        try {
+            for (; done < n; done++) {
+                long g = gc + done;
+                long h = host + ((long) done << clusterBits);
+                L2Table t = img.map.writableTable(g);
+                int i = (int) (g % img.map.l2Entries());
+                t.entries[i] = h | L2Table.COPIED;
+                t.dirty = true;
+                t.changed();
+                releaseOld(old[done], h);
+            }
+        } catch (IOException | RuntimeException | Error ex) {
+            // Nothing points to the clusters not yet linked: free them at once rather than leak them.
+            try {
+                img.allocator.freeNow(host + ((long) done << clusterBits), (long) (n - done) << clusterBits);
+            } catch (IOException e) {
+                ex.addSuppressed(e);
+            }
+            throw ex;
+        } finally {
+            inFlight.remove(gc);
+            linked.signalAll();
+            img.meta.unlock();
+        }
+    }
+
+    /** {@link #abandon} for a run. */
+    private void abandonRun(long gc, int n, long host, Throwable failure) {
+        img.meta.lock();
+        try {
+            img.allocator.freeNow(host, (long) n << clusterBits);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        } finally {
+            inFlight.remove(gc);
+            linked.signalAll();
+            img.meta.unlock();
+        }
+    }
+
+    /**
      * Whether the parts of a cluster that a partial write leaves alone read as zeroes. When the
      * new host cluster also lies past the end of the file (a hole that was never written), only
      * the written bytes need writing, instead of a whole cluster of mostly zeroes.
@@ -584,16 +699,18 @@ final class ClusterIO {
     }
 
     /**
-     * A handful of guest cluster numbers (at most one per writing thread): a plain array scan
-     * is cheaper than a hash set of boxed longs, above all while the code is still interpreted.
+     * A handful of runs of guest clusters (at most one per writing thread), each kept as its
+     * first cluster and length: a plain array scan is cheaper than a hash set of boxed longs,
+     * above all while the code is still interpreted.
      */
     private static final class InFlight {
-        private long[] gcs = new long[16];
+        private long[] starts = new long[16];
+        private int[] lengths = new int[16];
         private int count;
 
         boolean contains(long gc) {
             for (int i = 0; i < count; i++) {
-                if (gcs[i] == gc) {
+                if (gc >= starts[i] && gc - starts[i] < lengths[i]) {
                     return true;
                 }
             }
@@ -601,16 +718,25 @@ final class ClusterIO {
         }
 
         void add(long gc) {
-            if (count == gcs.length) {
-                gcs = Arrays.copyOf(gcs, count * 2);
-            }
-            gcs[count++] = gc;
+            add(gc, 1);
         }
 
+        void add(long gc, int n) {
+            if (count == starts.length) {
+                starts = Arrays.copyOf(starts, count * 2);
+                lengths = Arrays.copyOf(lengths, count * 2);
+            }
+            starts[count] = gc;
+            lengths[count++] = n;
+        }
+
+        /** Removes the run that starts at {@code gc}. */
         void remove(long gc) {
             for (int i = 0; i < count; i++) {
-                if (gcs[i] == gc) {
-                    gcs[i] = gcs[--count];
+                if (starts[i] == gc) {
+                    count--;
+                    starts[i] = starts[count];
+                    lengths[i] = lengths[count];
                     return;
                 }
             }

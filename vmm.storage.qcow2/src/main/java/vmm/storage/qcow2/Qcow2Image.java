@@ -234,6 +234,15 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
             while (src.hasRemaining()) {
                 long gc = pos >>> clusterBits;
                 int inC = (int) (pos & (clusterSize - 1));
+                if (inC == 0 && src.remaining() > clusterSize) {
+                    // Several whole clusters: one allocation and one pwrite when they are all new.
+                    int done = io.writeRun(gc, src);
+                    if (done > 0) {
+                        src.position(src.position() + done);
+                        pos += done;
+                        continue;
+                    }
+                }
                 int n = Math.min(src.remaining(), clusterSize - inC);
                 ByteBuffer part = n == src.remaining() ? src : src.slice(src.position(), n);
                 io.writeCluster(gc, inC, part);
