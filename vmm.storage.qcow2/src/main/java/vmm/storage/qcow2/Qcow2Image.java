@@ -171,11 +171,20 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
 
     /** Writes all dirty metadata in crash-safe order, then applies deferred frees. */
     void flushMetadata() throws IOException {
+        flushMetadata(true);
+    }
+
+    /**
+     * @param applyFrees false when the caller does not hold {@link #ioExclusive}: deferred frees
+     *                   then stay queued, since a read in progress may still use a cluster (or a
+     *                   compressed range) that an overwrite released
+     */
+    private void flushMetadata(boolean applyFrees) throws IOException {
         if (readOnly) {
             return;
         }
         map.writeDirty();
-        if (allocator.hasPendingFrees()) {
+        if (applyFrees && allocator.hasPendingFrees()) {
             file.force();
             allocator.applyPendingFrees();
         }
@@ -282,14 +291,32 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
         if (readOnly) {
             return;
         }
+        // A flush that frees clusters waits for reads and writes in progress, as discard does;
+        // one with nothing to free (the common case) does not stop I/O.
+        boolean frees;
         meta.lock();
         try {
-            flushMetadata();
-            if (dataFile != file) {
-                dataFile.force();
-            }
+            frees = allocator.hasPendingFrees();
         } finally {
             meta.unlock();
+        }
+        if (frees) {
+            ioExclusive.lock();
+        }
+        try {
+            meta.lock();
+            try {
+                flushMetadata(frees);
+                if (dataFile != file) {
+                    dataFile.force();
+                }
+            } finally {
+                meta.unlock();
+            }
+        } finally {
+            if (frees) {
+                ioExclusive.unlock();
+            }
         }
     }
 
