@@ -2,7 +2,6 @@ package vmm.storage.qcow2;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.concurrent.locks.Condition;
 
 import vmm.core.block.Extent;
@@ -16,11 +15,11 @@ final class ClusterIO {
     private final Qcow2Image img;
     private final HostIO hostIO;
     private final int clusterBits;
-    private final int clusterSize;
-    private final boolean extended;
-    private final int subclusterSize;
+    final int clusterSize;
+    final boolean extended;
+    final int subclusterSize;
     /** Guest clusters between their allocation and their L2 link (see allocatingWrite); guarded by meta. */
-    private final InFlight inFlight = new InFlight();
+    private final InFlightClusters inFlight = new InFlightClusters();
     /** Signalled under meta whenever a guest cluster leaves {@link #inFlight}. */
     private final Condition linked;
 
@@ -40,7 +39,7 @@ final class ClusterIO {
     }
 
     /** L2 entry and bitmap of a guest cluster; zeroes when no L2 table maps it. */
-    private record Mapping(long entry, long bitmap) {
+    record Mapping(long entry, long bitmap) {
     }
 
     private static final Mapping UNMAPPED = new Mapping(0, 0);
@@ -65,7 +64,7 @@ final class ClusterIO {
         }
     }
 
-    private Mapping lookupLocked(long gc) throws IOException {
+    Mapping lookupLocked(long gc) throws IOException {
         L2Table t = img.map.table(gc);
         if (t == null) {
             return UNMAPPED;
@@ -79,7 +78,7 @@ final class ClusterIO {
      * external data file guest cluster 0 lives at offset 0; QEMU then tells by the COPIED
      * flag, which every data-file cluster carries.
      */
-    private boolean hasHost(long e) {
+    boolean hasHost(long e) {
         return L2Table.hostOffset(e) != 0 || (img.header.hasDataFile() && (e & L2Table.COPIED) != 0);
     }
 
@@ -244,7 +243,7 @@ final class ClusterIO {
      * wait: each would otherwise allocate a cluster of its own and one write would be lost.
      * Callers that already hold the lock (zeroing, compressed writes) simply keep it throughout.
      */
-    private void allocatingWrite(long gc, int inC, ByteBuffer data) throws IOException {
+    void allocatingWrite(long gc, int inC, ByteBuffer data) throws IOException {
         int len = data.remaining();
         Mapping m;
         long host;
@@ -540,7 +539,7 @@ final class ClusterIO {
     }
 
     /** Queues the drop of the reference an overwritten L2 entry held. */
-    private void releaseOld(long oldEntry, long newHost) {
+    void releaseOld(long oldEntry, long newHost) {
         if (L2Table.compressed(oldEntry)) {
             // The space may be reused for another compressed cluster with the same descriptor.
             hostIO.forgetCaches();
@@ -582,89 +581,6 @@ final class ClusterIO {
         releaseOld(m.entry(), -1);
     }
 
-    /** Makes part of a cluster read as zeroes; whole clusters (or subclusters) without writing data. */
-    void zeroCluster(long gc, int inC, int len, boolean discard) throws IOException {
-        img.meta.lock();
-        try {
-            img.prepareMetadataWrite();
-            boolean v3 = img.header.version >= 3;
-            boolean raw = (img.header.autoclearFeatures & Qcow2Header.AUTOCLEAR_DATA_FILE_RAW) != 0;
-            Mapping m = lookupLocked(gc);
-            if (inC == 0 && len == clusterSize && !raw && img.encryption == null) {
-                long e = m.entry();
-                if (e == 0 && m.bitmap() == 0 && img.backing == null) {
-                    return;
-                }
-                if (v3 || img.backing == null) {
-                    L2Table t = img.map.writableTable(gc);
-                    int i = (int) (gc % img.map.l2Entries());
-                    boolean needZero = img.backing != null || !discard;
-                    if (extended) {
-                        t.entries[i] = 0;
-                        t.bitmaps[i] = needZero ? L2Table.ALL_ZERO_BITS : 0;
-                    } else {
-                        t.entries[i] = needZero && v3 ? L2Table.ZERO : 0;
-                    }
-                    t.dirty = true;
-                    releaseOld(e, -1);
-                    return;
-                }
-            }
-            if (extended && !raw && img.encryption == null && inC % subclusterSize == 0
-                    && len % subclusterSize == 0 && hasHost(m.entry())
-                    && (m.entry() & L2Table.COPIED) != 0 && !L2Table.compressed(m.entry())) {
-                L2Table t = img.map.writableTable(gc);
-                int i = (int) (gc % img.map.l2Entries());
-                long bits = 0;
-                for (int sc = inC / subclusterSize; sc < (inC + len) / subclusterSize; sc++) {
-                    bits |= 1L << sc;
-                }
-                t.bitmaps[i] = (t.bitmaps[i] & ~bits) | (bits << 32);
-                t.dirty = true;
-                return;
-            }
-            if (extended && !raw && img.encryption == null && inC % subclusterSize == 0
-                    && len % subclusterSize == 0 && m.entry() == 0) {
-                // No host cluster yet: zero bits alone say "reads as zeroes".
-                L2Table t = img.map.writableTable(gc);
-                int i = (int) (gc % img.map.l2Entries());
-                for (int sc = inC / subclusterSize; sc < (inC + len) / subclusterSize; sc++) {
-                    t.bitmaps[i] |= 1L << (32 + sc);
-                }
-                t.dirty = true;
-                return;
-            }
-            allocatingWrite(gc, inC, ByteBuffer.wrap(new byte[len]));
-        } finally {
-            img.meta.unlock();
-        }
-    }
-
-    /**
-     * Drops a guest cluster's mapping, so that it reads through to the backing file again
-     * (commit's "make empty"); unlike discard it never leaves a zero cluster behind.
-     */
-    void deallocateCluster(long gc) throws IOException {
-        img.meta.lock();
-        try {
-            Mapping m = lookupLocked(gc);
-            if (m.entry() == 0 && m.bitmap() == 0) {
-                return;
-            }
-            img.prepareMetadataWrite();
-            L2Table t = img.map.writableTable(gc);
-            int i = (int) (gc % img.map.l2Entries());
-            t.entries[i] = 0;
-            if (extended) {
-                t.bitmaps[i] = 0;
-            }
-            t.dirty = true;
-            releaseOld(m.entry(), -1);
-        } finally {
-            img.meta.unlock();
-        }
-    }
-
     Extent mapExtent(long offset, long max) throws IOException {
         long gc = offset >>> clusterBits;
         int inC = (int) (offset & (clusterSize - 1));
@@ -696,50 +612,5 @@ final class ClusterIO {
             case COMPRESSED -> new Extent(offset, len, true, false, 0, -1);
             case NORMAL -> new Extent(offset, len, true, false, 0, host);
         };
-    }
-
-    /**
-     * A handful of runs of guest clusters (at most one per writing thread), each kept as its
-     * first cluster and length: a plain array scan is cheaper than a hash set of boxed longs,
-     * above all while the code is still interpreted.
-     */
-    private static final class InFlight {
-        private long[] starts = new long[16];
-        private int[] lengths = new int[16];
-        private int count;
-
-        boolean contains(long gc) {
-            for (int i = 0; i < count; i++) {
-                if (gc >= starts[i] && gc - starts[i] < lengths[i]) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        void add(long gc) {
-            add(gc, 1);
-        }
-
-        void add(long gc, int n) {
-            if (count == starts.length) {
-                starts = Arrays.copyOf(starts, count * 2);
-                lengths = Arrays.copyOf(lengths, count * 2);
-            }
-            starts[count] = gc;
-            lengths[count++] = n;
-        }
-
-        /** Removes the run that starts at {@code gc}. */
-        void remove(long gc) {
-            for (int i = 0; i < count; i++) {
-                if (starts[i] == gc) {
-                    count--;
-                    starts[i] = starts[count];
-                    lengths[i] = lengths[count];
-                    return;
-                }
-            }
-        }
     }
 }

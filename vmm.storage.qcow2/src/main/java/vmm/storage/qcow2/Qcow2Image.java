@@ -64,6 +64,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
     final Lock ioExclusive = ioLock.asWriteLock();
     final ReentrantLock meta = new ReentrantLock();
     private final ClusterIO io;
+    private final ClusterZeroing zeroing;
     private boolean dirtyBitWritten;
     private volatile boolean closed;
 
@@ -87,6 +88,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
         this.compression = new CompressedCluster(clusterBits, header.compressionType);
         this.snapshots = new Qcow2Snapshots(this);
         this.io = new ClusterIO(this);
+        this.zeroing = new ClusterZeroing(this, io);
         this.dirtyBitWritten = (header.incompatibleFeatures & Qcow2Header.INCOMPAT_DIRTY) != 0;
         validateLayout();
     }
@@ -329,7 +331,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
         try {
             long clusters = (header.size + clusterSize - 1) >>> clusterBits;
             for (long gc = 0; gc < clusters; gc++) {
-                io.deallocateCluster(gc);
+                zeroing.deallocateCluster(gc);
             }
         } finally {
             ioExclusive.unlock();
@@ -360,7 +362,7 @@ public final class Qcow2Image implements BlockImage, Snapshottable, Checkable, R
                 int inC = (int) (pos & (clusterSize - 1));
                 int n = (int) Math.min(end - pos, clusterSize - inC);
                 boolean wholeToEnd = inC == 0 && pos + n == header.size;
-                io.zeroCluster(gc, inC, wholeToEnd ? clusterSize : n, discard);
+                zeroing.zeroCluster(gc, inC, wholeToEnd ? clusterSize : n, discard);
                 pos += n;
             }
         } finally {
