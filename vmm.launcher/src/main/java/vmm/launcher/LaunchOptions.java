@@ -31,7 +31,7 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
               -h, --help     this text
 
             At the prompt: 'help' lists commands, 'vmm:version', 'list --all', 'lb' lists bundles,
-            'exit' or Ctrl-D leaves. Bundles dropped into STATE/deploy/ are installed, updated
+            'quit' or Ctrl-D leaves. Bundles dropped into STATE/deploy/ are installed, updated
             and removed while the VMM runs.
             """;
 
