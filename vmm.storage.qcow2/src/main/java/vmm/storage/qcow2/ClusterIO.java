@@ -397,11 +397,13 @@ final class ClusterIO {
         }
     }
 
-    /** {@link #abandon} for a run. */
+    /** {@link #abandon} for a run of {@code n} new clusters ({@code n} 0: none was allocated). */
     private void abandonRun(long gc, int n, long host, Throwable failure) {
         img.meta.lock();
         try {
-            img.allocator.freeNow(host, (long) n << clusterBits);
+            if (n > 0) {
+                img.allocator.freeNow(host, (long) n << clusterBits);
+            }
         } catch (IOException e) {
             failure.addSuppressed(e);
         } finally {
@@ -476,18 +478,7 @@ final class ClusterIO {
 
     /** After a failed data write: nothing points to the new cluster, so it is free again at once. */
     private void abandon(long gc, long host, boolean allocated, Throwable failure) {
-        img.meta.lock();
-        try {
-            if (allocated) {
-                img.allocator.freeNow(host, clusterSize);
-            }
-        } catch (IOException e) {
-            failure.addSuppressed(e);
-        } finally {
-            inFlight.remove(gc);
-            linked.signalAll();
-            img.meta.unlock();
-        }
+        abandonRun(gc, allocated ? 1 : 0, host, failure);
     }
 
     /**
