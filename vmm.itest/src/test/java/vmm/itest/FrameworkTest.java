@@ -88,7 +88,7 @@ public class FrameworkTest {
             }
         }
         assertEquals("bundles not active", List.of(), notActive);
-        for (String name : Arrays.asList("vmm.core", "vmm.kvm.driver", "vmm.storage.raw", "vmm.storage.qcow2",
+        for (String name : Arrays.asList("vmm.core", "vmm.kvm.driver", "vmm.x86.emu", "vmm.storage.raw", "vmm.storage.qcow2",
                 "vmm.dev.virtio", "vmm.dev.ide", "vmm.net.bridge", "vmm.net.nat", "vmm.shell")) {
             assertTrue(name + " installed", Arrays.stream(context.getBundles())
                     .anyMatch(b -> name.equals(b.getSymbolicName())));

@@ -6,8 +6,11 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import vmm.core.hypervisor.AcceleratedVm;
 import vmm.core.hypervisor.Hypervisor;
+import vmm.core.hypervisor.HypervisorException;
 import vmm.core.hypervisor.HypervisorStatus;
+import vmm.core.hypervisor.VmPlatform;
 
 /**
  * KVM as the core's accelerator. Probing opens /dev/kvm and asks its API version: the
@@ -44,5 +47,16 @@ public final class KvmHypervisor implements Hypervisor {
             LOG.warn("KVM unavailable: {}", e.getMessage());
             return new HypervisorStatus(false, -1, e.getMessage());
         }
+    }
+
+    @Override
+    public boolean hasInKernelIrqchip() {
+        return true;
+    }
+
+    @Override
+    public AcceleratedVm createVm(VmPlatform platform) throws HypervisorException {
+        // TODO(issue 7): the KVM side of the accelerator SPI.
+        throw new HypervisorException("kvm: creating a VM through the accelerator SPI is not written yet");
     }
 }

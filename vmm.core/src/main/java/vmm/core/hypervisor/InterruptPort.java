@@ -1,0 +1,70 @@
+package vmm.core.hypervisor;
+
+import vmm.core.device.BusDevice;
+
+/**
+ * A vCPU's local APIC as the CPU sees it: the software CPU polls it between blocks of guest
+ * code, takes an interrupt when the guest allows one, and sleeps on it while halted. The
+ * machine implements it (the local APIC device); an accelerator with an in-kernel irqchip
+ * never sees it.
+ *
+ * <p>Every method may be called only from the vCPU's own thread, except {@link #wake()}.
+ */
+public interface InterruptPort {
+
+    /** Pending-event bits of {@link #pendingEvents()}. */
+    int EVENT_INTR = 1, EVENT_NMI = 2, EVENT_INIT = 4, EVENT_SIPI = 8, EVENT_SMI = 16;
+
+    /**
+     * What is waiting for the CPU: {@link #EVENT_INTR} when a maskable interrupt (from the
+     * APIC or, through LINT0 in ExtINT mode, the PIC) has a priority above the TPR, and the
+     * other bits for NMI, INIT and SIPI. Cheap: called between blocks.
+     */
+    int pendingEvents();
+
+    /**
+     * Accepts the highest-priority maskable interrupt (IRR to ISR, or an INTA cycle to the
+     * PIC) and returns its vector; -1 if it went away (spurious).
+     */
+    int acknowledgeInterrupt();
+
+    /** Consumes a pending NMI. */
+    void acknowledgeNmi();
+
+    /** Consumes a pending INIT. */
+    void acknowledgeInit();
+
+    /** Consumes a pending SIPI and returns its vector (the start page number). */
+    int acknowledgeSipi();
+
+    /**
+     * Blocks the calling vCPU thread until {@link #pendingEvents()} is non-zero, {@link #wake()}
+     * is called, or {@code timeoutNanos} pass (the APIC shortens it to its own timer deadline).
+     */
+    void await(long timeoutNanos) throws InterruptedException;
+
+    /** Ends an {@link #await} early (from any thread: a kick, a pause, a device). */
+    void wake();
+
+    /** The IA32_APIC_BASE MSR (0x1b). */
+    long apicBase();
+
+    /** Writes IA32_APIC_BASE; returns false when the value is invalid (the CPU raises #GP). */
+    boolean setApicBase(long value);
+
+    /** CR8: the task priority (TPR bits 7:4). */
+    int cr8();
+
+    void setCr8(int value);
+
+    /**
+     * The APIC's register page, for accesses inside the 4 KiB at {@link #apicBase()} while the
+     * APIC is enabled in xAPIC mode (offset is relative to that page).
+     */
+    BusDevice registers();
+
+    /** The TSC-deadline MSR (0x6e0). */
+    long tscDeadline();
+
+    void setTscDeadline(long value);
+}
