@@ -10,7 +10,21 @@ import java.util.List;
  * outside RAM throws {@link GuestMemoryException} and never touches host memory.
  * Implementations are safe for concurrent use (vCPUs and device threads share RAM).
  */
-public interface GuestMemory {
+public interface GuestMemory extends AutoCloseable {
+
+    /**
+     * Allocates anonymous guest RAM of {@code ramSize} bytes laid out as on a PC: RAM from 0 up to
+     * the 32-bit PCI hole (0xC000_0000), the rest from 4 GiB.
+     */
+    static GuestMemory allocate(long ramSize) {
+        return vmm.core.internal.memory.MmapGuestMemory.allocate(ramSize);
+    }
+
+    /** Releases the RAM; later accesses fail. Memory that owns nothing does nothing. */
+    @Override
+    default void close() {
+    }
+
 
     /** The RAM regions, sorted by guest address, not overlapping. */
     List<MemoryRegion> regions();

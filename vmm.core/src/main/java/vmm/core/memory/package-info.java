@@ -1,4 +1,4 @@
 /** Guest RAM: the map of guest-physical addresses and bounds-checked access to it. */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package vmm.core.memory;
