@@ -51,7 +51,8 @@ final class LegacyBoard implements Board {
         this.vcpus = vcpus;
         this.tscKhz = tscKhz;
         this.serial = new Serial16550(line(COM1_IRQ), console.out());
-        DebugExit debugExit = new DebugExit(events::debugExit);
+        // The device reports QEMU's status, (value << 1) | 1; the outcome keeps the value.
+        DebugExit debugExit = new DebugExit(status -> events.debugExit(status >>> 1));
         I8042 i8042 = new I8042(() -> events.resetRequested("i8042 reset line"), line(KEYBOARD_IRQ));
         PciHostBridge pci = new PciHostBridge(() -> events.resetRequested("0xcf9 reset control"), pio, mmio);
         GuestMemoryMap map = GuestMemoryMap.plan(memory.size());
