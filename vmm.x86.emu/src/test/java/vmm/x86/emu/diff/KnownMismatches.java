@@ -18,7 +18,27 @@ final class KnownMismatches {
     private KnownMismatches() {
     }
 
+    static final String GATE = "gate: ";
+
+    /** Catalog forms that differ from the host. */
     static Set<String> names() {
+        Set<String> s = new LinkedHashSet<>(lines());
+        s.removeIf(l -> l.startsWith(GATE));
+        return s;
+    }
+
+    /** CPUID-gated forms (names after "gate: ") that do not raise #UD when not advertised. */
+    static Set<String> gates() {
+        Set<String> s = new LinkedHashSet<>();
+        for (String l : lines()) {
+            if (l.startsWith(GATE)) {
+                s.add(l.substring(GATE.length()).strip());
+            }
+        }
+        return s;
+    }
+
+    private static Set<String> lines() {
         Set<String> s = new LinkedHashSet<>();
         try (InputStream in = KnownMismatches.class.getResourceAsStream("known-mismatches.txt")) {
             if (in == null) {
