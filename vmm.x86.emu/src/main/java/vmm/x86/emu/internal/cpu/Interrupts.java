@@ -29,6 +29,8 @@ public final class Interrupts {
     /** INT n, INT3, INTO (gate DPL checked) returning to {@code c.nextRip}. */
     public static void software(Cpu c, int vector, boolean checkDpl) {
         event(c, vector, false, 0, checkDpl, c.nextRip, 0);
+        // The block loop continues at nextRip: make that the handler.
+        c.nextRip = c.rip;
     }
 
     /** An external interrupt or NMI, taken between instructions. */
