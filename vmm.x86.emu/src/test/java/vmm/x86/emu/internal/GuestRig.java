@@ -111,6 +111,11 @@ final class GuestRig implements AutoCloseable {
     }
 
     static byte[] assemble(String source) throws IOException, InterruptedException {
+        return assemble(source, 0);
+    }
+
+    /** Assembles and links {@code source} to run at {@code base} (absolute references resolved). */
+    static byte[] assemble(String source, long base) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("emu-as");
         try {
             Path s = dir.resolve("t.s");
@@ -118,7 +123,10 @@ final class GuestRig implements AutoCloseable {
             Path bin = dir.resolve("t.bin");
             Files.writeString(s, ".intel_syntax noprefix\n" + source + "\n");
             run(dir, "as", "--64", "-o", o.toString(), s.toString());
-            run(dir, "objcopy", "-O", "binary", "-j", ".text", o.toString(), bin.toString());
+            Path elf = dir.resolve("t.elf");
+            run(dir, "ld", "-m", "elf_x86_64", "-Ttext=0x" + Long.toHexString(base), "-e", "0x" + Long.toHexString(base),
+                    "-o", elf.toString(), o.toString());
+            run(dir, "objcopy", "-O", "binary", "-j", ".text", elf.toString(), bin.toString());
             return Files.readAllBytes(bin);
         } finally {
             try (var files = Files.list(dir)) {
@@ -145,7 +153,7 @@ final class GuestRig implements AutoCloseable {
 
     /** Assembles {@code source} at CODE (with .org-free flat code) and loads it. */
     void loadCode(String source) throws Exception {
-        load(CODE, assemble(source));
+        load(CODE, assemble(source, CODE));
     }
 
     static Segment seg(int sel, int attr) {
