@@ -24,7 +24,7 @@ import vmm.core.memory.GuestMemory;
 /**
  * The PC devices that exist so far, wired on the buses: COM1 (0x3f8, IRQ 4), isa-debug-exit
  * (0xf4), the i8042 (0x60/0x64, reset), the RTC/CMOS (0x70), the i440FX host bridge (0xcf8,
- * with 0xcf9 reset). Interrupt lines reach an in-kernel irqchip (KVM); a software CPU gets
+ * with 0xcf9 reset), pc-testdev's scratch storage (0xe0, 0xff000000). Interrupt lines reach an in-kernel irqchip (KVM); a software CPU gets
  * {@link IdleInterruptPort}s until the platform's interrupt controllers join the machine.
  */
 final class LegacyBoard implements Board {
@@ -62,7 +62,11 @@ final class LegacyBoard implements Board {
         pio.insert(i8042, I8042.BASE_PORT, I8042.PORTS);
         pio.insert(rtc, CmosRtc.BASE_PORT, CmosRtc.PORTS);
         pio.insert(pci, PciHostBridge.BASE_PORT, PciHostBridge.PORTS);
-        this.devices = List.of(serial, debugExit, i8042, rtc, pci);
+        TestDevScratch ioport = new TestDevScratch(TestDevScratch.PORT_SIZE, "pc-testdev-ioport");
+        TestDevScratch iomem = new TestDevScratch(TestDevScratch.IOMEM_SIZE, "pc-testdev-iomem");
+        pio.insert(ioport, TestDevScratch.PORT, TestDevScratch.PORT_SIZE);
+        mmio.insert(iomem, TestDevScratch.IOMEM, TestDevScratch.IOMEM_SIZE);
+        this.devices = List.of(serial, debugExit, i8042, rtc, pci, ioport, iomem);
         this.e820 = E820Map.of(memory, map.firmwareReserved());
         this.ports = new InterruptPort[vcpus];
         for (int i = 0; i < vcpus; i++) {
