@@ -437,9 +437,19 @@ public final class LocalApic implements InterruptPort {
 
     @Override
     public void setTscDeadline(long value) {
+        long now = time.nanoTime();
+        setTscDeadline(value, timer.tsc(now), now);
+    }
+
+    @Override
+    public void setTscDeadline(long value, long tscNow) {
+        setTscDeadline(value, tscNow, time.nanoTime());
+    }
+
+    private void setTscDeadline(long value, long tscNow, long now) {
         lock.lock();
         try {
-            timer.writeTscDeadline(value, time.nanoTime());
+            timer.writeTscDeadline(value, tscNow, now);
             updateLocked();
         } finally {
             lock.unlock();
