@@ -271,6 +271,20 @@ public final class PcPlatform implements AutoCloseable {
         return List.of(acpiLayout.region());
     }
 
+    /**
+     * Leaves the 8259s and the PIT as a PC BIOS (SeaBIOS) does after POST, for guests started
+     * without firmware that expect that state (kvm-unit-tests' realmode test): PIC vectors at
+     * 0x08 and 0x70, IRQ 0, 1, 2, 6, 8, 12, 13 and 14 unmasked, the PCI IRQs 5, 9, 10 and 11 level
+     * in the ELCR, and PIT channel 0 in mode 3 with count 65536 (18.2 Hz on IRQ0). The machine
+     * also owes such guests an IVT whose vector 8 handler returns.
+     */
+    public void firmwareDefaults() {
+        pic.initialize(0x08, 0x70, 0xb8, 0x8e, 0x0e20);
+        pit.write(3, new byte[] {0x36});
+        pit.write(0, new byte[] {0});
+        pit.write(0, new byte[] {0});
+    }
+
     /** Machine reset: every device to its power-on state, the ACPI tables written again. */
     public void reset() {
         for (BusDevice d : devices.values()) {

@@ -188,6 +188,25 @@ class PcPlatformTest {
     }
 
     @Test
+    void firmwareDefaultsGiveRealModeGuestsThePicBasesAndTheBiosTick() {
+        platform.firmwareDefaults();
+        io.outb(0x20, 0x0a);
+        assertEquals(0xb8, io.inb(0x21));
+        assertEquals(0x0e, io.inb(0x4d1), "IRQ 9-11 level");
+        InterruptPort bsp = platform.interrupts(0);
+        time.advance(56_000_000); // one 18.2 Hz tick
+        assertEquals(EVENT_INTR, bsp.pendingEvents());
+        assertEquals(0x08, bsp.acknowledgeInterrupt());
+        io.outb(0x20, 0x20);
+        // kvm-unit-tests' realmode "sti inhibit": outl 1 then 0 to pc-testdev's IRQ11 port.
+        io.outb(0xa1, 0x00);
+        io.outb(0x4d1, 0x00); // IRQ11 edge for this check
+        io.outl(0x200b, 1);
+        io.outl(0x200b, 0);
+        assertEquals(0x73, bsp.acknowledgeInterrupt());
+    }
+
+    @Test
     void badArgumentsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new PcPlatform(memory, Bus.pio(), Bus.mmio(), 0, 2_000_000,
                 console, new PcPlatform.Callbacks(() -> { }, () -> { }, s -> { }, (g, l) -> { }),
