@@ -1,6 +1,5 @@
 package vmm.core.internal.irq;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -590,18 +589,5 @@ public final class LocalApic implements InterruptPort {
     @Override
     public String toString() {
         return "LocalApic[" + index + "]";
-    }
-
-    /** Waits at most {@code millis} for {@code pendingEvents() != 0}; for tests of other threads' deliveries. */
-    boolean awaitEvents(long millis) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (pendingEvents() == 0) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            await(left);
-        }
-        return true;
     }
 }
