@@ -36,11 +36,15 @@ final class X87Transcendental {
      * instruction is finished (stack fault, NaN, unsupported, unmasked denormal).
      */
     private Val[] operands(boolean two, int dest) {
+        return operands(two, dest, two);
+    }
+
+    private Val[] operands(boolean two, int dest, boolean popOnError) {
         x.setC1(false);
         if (x.empty(0) || (two && x.empty(1))) {
             if (x.underflow()) {
                 x.setSt(dest, X87.INDEF_SE, X87.INDEF_MANT);
-                if (two) {
+                if (popOnError) {
                     x.pop();
                 }
             }
@@ -51,7 +55,7 @@ final class X87Transcendental {
         if (a.cls() == SoftFloat.UNSUPPORTED || b.cls() == SoftFloat.UNSUPPORTED) {
             if (x.signal(IE)) {
                 x.setSt(dest, X87.INDEF_SE, X87.INDEF_MANT);
-                if (two) {
+                if (popOnError) {
                     x.pop();
                 }
             }
@@ -62,7 +66,7 @@ final class X87Transcendental {
             if (x.signal(snan ? IE : 0)) {
                 long[] q = X87.quiet(X87.pickNan(a, b));
                 x.setSt(dest, (int) q[0], q[1]);
-                if (two) {
+                if (popOnError) {
                     x.pop();
                 }
             }
@@ -222,16 +226,38 @@ final class X87Transcendental {
 
     // ---- exact ones ----
 
+    /** FXTRACT: st(0) becomes the exponent, then the significand is pushed. */
     void fxtract() {
-        Val[] v = operands(false, 0);
-        if (v == null) {
-            return;
-        }
+        x.setC1(false);
         if (!x.empty(7)) {
-            x.canPush();
+            x.s.fsw |= IE | X87.SF;
+            x.updateEs();
+            if (x.masked(IE)) {
+                x.setSt(0, X87.INDEF_SE, X87.INDEF_MANT);
+                x.push(X87.INDEF_SE, X87.INDEF_MANT);
+            }
             return;
         }
-        Val a = v[0];
+        if (x.empty(0)) {
+            if (x.underflow()) {
+                x.setSt(0, X87.INDEF_SE, X87.INDEF_MANT);
+                x.push(X87.INDEF_SE, X87.INDEF_MANT);
+            }
+            return;
+        }
+        Val a = x.st(0);
+        if (a.cls() == SoftFloat.UNSUPPORTED || a.isNan()) {
+            boolean invalid = a.cls() != SoftFloat.QNAN;
+            if (x.signal(invalid ? IE : 0)) {
+                long[] q = a.isNan() ? X87.quiet(a) : new long[]{X87.INDEF_SE, X87.INDEF_MANT};
+                x.setSt(0, (int) q[0], q[1]);
+                x.push((int) q[0], q[1]);
+            }
+            return;
+        }
+        if (x.isDenormal(0) && !x.signal(DE)) {
+            return;
+        }
         switch (a.cls()) {
             case SoftFloat.ZERO -> {
                 if (!x.signal(ZE)) {
@@ -240,20 +266,20 @@ final class X87Transcendental {
                 x.setSt(0, 0xffff, 1L << 63);
                 x.push(a.neg() ? 0x8000 : 0, 0);
             }
-            case SoftFloat.INF -> x.push(X87.seOf(a), X87.mantOf(a));
+            case SoftFloat.INF -> {
+                x.setSt(0, 0x7fff, 1L << 63);
+                x.push(X87.seOf(a), X87.mantOf(a));
+            }
             default -> {
                 Val e = X87Load.ofLong(a.exp());
                 x.setSt(0, X87.seOf(e), X87.mantOf(e));
                 x.push((a.neg() ? 0x8000 : 0) | 0x3fff, a.sig());
             }
         }
-        if (a.cls() == SoftFloat.INF) {
-            x.setSt(1, 0x7fff, 1L << 63);
-        }
     }
 
     void fscale() {
-        Val[] v = operands(true, 0);
+        Val[] v = operands(true, 0, false);
         if (v == null) {
             return;
         }
@@ -288,7 +314,8 @@ final class X87Transcendental {
 
     /** FPREM (truncating quotient) and FPREM1 (round-to-nearest quotient). */
     void fprem(boolean ieee) {
-        Val[] v = operands(true, 0);
+        x.setCc(x.s.fsw & X87.CC & ~C2);
+        Val[] v = operands(true, 0, false);
         if (v == null) {
             return;
         }
