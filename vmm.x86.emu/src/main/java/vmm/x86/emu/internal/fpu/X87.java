@@ -372,6 +372,11 @@ final class X87 {
         return arith.roundTo(f -> SoftFloat.round(v, f, rc()), SoftFloat.EXT);
     }
 
+    /** Rounds an exact operation to the extended format (no precision control). */
+    long[] roundExt(java.util.function.Function<Format, Rounded> op) {
+        return arith.roundTo(op, SoftFloat.EXT);
+    }
+
     // ---- value conversion ----
 
     static int seOf(Val v) {

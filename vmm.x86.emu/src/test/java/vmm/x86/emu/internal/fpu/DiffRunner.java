@@ -174,10 +174,14 @@ final class DiffRunner {
             if (wm == gm && ws == gs) {
                 continue;
             }
-            double a = X87Transcendental.toDouble(SoftFloat.ofExt(ws, wm));
-            double b = X87Transcendental.toDouble(SoftFloat.ofExt(gs, gm));
-            boolean special = (ws & 0x7fff) == 0x7fff || (gs & 0x7fff) == 0x7fff;
-            double tol = 0x1p-48 * Math.max(Math.abs(a), Math.abs(b)) + 0x1p-60;
+            boolean special = (ws & 0x7fff) == 0x7fff || (gs & 0x7fff) == 0x7fff || (ws & 0x8000) != (gs & 0x8000);
+            // compare the significands on the larger exponent's scale
+            int we = ws & 0x7fff;
+            int ge = gs & 0x7fff;
+            int top = Math.max(we, ge);
+            double a = Math.scalb((double) (wm >>> 11), Math.max(-1100, we - top));
+            double b = Math.scalb((double) (gm >>> 11), Math.max(-1100, ge - top));
+            double tol = 0x1p-48 * Math.max(Math.abs(a), Math.abs(b)) + (top < 0x3fff + 8 ? 0x1p-60 * 0x1p52 : 0);
             if (special || !(Math.abs(a - b) <= tol)) {
                 diff.append(String.format(" ST%d: want %04x:%016x (%s) got %04x:%016x (%s)", i, ws, wm, a, gs, gm, b));
             }
