@@ -116,6 +116,8 @@ class X87DiffTest {
         l.add(x87("fldcw", 0xd9, 5, MEM));
         l.add(x87("fnstenv", 0xd9, 6, MEM).check(Spec.ENV));
         l.add(x87("fldenv", 0xd9, 4, MEM));
+        l.add(x87("fnsave", 0xdd, 6, MEM).check(Spec.ENV));
+        l.add(x87("frstor", 0xdd, 4, MEM));
         return l;
     }
 
