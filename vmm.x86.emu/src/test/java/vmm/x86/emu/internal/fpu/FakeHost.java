@@ -1,7 +1,7 @@
 package vmm.x86.emu.internal.fpu;
 
 /** An FpuHost over a 64-byte memory operand, sixteen registers and fixed control registers. */
-final class FakeHost implements FpuHost {
+class FakeHost implements FpuHost {
 
     /** A guest exception raised through {@link #fault}. */
     static final class Fault extends RuntimeException {
