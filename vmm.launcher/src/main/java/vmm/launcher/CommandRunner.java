@@ -47,11 +47,15 @@ final class CommandRunner {
             Method execute = sessionType.getMethod("execute", CharSequence.class);
             Method format = sessionType.getMethod("format", Object.class, int.class);
             Method close = sessionType.getMethod("close");
+            Method put = sessionType.getMethod("put", String.class, Object.class);
             // The file descriptors themselves: Gogo redirects System.out to the session's stream
             // while a command runs, so handing it System.out would make output loop forever.
             Object session = create.invoke(processor, new FileInputStream(FileDescriptor.in),
                     new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err));
             try {
+                // The product's commands first (start, help, list are also names of Gogo's and
+                // Felix's commands), then Gogo's built-ins, then the rest: as the interactive shell.
+                put.invoke(session, "SCOPE", "vmm:gogo:*");
                 if (options.script() != null) {
                     String text = Files.readString(options.script());
                     return execute(session, execute, format, text);

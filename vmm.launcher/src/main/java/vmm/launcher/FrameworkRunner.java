@@ -81,11 +81,10 @@ final class FrameworkRunner {
         // Non-interactive runs use their own session; Gogo must neither read stdin nor stop
         // the framework on its own.
         p.put("gosh.args", options.interactive() ? "" : "--nointeractive --noshutdown");
-        if (!options.interactive()) {
-            // Gogo's default profile sets up line editing, which a batch run does not have:
-            // batch/etc/gosh_profile is the profile for runs without a terminal.
-            p.put("gosh.home", dist.resolve("batch").toString());
-        }
+        // Gogo's default profile greets with its own banner and sets up line editing, which a
+        // batch run does not have: shell/etc/gosh_profile is the product's interactive profile
+        // (prompt, banner, completions), batch/etc/gosh_profile the one for runs without a terminal.
+        p.put("gosh.home", dist.resolve(options.interactive() ? "shell" : "batch").toString());
         return p;
     }
 

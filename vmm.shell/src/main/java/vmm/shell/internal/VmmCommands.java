@@ -1,6 +1,5 @@
 package vmm.shell.internal;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,7 +26,6 @@ import vmm.core.state.VmmHome;
 @Component(service = VmmCommands.class, property = {
     "osgi.command.scope=vmm",
     "osgi.command.function=version",
-    "osgi.command.function=list",
     "osgi.command.function=hypervisor",
     "osgi.command.function=formats",
     "osgi.command.function=quit"
@@ -66,22 +64,6 @@ public final class VmmCommands {
         out.println("vmm " + version);
         out.println("state: " + home.root());
         out.println("java: " + Runtime.version());
-    }
-
-    @Descriptor("list domains (running ones; --all adds defined ones that are shut off)")
-    public void list(
-            @Descriptor("include inactive domains") @Parameter(names = {"-a", "--all"}, presentValue = "true",
-                    absentValue = "false") boolean all) throws IOException {
-        PrintStream out = System.out;
-        out.printf(" %-4s %-30s %s%n", "Id", "Name", "State");
-        out.println("-".repeat(50));
-        for (DomainDefinitions.Entry e : new DomainDefinitions(home.domains()).list()) {
-            if (e.error() != null) {
-                System.err.println("error: " + e.file() + ": " + e.error());
-            } else if (all) {
-                out.printf(" %-4s %-30s %s%n", "-", e.name(), "shut off");
-            }
-        }
     }
 
     @Descriptor("leave the shell and stop the VMM (as Ctrl-D does)")
