@@ -27,6 +27,14 @@ record Spec(String name, int prefix, int map, int opcode, int regField, int form
     static final int APPROX_X87 = 2;
     /** FNSTENV: the instruction/operand pointer fields of the image are not compared. */
     static final int ENV = 3;
+    /** FXSAVE: 512 bytes of memory; FOP/FIP/FDP and the reserved tail are not compared. */
+    static final int FXSAVE = 4;
+
+    /** The memory operand's size: 512 for FXSAVE/FXRSTOR/FNSAVE/FRSTOR, else 64. */
+    int memSize() {
+        return check == FXSAVE || (map == 0x0f && opcode == 0xae) || (map == 0 && opcode == 0xdd
+                && (regField == 4 || regField == 6)) ? 512 : 64;
+    }
 
     private static final int[] GPRS = {0, 1, 2, 3, 8, 9, 10, 11};
 
