@@ -23,7 +23,11 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
                    vmm [options] -c 'COMMAND'    run shell command(s), exit with their status
                    vmm [options] SCRIPT          run a Gogo script file, exit with its status
                    vmm img VERB [args]           disk image tool (as qemu-img; 'vmm img --help')
+<<<<<<< HEAD
                    vmm run --kernel FILE [...]   run a guest kernel, console on stdout ('vmm run --help')
+=======
+                   vmm serve DEVICE... [options] virtio devices over vhost-user ('vmm serve --help')
+>>>>>>> main
 
             options:
               --state DIR    keep state (domains, images, logs, deploy/) in DIR

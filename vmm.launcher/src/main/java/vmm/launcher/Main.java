@@ -25,6 +25,15 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        if (args.length > 0 && args[0].equals("serve")) {
+            // vhost-user device backends, like qemu-storage-daemon: no framework either.
+            try {
+                return runTool(distributionRoot(), "vmm.dev.virtio.serve.ServeTool", List.of(args).subList(1, args.length));
+            } catch (LaunchException e) {
+                System.err.println("vmm: " + e.getMessage());
+                return 1;
+            }
+        }
         LaunchOptions options;
         try {
             options = LaunchOptions.parse(args);

@@ -265,7 +265,7 @@ final class X87Arith {
     }
 
     private static Rounded shift(Rounded r, int by) {
-        return new Rounded(r.neg(), false, r.sig(), r.exp() + by, r.flags(), false, r.up());
+        return new Rounded(r.neg(), false, r.sig(), r.exp() + by, r.flags(), false, r.up(), r.wideInexact());
     }
 
     void frndint() {
