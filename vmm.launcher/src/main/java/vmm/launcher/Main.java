@@ -48,7 +48,11 @@ public final class Main {
         try {
             Path dist = distributionRoot();
             if (options.imgArgs() != null) {
-                return runImgTool(dist, options.imgArgs());
+                return runTool(dist, "vmm.shell.img.ImgTool", options.imgArgs());
+            }
+            if (options.runArgs() != null) {
+                // A guest runs without the framework too: starting Felix would only add startup time.
+                return runTool(dist, "vmm.shell.run.RunTool", options.runArgs());
             }
             return new FrameworkRunner(dist, options).run();
         } catch (LaunchException e) {
@@ -75,12 +79,7 @@ public final class Main {
      * The image tool runs without the framework (it starts in a fraction of the time): its
      * classes and the formats are found on a plain class path made of the product's bundles.
      */
-    private static int runImgTool(Path dist, List<String> args) throws LaunchException {
-        return runTool(dist, "vmm.shell.img.ImgTool", args);
-    }
-
-    /** Runs {@code className.run(String[])} from the product's bundles on a plain class path. */
-    private static int runTool(Path dist, String className, List<String> args) throws LaunchException {
+    private static int runTool(Path dist, String mainClass, List<String> args) throws LaunchException {
         List<URL> urls = new ArrayList<>();
         try (Stream<Path> jars = Files.list(dist.resolve("bundles"))) {
             for (Path p : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
@@ -92,11 +91,11 @@ public final class Main {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), Main.class.getClassLoader())) {
             Thread.currentThread().setContextClassLoader(loader);
-            Class<?> tool = loader.loadClass(className);
+            Class<?> tool = loader.loadClass(mainClass);
             Object status = tool.getMethod("run", String[].class).invoke(null, (Object) args.toArray(String[]::new));
             return (Integer) status;
         } catch (ReflectiveOperationException | IOException e) {
-            throw new LaunchException(className + " failed to start: " + e);
+            throw new LaunchException(mainClass + " failed to start: " + e);
         }
     }
 }
