@@ -13,15 +13,21 @@ import java.util.List;
  * @param verbose   log to the console instead of the log file
  * @param help      print usage and exit
  * @param imgArgs   arguments of {@code vmm img ...}, or null when not the img tool
+ * @param runArgs   arguments of {@code vmm run ...}, or null when not running a guest
  */
 record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean verbose, boolean help,
-        List<String> imgArgs) {
+        List<String> imgArgs, List<String> runArgs) {
 
     static final String USAGE = """
             usage: vmm [options]                 start the VMM at the Gogo shell prompt
                    vmm [options] -c 'COMMAND'    run shell command(s), exit with their status
                    vmm [options] SCRIPT          run a Gogo script file, exit with its status
                    vmm img VERB [args]           disk image tool (as qemu-img; 'vmm img --help')
+<<<<<<< HEAD
+                   vmm run --kernel FILE [...]   run a guest kernel, console on stdout ('vmm run --help')
+=======
+                   vmm serve DEVICE... [options] virtio devices over vhost-user ('vmm serve --help')
+>>>>>>> main
 
             options:
               --state DIR    keep state (domains, images, logs, deploy/) in DIR
@@ -51,6 +57,11 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
                 case "img" -> {
                     // Everything after "img" belongs to the image tool.
                     return new LaunchOptions(state, commands, null, verbose, false,
+                            List.of(args).subList(i + 1, args.length), null);
+                }
+                case "run" -> {
+                    // Everything after "run" belongs to the machine's options.
+                    return new LaunchOptions(state, commands, null, verbose, false, null,
                             List.of(args).subList(i + 1, args.length));
                 }
                 default -> {
@@ -67,7 +78,7 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
         if (script != null && !commands.isEmpty()) {
             throw new IllegalArgumentException("give either -c commands or a script file, not both");
         }
-        return new LaunchOptions(state, List.copyOf(commands), script, verbose, help, null);
+        return new LaunchOptions(state, List.copyOf(commands), script, verbose, help, null, null);
     }
 
     private static String value(String[] args, int i, String option) {

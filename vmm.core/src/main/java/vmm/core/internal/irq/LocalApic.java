@@ -1,6 +1,5 @@
 package vmm.core.internal.irq;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -437,9 +436,19 @@ public final class LocalApic implements InterruptPort {
 
     @Override
     public void setTscDeadline(long value) {
+        long now = time.nanoTime();
+        setTscDeadline(value, timer.tsc(now), now);
+    }
+
+    @Override
+    public void setTscDeadline(long value, long tscNow) {
+        setTscDeadline(value, tscNow, time.nanoTime());
+    }
+
+    private void setTscDeadline(long value, long tscNow, long now) {
         lock.lock();
         try {
-            timer.writeTscDeadline(value, time.nanoTime());
+            timer.writeTscDeadline(value, tscNow, now);
             updateLocked();
         } finally {
             lock.unlock();
@@ -580,18 +589,5 @@ public final class LocalApic implements InterruptPort {
     @Override
     public String toString() {
         return "LocalApic[" + index + "]";
-    }
-
-    /** Waits at most {@code millis} for {@code pendingEvents() != 0}; for tests of other threads' deliveries. */
-    boolean awaitEvents(long millis) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (pendingEvents() == 0) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            await(left);
-        }
-        return true;
     }
 }
