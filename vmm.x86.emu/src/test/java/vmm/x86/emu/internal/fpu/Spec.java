@@ -84,8 +84,11 @@ record Spec(String name, int prefix, int map, int opcode, int regField, int form
         if (rex != 0) {
             b.write(0x40 | rex);
         }
-        if (map == 0x0f) {
+        if (map != 0) {
             b.write(0x0f);
+        }
+        if (map == 0x0f38 || map == 0x0f3a) {
+            b.write(map & 0xff);
         }
         b.write(opcode);
         if (map == 0x0f && opcode == 0x77) {
