@@ -86,7 +86,7 @@ public final class VmmCommands {
         }
         try {
             AcceleratorChoice auto = AcceleratorChoice.choose(AcceleratorChoice.AUTO, hypervisors);
-            System.out.println("auto picks " + auto.name() + ": " + auto.reason());
+            System.out.println(auto.reason());
         } catch (MachineException e) {
             System.out.println("auto picks none: " + e.getMessage());
         }
