@@ -22,6 +22,9 @@ import org.osgi.framework.launch.FrameworkFactory;
 /** Starts Felix on the state folder with every bundle of the distribution. */
 final class FrameworkRunner {
 
+    /** Gogo's line-editing shell: started after everything else (see run). */
+    private static final String GOGO_SHELL = "org.apache.felix.gogo.jline";
+
     private final Path dist;
     private final LaunchOptions options;
 
@@ -48,8 +51,13 @@ final class FrameworkRunner {
             // jline finds its terminal providers through the context class loader; with the
             // application loader there it falls back to a dumb terminal.
             Thread.currentThread().setContextClassLoader(null);
-            startBundles(framework.getBundleContext());
+            Bundle shell = startBundles(framework.getBundleContext());
             framework.start();
+            // The shell last, once every other bundle has started: its profile runs the
+            // product's commands (banner, completions) at once.
+            if (shell != null) {
+                shell.start();
+            }
             int status = 0;
             if (!options.interactive()) {
                 status = new CommandRunner(framework.getBundleContext()).run(options);
@@ -118,7 +126,7 @@ final class FrameworkRunner {
      * slf4j (its API finds the provider through the Service Loader Mediator), slf4j before the
      * bundles that log.
      */
-    private void startBundles(BundleContext context) throws LaunchException {
+    private Bundle startBundles(BundleContext context) throws LaunchException {
         List<Bundle> installed = new ArrayList<>();
         try (Stream<Path> jars = Files.list(dist.resolve("bundles"))) {
             for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).sorted().toList()) {
@@ -128,8 +136,13 @@ final class FrameworkRunner {
             throw new LaunchException("cannot install the product's bundles: " + e.getMessage(), e);
         }
         installed.sort(Comparator.comparingInt(FrameworkRunner::startRank));
+        Bundle shell = null;
         for (Bundle b : installed) {
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+                continue;
+            }
+            if (GOGO_SHELL.equals(b.getSymbolicName())) {
+                shell = b;
                 continue;
             }
             try {
@@ -138,6 +151,7 @@ final class FrameworkRunner {
                 throw new LaunchException("bundle " + b.getSymbolicName() + " did not start: " + e.getMessage(), e);
             }
         }
+        return shell;
     }
 
     private static int startRank(Bundle b) {

@@ -30,7 +30,10 @@ final class DomainEdit {
         }
         Path tmp;
         try {
-            tmp = Files.createTempFile("virsh", ".xml");
+            // As virsh: in $TMPDIR when set.
+            String dir = System.getenv("TMPDIR");
+            tmp = dir == null || dir.isBlank() ? Files.createTempFile("virsh", ".xml")
+                    : Files.createTempFile(Path.of(dir), "virsh", ".xml");
             Files.writeString(tmp, before, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new VirshError("cannot create a temporary file: " + e.getMessage());
