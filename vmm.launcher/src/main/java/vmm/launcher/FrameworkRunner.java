@@ -59,7 +59,9 @@ final class FrameworkRunner {
                 shell.start();
             }
             int status = 0;
-            if (!options.interactive()) {
+            if (options.daemon()) {
+                new DaemonServer(framework, state).start();
+            } else if (!options.interactive()) {
                 status = new CommandRunner(framework.getBundleContext()).run(options);
                 framework.stop();
             }
@@ -81,6 +83,7 @@ final class FrameworkRunner {
         p.put(Constants.FRAMEWORK_STORAGE, state.resolve("cache/felix").toString());
         p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         p.put("vmm.state.dir", state.toString());
+        p.put("vmm.daemon", Boolean.toString(options.daemon()));
         p.put("felix.fileinstall.dir", state.resolve("deploy").toString());
         p.put("felix.fileinstall.poll", "250");
         p.put("felix.fileinstall.noInitialDelay", "true");

@@ -31,7 +31,7 @@ final class DomainEdit {
         Path tmp;
         try {
             // As virsh: in $TMPDIR when set.
-            String dir = System.getenv("TMPDIR");
+            String dir = env(ctx, "TMPDIR");
             tmp = dir == null || dir.isBlank() ? Files.createTempFile("virsh", ".xml")
                     : Files.createTempFile(Path.of(dir), "virsh", ".xml");
             Files.writeString(tmp, before, StandardCharsets.UTF_8);
@@ -40,7 +40,7 @@ final class DomainEdit {
         }
         boolean keep = false;
         try {
-            runEditor(tmp);
+            runEditor(ctx, tmp);
             String after = Files.readString(tmp, StandardCharsets.UTF_8);
             if (after.equals(before)) {
                 ctx.out().println("Domain '" + d.name() + "' XML configuration not changed.");
@@ -68,10 +68,19 @@ final class DomainEdit {
         }
     }
 
-    private static void runEditor(Path file) throws VirshError {
-        String editor = System.getenv("VISUAL");
+    /**
+     * A variable of the user's environment: the session's (the daemon gets the client's
+     * EDITOR, VISUAL and TMPDIR so), else this process's.
+     */
+    private static String env(Context ctx, String name) {
+        Object v = ctx.session() == null ? null : ctx.session().get(name);
+        return v != null ? v.toString() : System.getenv(name);
+    }
+
+    private static void runEditor(Context ctx, Path file) throws VirshError {
+        String editor = env(ctx, "VISUAL");
         if (editor == null || editor.isBlank()) {
-            editor = System.getenv("EDITOR");
+            editor = env(ctx, "EDITOR");
         }
         if (editor == null || editor.isBlank()) {
             editor = "vi";
