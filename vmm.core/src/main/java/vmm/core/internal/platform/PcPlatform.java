@@ -271,14 +271,32 @@ public final class PcPlatform implements AutoCloseable {
         return List.of(acpiLayout.region());
     }
 
+    /** Where {@link #firmwareDefaults()} puts its interrupt stubs: the BIOS segment, reserved in the e820 map. */
+    public static final long BIOS_STUBS = 0xf_0000L;
+
     /**
-     * Leaves the 8259s and the PIT as a PC BIOS (SeaBIOS) does after POST, for guests started
-     * without firmware that expect that state (kvm-unit-tests' realmode test): PIC vectors at
-     * 0x08 and 0x70, IRQ 0, 1, 2, 6, 8, 12, 13 and 14 unmasked, the PCI IRQs 5, 9, 10 and 11 level
-     * in the ELCR, and PIT channel 0 in mode 3 with count 65536 (18.2 Hz on IRQ0). The machine
-     * also owes such guests an IVT whose vector 8 handler returns.
+     * Leaves the machine as a PC BIOS (SeaBIOS) does after POST, for guests started without
+     * firmware that expect that state (kvm-unit-tests' realmode test): PIC vectors at 0x08 and
+     * 0x70, IRQ 0, 1, 2, 6, 8, 12, 13 and 14 unmasked, the PCI IRQs 5, 9, 10 and 11 level in
+     * the ELCR, PIT channel 0 in mode 3 with count 65536 (18.2 Hz on IRQ0), and a real-mode
+     * IVT whose hardware-interrupt vectors (0x08-0x0F, 0x70-0x77) point to stubs at
+     * {@link #BIOS_STUBS} that acknowledge the PIC and return, every other vector to an IRET.
+     * Guests that set up their own interrupts (Linux) overwrite all of it.
      */
     public void firmwareDefaults() {
+        byte[] stubs = {
+            (byte) 0xcf, // +0: iret
+            0x50, (byte) 0xb0, 0x20, (byte) 0xe6, 0x20, 0x58, (byte) 0xcf, // +1: push ax; EOI master; pop ax; iret
+            0x50, (byte) 0xb0, 0x20, (byte) 0xe6, (byte) 0xa0, (byte) 0xe6, 0x20, 0x58, (byte) 0xcf, // +8: EOI both
+        };
+        memory.write(BIOS_STUBS, java.nio.ByteBuffer.wrap(stubs));
+        java.nio.ByteBuffer ivt = java.nio.ByteBuffer.allocate(256 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int segment = (int) (BIOS_STUBS >>> 4);
+        for (int vector = 0; vector < 256; vector++) {
+            int offset = vector >= 0x08 && vector <= 0x0f ? 1 : vector >= 0x70 && vector <= 0x77 ? 8 : 0;
+            ivt.putShort((short) offset).putShort((short) segment);
+        }
+        memory.write(0, ivt.flip());
         pic.initialize(0x08, 0x70, 0xb8, 0x8e, 0x0e20);
         pit.write(3, new byte[] {0x36});
         pit.write(0, new byte[] {0});

@@ -190,6 +190,10 @@ class PcPlatformTest {
     @Test
     void firmwareDefaultsGiveRealModeGuestsThePicBasesAndTheBiosTick() {
         platform.firmwareDefaults();
+        assertEquals(0xf000_0001, memory.readInt(8 * 4), "IVT vector 8: F000:0001, the master EOI stub");
+        assertEquals(0xf000_0008, memory.readInt(0x73 * 4));
+        assertEquals(0xf000_0000, memory.readInt(0x10 * 4));
+        assertEquals((byte) 0xcf, memory.readByte(PcPlatform.BIOS_STUBS));
         io.outb(0x20, 0x0a);
         assertEquals(0xb8, io.inb(0x21));
         assertEquals(0x0e, io.inb(0x4d1), "IRQ 9-11 level");
