@@ -46,6 +46,7 @@ import vmm.core.memory.MemoryRegion;
  * <tr><td>8254 PIT, port B</td><td>0x40-0x43, 0x61</td><td>IRQ0 (IOAPIC pin 2)</td></tr>
  * <tr><td>i8042 (reset line)</td><td>0x60, 0x64</td><td>IRQ1</td></tr>
  * <tr><td>CMOS RTC</td><td>0x70-0x71</td><td></td></tr>
+ * <tr><td>POST port (ignored)</td><td>0x80</td><td></td></tr>
  * <tr><td>pc-testdev</td><td>0xE0-0xE7, 0x2000-0x2017, MMIO 0xFF000000 (64 KiB)</td><td></td></tr>
  * <tr><td>isa-debug-exit</td><td>0xF4-0xF7</td><td></td></tr>
  * <tr><td>COM1 16550</td><td>0x3F8-0x3FF</td><td>IRQ4</td></tr>
@@ -69,7 +70,12 @@ import vmm.core.memory.MemoryRegion;
 public final class PcPlatform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PcPlatform.class);
 
-    /** What the machine does when the guest asks for it. */
+    /**
+     * What the machine does when the guest asks for it: {@code powerOff} on ACPI S5,
+     * {@code reset} on the i8042 reset line or 0xCF9, {@code debugExit} with QEMU's exit status
+     * {@code (value << 1) | 1} of an isa-debug-exit write, {@code codeFlush} when pc-testdev
+     * asks for a page's cached code to be dropped. Called from vCPU threads.
+     */
     public record Callbacks(Runnable powerOff, Runnable reset, IntConsumer debugExit, PcTestDev.CodeFlush codeFlush) {
         public Callbacks {
             Objects.requireNonNull(powerOff, "powerOff");
@@ -196,6 +202,7 @@ public final class PcPlatform implements AutoCloseable {
         place(pio, null, testDev.irqPorts(), PcTestDev.IRQ_PORT, PcTestDev.IRQ_LINES);
         place(mmio, null, testDev.iomem(), PcTestDev.IOMEM_BASE, PcTestDev.IOMEM_SIZE);
         place(pio, "debug-exit", debugExit, DebugExit.PORT, DebugExit.PORTS);
+        place(pio, null, new PostPort(), PostPort.PORT, 1);
         place(pio, "com1", com1, 0x3f8, 8);
         place(pio, "fw-cfg", fwCfg, FwCfg.BASE_PORT, FwCfg.PORTS);
         place(pio, "acpi-pm", acpiPm, AcpiPm.BASE_PORT, AcpiPm.PORTS);
@@ -350,6 +357,28 @@ public final class PcPlatform implements AutoCloseable {
     public void close() {
         timers.close();
         com1.close();
+    }
+
+    /**
+     * Port 0x80, the POST diagnostic port: Linux's {@code outb_p} writes it after every slow
+     * port access (io_delay), so it is claimed and ignored rather than counted as unclaimed.
+     */
+    private static final class PostPort implements BusDevice {
+        static final int PORT = 0x80;
+
+        @Override
+        public void read(long offset, byte[] data) {
+            java.util.Arrays.fill(data, (byte) 0xff);
+        }
+
+        @Override
+        public void write(long offset, byte[] data) {
+        }
+
+        @Override
+        public String name() {
+            return "post-port";
+        }
     }
 
     /** Another port of a device whose registers are apart (the i8042's 0x64 beside the PIT's 0x61). */

@@ -66,7 +66,7 @@ class PcPlatformTest {
     void devicesSitAtTheirPcAddresses() {
         List<String> ports = pio.ranges().stream().map(r -> r.name() + "@" + Long.toHexString(r.base())).toList();
         assertEquals(List.of("pic-master@20", "pit@40", "i8042@60", "port-61@61", "i8042-command@64", "cmos@70",
-                "pc-testdev@e0", "pc-testdev-flush@e4", "debug-exit@f4", "pic-slave@a0", "serial@3f8", "pic-elcr@4d0",
+                "post-port@80", "pc-testdev@e0", "pc-testdev-flush@e4", "debug-exit@f4", "pic-slave@a0", "serial@3f8", "pic-elcr@4d0",
                 "fw-cfg@510", "acpi-pm@600", "pci-host@cf8", "pc-testdev-irq@2000").stream().sorted().toList(),
                 ports.stream().sorted().toList());
         List<Long> mmioBases = mmio.ranges().stream().map(BusRange::base).toList();
