@@ -3,15 +3,30 @@ package vmm.x86.emu.internal.fpu;
 import vmm.core.hypervisor.state.FpuState;
 
 /**
- * The x87 FPU, MMX and SSE/SSE2/SSE3 state of one vCPU and the instructions on it.
+ * The x87 FPU, MMX, SSE, SSE2, SSE3, SSSE3 and SSE4.1 state of one vCPU and the instructions on
+ * it, checked bit for bit against the host CPU by the differential tests of this package.
  *
  * <p>The integer core routes here: the one-byte escapes D8-DF and 9B (FWAIT); in map 0x0f every
  * opcode it does not own itself (see {@link #ownsTwoByte}); all of maps 0x0f38 and 0x0f3a.
  * Every SIMD opcode routed here has a ModRM byte except 0F 77 (EMMS) and 9B.
  *
- * <p>Not kept: the x87 last-instruction and last-operand pointers (FIP/FDP/FOP) are not
- * updated by instructions (the core does not pass them); FXSAVE/FNSTENV report the values
- * last loaded.
+ * <p>Arithmetic is exact: {@link SoftFloat} rounds once, in every rounding mode, under x87
+ * precision control, with IEEE flags, denormals, DAZ/FTZ and the x86 NaN rules.
+ * Simplifications, all documented where they live:
+ * <ul>
+ * <li>the x87 last-instruction and last-operand pointers (FIP/FDP/FOP) are not updated by
+ * instructions (the core does not pass them); FXSAVE/FNSTENV report the values last loaded;
+ * <li>an unmasked x87 exception raises #MF on the next waiting instruction also with CR0.NE
+ * clear (a PC would signal FERR# to IRQ 13);
+ * <li>FNSTENV/FLDENV/FNSAVE/FRSTOR use the protected-mode layouts in every mode;
+ * <li>transcendental x87 instructions carry about 53 good bits (double-precision evaluation
+ * after an exact argument reduction by the x87's own 66-bit pi), not the hardware's 64;
+ * <li>RCPPS/RSQRTPS return the correctly rounded reciprocal, not Intel's table value (within
+ * the SDM's 1.5 * 2^-12);
+ * <li>DPPS/DPPD with an unmasked exception may report different MXCSR flags than Intel does;
+ * <li>MASKMOVQ/MASKMOVDQU store through {@link FpuHost#storeAtRdi}, #UD while the core does
+ * not provide it.
+ * </ul>
  */
 public final class FpuUnit {
 
