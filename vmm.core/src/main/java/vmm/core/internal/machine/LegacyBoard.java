@@ -12,7 +12,9 @@ import vmm.core.hypervisor.InterruptPort;
 import vmm.core.internal.memory.GuestMemoryMap;
 import vmm.core.internal.platform.CmosRtc;
 import vmm.core.internal.platform.DebugExit;
+import vmm.core.internal.platform.FwCfg;
 import vmm.core.internal.platform.I8042;
+import vmm.core.internal.platform.PcTestDev;
 import vmm.core.internal.platform.PciHostBridge;
 import vmm.core.internal.platform.Serial16550;
 import vmm.core.loader.E820Map;
@@ -22,7 +24,7 @@ import vmm.core.memory.GuestMemory;
 /**
  * The PC devices that exist so far, wired on the buses: COM1 (0x3f8, IRQ 4), isa-debug-exit
  * (0xf4), the i8042 (0x60/0x64, reset), the RTC/CMOS (0x70), the i440FX host bridge (0xcf8,
- * with 0xcf9 reset), pc-testdev's scratch storage (0xe0, 0xff000000). Interrupt lines reach
+ * with 0xcf9 reset), pc-testdev (0xe0, 0x2000, 0xff000000), fw_cfg (0x510). Interrupt lines reach
  * KVM's in-kernel irqchip, or for a software CPU the user-space controllers of {@link UserIrqChip}.
  */
 final class LegacyBoard implements Board {
@@ -41,6 +43,7 @@ final class LegacyBoard implements Board {
     private final UserIrqChip userIrqChip;
     private final boolean inKernelIrqchip;
     private volatile AcceleratedVm irqchip;
+    private volatile AcceleratedVm vm;
 
     LegacyBoard(GuestMemory memory, int vcpus, long tscKhz, Console console, Events events, boolean inKernelIrqchip) {
         this.memory = memory;
@@ -62,11 +65,19 @@ final class LegacyBoard implements Board {
         pio.insert("i8042-command", shifted(i8042, 4), I8042.BASE_PORT + 4, 1);
         pio.insert(rtc, CmosRtc.BASE_PORT, CmosRtc.PORTS);
         pio.insert(pci, PciHostBridge.BASE_PORT, PciHostBridge.PORTS);
-        TestDevScratch ioport = new TestDevScratch(TestDevScratch.PORT_SIZE, "pc-testdev-ioport");
-        TestDevScratch iomem = new TestDevScratch(TestDevScratch.IOMEM_SIZE, "pc-testdev-iomem");
-        pio.insert(ioport, TestDevScratch.PORT, TestDevScratch.PORT_SIZE);
-        mmio.insert(iomem, TestDevScratch.IOMEM, TestDevScratch.IOMEM_SIZE);
-        this.devices = List.of(serial, debugExit, i8042, rtc, pci, ioport, iomem);
+        PcTestDev testDev = new PcTestDev(this::line, (gpa, length) -> {
+            AcceleratedVm vm = this.vm;
+            if (vm != null) {
+                vm.invalidateCode(gpa, length);
+            }
+        });
+        pio.insert(testDev.scratch(), PcTestDev.SCRATCH_PORT, 4);
+        pio.insert(testDev.flush(), PcTestDev.FLUSH_PORT, 4);
+        pio.insert(testDev.irqPorts(), PcTestDev.IRQ_PORT, PcTestDev.IRQ_LINES);
+        mmio.insert(testDev.iomem(), PcTestDev.IOMEM_BASE, PcTestDev.IOMEM_SIZE);
+        FwCfg fwCfg = new FwCfg(memory.size(), vcpus);
+        pio.insert(fwCfg, FwCfg.BASE_PORT, FwCfg.PORTS);
+        this.devices = List.of(serial, debugExit, i8042, rtc, pci, testDev.scratch(), testDev.iomem(), fwCfg);
         this.e820 = E820Map.of(memory, map.firmwareReserved());
     }
 
@@ -105,6 +116,7 @@ final class LegacyBoard implements Board {
 
     @Override
     public void attach(AcceleratedVm vm) {
+        this.vm = vm;
         if (inKernelIrqchip) {
             irqchip = vm;
         }
