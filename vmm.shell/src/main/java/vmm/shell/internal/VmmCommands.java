@@ -66,6 +66,8 @@ public final class VmmCommands {
         out.println("vmm " + version);
         out.println("state: " + home.root());
         out.println("java: " + Runtime.version());
+        out.println("process: " + ProcessHandle.current().pid()
+                + (Boolean.parseBoolean(context.getProperty("vmm.daemon")) ? " (daemon)" : ""));
     }
 
     @Descriptor("leave the shell and stop the VMM (as Ctrl-D does)")

@@ -104,8 +104,12 @@ public final class PcTestDev {
         return new Stateless("pc-testdev-irq") {
             @Override
             public void write(long offset, byte[] data) {
+                boolean level = false;
+                for (byte b : data) {
+                    level |= b != 0; // QEMU sets the line to !!value of the whole access
+                }
                 if (offset >= 0 && offset < IRQ_LINES) {
-                    lines[(int) offset].set(data[0] != 0);
+                    lines[(int) offset].set(level);
                 }
             }
         };

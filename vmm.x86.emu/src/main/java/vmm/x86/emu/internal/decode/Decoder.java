@@ -127,8 +127,7 @@ public final class Decoder {
         }
         i.len = pos - start;
         if (i.len > 15) {
-            i.op = Op.UD;
-            i.sub = 1;
+            i.op = Op.TOO_LONG;
         }
         if (i.lock && !lockAllowed(i)) {
             markUd(i);

@@ -169,6 +169,7 @@ public final class Exec {
             case Op.CPUID -> Cpuid.execute(c);
             case Op.ARPL -> arpl(c, i);
             case Op.FPU -> fpu.execute(c, i);
+            case Op.TOO_LONG -> throw c.gp(0);
             case Op.UD -> undefined(c, i);
             default -> undefined(c, i);
         }
@@ -202,10 +203,6 @@ public final class Exec {
     }
 
     private static void undefined(Cpu c, Insn i) {
-        if (i.sub == 1) {
-            // Longer than 15 bytes.
-            throw c.gp(0);
-        }
         if (i.bytes != null && i.bytes.length > 0) {
             String hex = HexFormat.of().formatHex(i.bytes);
             String key = hex.substring(0, Math.min(hex.length(), 8));

@@ -22,6 +22,7 @@ final class Shifts {
         long ea = i.mem ? ea(c, i) : 0;
         long d = i.mem ? c.mem.read(i.seg, ea, size) : c.reg(i.rm, size);
         if (count == 0) {
+            zeroExtend(c, i);
             return;
         }
         int bits = size * 8;
@@ -83,6 +84,13 @@ final class Shifts {
         }
     }
 
+    /** A 32-bit register destination is written (upper half zeroed) even when nothing shifts. */
+    private static void zeroExtend(Cpu c, Insn i) {
+        if (!i.mem && i.osz == 4) {
+            c.r[i.rm] &= 0xffffffffL;
+        }
+    }
+
     private static long rotl(long v, int n, int bits) {
         if (n == 0) {
             return v;
@@ -107,6 +115,7 @@ final class Shifts {
         long ea = i.mem ? ea(c, i) : 0;
         long d = i.mem ? c.mem.read(i.seg, ea, size) : c.reg(i.rm, size);
         if (count == 0) {
+            zeroExtend(c, i);
             return;
         }
         long s = c.reg(i.reg, size);

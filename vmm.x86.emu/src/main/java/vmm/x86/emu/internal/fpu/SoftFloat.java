@@ -190,7 +190,8 @@ final class SoftFloat {
     static Rounded round(boolean neg, BigInteger mag, int exp, boolean sticky, Format f, int rc) {
         int n = mag.bitLength();
         int e = exp + n - 1;
-        int lsb = Math.max(e - (f.precision() - 1), f.emin() - (f.container() - 1));
+        // under x87 precision control a denormal keeps the reduced precision's last bit too
+        int lsb = Math.max(e - (f.precision() - 1), f.emin() - (f.precision() - 1));
         int shift = lsb - exp;
         BigInteger kept;
         boolean half;

@@ -1,7 +1,7 @@
 package vmm.x86.emu.internal.fpu;
 
 /** An FpuHost over a 64-byte memory operand, sixteen registers and fixed control registers. */
-final class FakeHost implements FpuHost {
+class FakeHost implements FpuHost {
 
     /** A guest exception raised through {@link #fault}. */
     static final class Fault extends RuntimeException {
@@ -13,14 +13,19 @@ final class FakeHost implements FpuHost {
         }
     }
 
-    final byte[] mem = new byte[64];
+    final byte[] mem;
     final long[] gpr = new long[16];
     long rflags = 0x202;
     long cr0 = 0x33;
     long cr4 = 0x600;
     int codeSize = 64;
-    /** Where MASKMOV* writes (the oracle points rDI at the memory operand too). */
-    final byte[] rdiMem = mem;
+    FakeHost() {
+        this(64);
+    }
+
+    FakeHost(int memSize) {
+        mem = new byte[memSize];
+    }
 
     @Override
     public long load(int offset, int size) {
@@ -34,15 +39,15 @@ final class FakeHost implements FpuHost {
         SimdState.put(mem, offset, size, value);
     }
 
-    private static void check(int offset, int size) {
-        if (offset < 0 || offset + size > 64) {
+    private void check(int offset, int size) {
+        if (offset < 0 || offset + size > mem.length) {
             throw new Fault(14);
         }
     }
 
     @Override
     public void probeWrite(int length, int alignment) {
-        if (length > 64) {
+        if (length > mem.length) {
             throw new Fault(14);
         }
     }

@@ -192,9 +192,9 @@ final class Gen {
         return b;
     }
 
-    byte[] mem() {
-        byte[] m = new byte[64];
-        for (int i = 0; i < 64; i += 16) {
+    byte[] mem(int size) {
+        byte[] m = new byte[size];
+        for (int i = 0; i < size; i += 16) {
             long[] v;
             if (r.nextInt(3) == 0) {
                 long[] e = ext();

@@ -5,7 +5,6 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,56 +61,64 @@ final class NativeOracle implements AutoCloseable {
 
     /** Runs every case (code bytes, 416-byte FXSAVE prefix, 16 GPRs, 64 bytes memory, RFLAGS). */
     List<Result> run(List<DiffCase> cases) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(exe.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        Thread writer = Thread.ofPlatform().start(() -> {
-            try (BufferedWriter w = new BufferedWriter(new OutputStreamWriter(p.getOutputStream(), StandardCharsets.US_ASCII), 1 << 16)) {
-                for (DiffCase c : cases) {
-                    w.write(HEX.formatHex(c.code()));
-                    w.write(' ');
-                    w.write(HEX.formatHex(c.fx(), 0, 416));
-                    w.write(' ');
-                    byte[] g = new byte[128];
-                    for (int i = 0; i < 16; i++) {
-                        SimdState.put(g, 8 * i, 8, c.gpr()[i]);
-                    }
-                    w.write(HEX.formatHex(g));
-                    w.write(' ');
-                    w.write(HEX.formatHex(c.mem()));
-                    w.write(' ');
-                    byte[] f = new byte[8];
-                    SimdState.put(f, 0, 8, c.rflags());
-                    w.write(HEX.formatHex(f));
-                    w.write('\n');
-                }
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        Path input = dir.resolve("cases.txt");
+        try (BufferedWriter w = Files.newBufferedWriter(input, StandardCharsets.US_ASCII)) {
+            writeCases(w, cases);
+        }
+        Process p = new ProcessBuilder(exe.toString()).redirectInput(input.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<Result> results = new ArrayList<>(cases.size());
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII), 1 << 16)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                String[] t = line.split(" ");
-                if (t[0].equals("OK")) {
-                    byte[] g = HEX.parseHex(t[2]);
-                    long[] gpr = new long[16];
-                    for (int i = 0; i < 16; i++) {
-                        gpr[i] = SimdState.get(g, 8 * i, 8);
-                    }
-                    results.add(new Result(true, HEX.parseHex(t[1]), gpr, HEX.parseHex(t[3]),
-                            SimdState.get(HEX.parseHex(t[4]), 0, 8), -1, 0, 0));
-                } else {
-                    results.add(new Result(false, null, null, null, 0, Integer.parseInt(t[1]),
-                            Integer.parseInt(t[2], 16), Integer.parseInt(t[3], 16)));
+            readResults(r, results);
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || results.size() != cases.size()) {
+            Path kept = Files.createTempFile("fpu-oracle-failed", ".txt");
+            Files.copy(input, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            throw new IOException("the oracle answered " + results.size() + " of " + cases.size() + " cases, exit "
+                    + (p.isAlive() ? "none" : p.exitValue()) + "; input kept in " + kept);
+        }
+        Files.delete(input);
+        return results;
+    }
+
+    private static void writeCases(BufferedWriter w, List<DiffCase> cases) throws IOException {
+        for (DiffCase c : cases) {
+            w.write(HEX.formatHex(c.code()));
+            w.write(' ');
+            w.write(HEX.formatHex(c.fx(), 0, 416));
+            w.write(' ');
+            byte[] g = new byte[128];
+            for (int i = 0; i < 16; i++) {
+                SimdState.put(g, 8 * i, 8, c.gpr()[i]);
+            }
+            w.write(HEX.formatHex(g));
+            w.write(' ');
+            w.write(HEX.formatHex(c.mem()));
+            w.write(' ');
+            byte[] f = new byte[8];
+            SimdState.put(f, 0, 8, c.rflags());
+            w.write(HEX.formatHex(f));
+            w.write('\n');
+        }
+    }
+
+    private static void readResults(BufferedReader r, List<Result> results) throws IOException {
+        String line;
+        while ((line = r.readLine()) != null) {
+            String[] t = line.split(" ");
+            if (t[0].equals("OK")) {
+                byte[] g = HEX.parseHex(t[2]);
+                long[] gpr = new long[16];
+                for (int i = 0; i < 16; i++) {
+                    gpr[i] = SimdState.get(g, 8 * i, 8);
                 }
+                results.add(new Result(true, HEX.parseHex(t[1]), gpr, HEX.parseHex(t[3]),
+                        SimdState.get(HEX.parseHex(t[4]), 0, 8), -1, 0, 0));
+            } else {
+                results.add(new Result(false, null, null, null, 0, Integer.parseInt(t[1]),
+                        Integer.parseInt(t[2], 16), Integer.parseInt(t[3], 16)));
             }
         }
-        writer.join();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || results.size() != cases.size()) {
-            throw new IOException("the oracle answered " + results.size() + " of " + cases.size() + " cases, exit "
-                    + (p.isAlive() ? "none" : p.exitValue()));
-        }
-        return results;
     }
 
     @Override

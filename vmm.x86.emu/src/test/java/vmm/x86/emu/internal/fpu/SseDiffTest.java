@@ -137,6 +137,10 @@ class SseDiffTest {
         l.add(sse("rsqrtss", 0xf3, 0x52, BOTH).check(Spec.APPROX_RCP));
         l.add(new Spec("ldmxcsr", 0, 0x0f, 0xae, 2, MEM, Spec.XMM, false, false, false, -1, Spec.EXACT));
         l.add(new Spec("stmxcsr", 0, 0x0f, 0xae, 3, MEM, Spec.XMM, false, false, false, -1, Spec.EXACT));
+        l.add(new Spec("fxsave", 0, 0x0f, 0xae, 0, MEM, Spec.XMM, false, false, false, -1, Spec.FXSAVE));
+        l.add(new Spec("fxsave", 0, 0x0f, 0xae, 0, MEM, Spec.XMM, false, false, false, -1, Spec.FXSAVE).w());
+        l.add(new Spec("fxrstor", 0, 0x0f, 0xae, 1, MEM, Spec.XMM, false, false, false, -1, Spec.FXSAVE));
+        l.add(new Spec("fxrstor", 0, 0x0f, 0xae, 1, MEM, Spec.XMM, false, false, false, -1, Spec.FXSAVE).w());
         return l;
     }
 

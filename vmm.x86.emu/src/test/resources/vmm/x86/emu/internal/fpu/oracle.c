@@ -1,6 +1,6 @@
 /* Native oracle for the x87/MMX/SSE differential tests: runs one instruction (raw bytes) on
  * this x86-64 CPU from a full register state and prints the state after it.
- * Input line:  code fx(416 bytes) gpr(16 x 8 bytes) mem(64 bytes) rflags   (all hex)
+ * Input line:  code fx(416 bytes) gpr(16 x 8 bytes) mem(64 or 512 bytes) rflags   (all hex)
  * Output line: OK fx gpr mem rflags | SIG vector mxcsr fsw */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -76,7 +76,7 @@ int main(void) {
         perror("mmap");
         return 1;
     }
-    memp = mem + 4096 - 64;
+    memp = mem + 4096 - 512;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = handler;
@@ -85,7 +85,7 @@ int main(void) {
     sigaction(SIGILL, &sa, 0);
     sigaction(SIGSEGV, &sa, 0);
     sigaction(SIGBUS, &sa, 0);
-    static char line[8192];
+    static char line[16384];
     while (fgets(line, sizeof line, stdin)) {
         char *p = line;
         int n = 0;
@@ -101,7 +101,10 @@ int main(void) {
         memset(fx_in, 0, sizeof fx_in);
         p = readhex(p, fx_in, 416);
         p = readhex(p, (uint8_t *)gpr_in, 128);
-        p = readhex(p, memp, 64);
+        while (*p == ' ') p++;
+        int memlen = 0;
+        while (p[2 * memlen] != ' ' && p[2 * memlen] != 0) memlen++;
+        p = readhex(p, memp, memlen);
         uint8_t fl[8];
         p = readhex(p, fl, 8);
         memcpy(&flags_in, fl, 8);
@@ -111,7 +114,7 @@ int main(void) {
             printf("OK");
             puthex(fx_out, 416);
             puthex((uint8_t *)gpr_out, 128);
-            puthex(memp, 64);
+            puthex(memp, memlen);
             puthex((uint8_t *)&flags_out, 8);
             putchar('\n');
         } else {
