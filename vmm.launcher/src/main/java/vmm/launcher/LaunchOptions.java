@@ -13,17 +13,20 @@ import java.util.List;
  * @param verbose   log to the console instead of the log file
  * @param help      print usage and exit
  * @param imgArgs   arguments of {@code vmm img ...}, or null when not the img tool
+ * @param runArgs   arguments of {@code vmm run ...}, or null when not running a guest
  * @param daemon    run as the daemon (started by the launcher itself, {@code --daemon})
  * @param daemonVerb {@code vmm daemon start|stop|status}, or null
  */
 record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean verbose, boolean help,
-        List<String> imgArgs, boolean daemon, String daemonVerb) {
+        List<String> imgArgs, List<String> runArgs, boolean daemon, String daemonVerb) {
 
     static final String USAGE = """
             usage: vmm [options]                 start the VMM at the Gogo shell prompt
                    vmm [options] -c 'COMMAND'    run shell command(s), exit with their status
                    vmm [options] SCRIPT          run a Gogo script file, exit with its status
                    vmm img VERB [args]           disk image tool (as qemu-img; 'vmm img --help')
+                   vmm run --kernel FILE [...]   run a guest kernel, console on stdout ('vmm run --help')
+                   vmm serve DEVICE... [options] virtio devices over vhost-user ('vmm serve --help')
                    vmm daemon start|stop|status  the per-user daemon that runs the domains
 
             options:
@@ -62,11 +65,16 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
                     if (!List.of("start", "stop", "status").contains(verb) || i + 1 < args.length) {
                         throw new IllegalArgumentException("usage: vmm [--state DIR] daemon start|stop|status");
                     }
-                    return new LaunchOptions(state, commands, null, verbose, false, null, false, verb);
+                    return new LaunchOptions(state, commands, null, verbose, false, null, null, false, verb);
                 }
                 case "img" -> {
                     // Everything after "img" belongs to the image tool.
                     return new LaunchOptions(state, commands, null, verbose, false,
+                            List.of(args).subList(i + 1, args.length), null, false, null);
+                }
+                case "run" -> {
+                    // Everything after "run" belongs to the machine's options.
+                    return new LaunchOptions(state, commands, null, verbose, false, null,
                             List.of(args).subList(i + 1, args.length), false, null);
                 }
                 default -> {
@@ -83,7 +91,7 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
         if (script != null && !commands.isEmpty()) {
             throw new IllegalArgumentException("give either -c commands or a script file, not both");
         }
-        return new LaunchOptions(state, List.copyOf(commands), script, verbose, help, null, daemon, null);
+        return new LaunchOptions(state, List.copyOf(commands), script, verbose, help, null, null, daemon, null);
     }
 
     private static String value(String[] args, int i, String option) {

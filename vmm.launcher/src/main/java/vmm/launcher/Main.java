@@ -25,6 +25,15 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        if (args.length > 0 && args[0].equals("serve")) {
+            // vhost-user device backends, like qemu-storage-daemon: no framework either.
+            try {
+                return runTool(distributionRoot(), "vmm.dev.virtio.serve.ServeTool", List.of(args).subList(1, args.length));
+            } catch (LaunchException e) {
+                System.err.println("vmm: " + e.getMessage());
+                return 1;
+            }
+        }
         LaunchOptions options;
         try {
             options = LaunchOptions.parse(args);
@@ -39,7 +48,11 @@ public final class Main {
         try {
             Path dist = distributionRoot();
             if (options.imgArgs() != null) {
-                return runImgTool(dist, options.imgArgs());
+                return runTool(dist, "vmm.shell.img.ImgTool", options.imgArgs());
+            }
+            if (options.runArgs() != null) {
+                // A guest runs without the framework too: starting Felix would only add startup time.
+                return runTool(dist, "vmm.shell.run.RunTool", options.runArgs());
             }
             return runShell(dist, options);
         } catch (LaunchException e) {
@@ -120,7 +133,7 @@ public final class Main {
      * The image tool runs without the framework (it starts in a fraction of the time): its
      * classes and the formats are found on a plain class path made of the product's bundles.
      */
-    private static int runImgTool(Path dist, List<String> args) throws LaunchException {
+    private static int runTool(Path dist, String mainClass, List<String> args) throws LaunchException {
         List<URL> urls = new ArrayList<>();
         try (Stream<Path> jars = Files.list(dist.resolve("bundles"))) {
             for (Path p : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
@@ -132,11 +145,11 @@ public final class Main {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), Main.class.getClassLoader())) {
             Thread.currentThread().setContextClassLoader(loader);
-            Class<?> tool = loader.loadClass("vmm.shell.img.ImgTool");
+            Class<?> tool = loader.loadClass(mainClass);
             Object status = tool.getMethod("run", String[].class).invoke(null, (Object) args.toArray(String[]::new));
             return (Integer) status;
         } catch (ReflectiveOperationException | IOException e) {
-            throw new LaunchException("image tool failed to start: " + e);
+            throw new LaunchException(mainClass + " failed to start: " + e);
         }
     }
 }

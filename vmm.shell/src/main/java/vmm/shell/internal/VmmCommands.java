@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 import vmm.core.block.BlockFormat;
 import vmm.core.block.BlockFormats;
 import vmm.core.hypervisor.Hypervisor;
+import vmm.core.machine.AcceleratorChoice;
+import vmm.core.machine.MachineException;
 import vmm.core.state.VmmHome;
 
 /** The {@code vmm:} commands that manage the VMM itself and its domains, named after virsh's. */
@@ -75,7 +77,7 @@ public final class VmmCommands {
         context.getBundle(0).stop();
     }
 
-    @Descriptor("show the accelerators and whether this host can use them")
+    @Descriptor("show the accelerators, whether this host can use them, and which one auto picks")
     public void hypervisor() {
         if (hypervisors.isEmpty()) {
             System.out.println("no hypervisor bundle is installed");
@@ -83,6 +85,12 @@ public final class VmmCommands {
         for (Hypervisor h : hypervisors) {
             var s = h.status();
             System.out.printf("%-6s %-12s %s%n", h.name(), s.available() ? "available" : "unavailable", s.detail());
+        }
+        try {
+            AcceleratorChoice auto = AcceleratorChoice.choose(AcceleratorChoice.AUTO, hypervisors);
+            System.out.println(auto.reason());
+        } catch (MachineException e) {
+            System.out.println("auto picks none: " + e.getMessage());
         }
     }
 

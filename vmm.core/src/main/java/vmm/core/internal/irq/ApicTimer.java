@@ -97,12 +97,18 @@ final class ApicTimer {
         return (int) Math.min(count, initialCount & 0xffff_ffffL);
     }
 
-    void writeTscDeadline(long value, long now) {
+    /** A deadline {@code value} on a TSC that reads {@code tscNow} at instant {@code now}. */
+    void writeTscDeadline(long value, long tscNow, long now) {
         if (mode != TSC_DEADLINE) {
             return; // the MSR is ignored outside TSC-deadline mode
         }
         tscDeadline = value;
-        deadline = value == 0 ? NEVER : Math.max(now, TimeSource.nanos(value, tscHz));
+        if (value == 0) {
+            deadline = NEVER;
+        } else {
+            long ahead = value - tscNow;
+            deadline = ahead <= 0 ? now : now + TimeSource.nanos(ahead, tscHz);
+        }
     }
 
     /** Whether the timer expired by {@code now}; if so, sets up the next expiry (periodic) or stops. */

@@ -379,6 +379,25 @@ public final class Pic8259 {
         }
     }
 
+    /**
+     * Programs both chips as firmware does (ICW1-4 with the cascade on IRQ2, 8086 mode, normal
+     * EOI), then the masks and the ELCR ({@code elcr} bits 0-15 are IRQ 0-15).
+     */
+    public void initialize(int masterBase, int slaveBase, int masterMask, int slaveMask, int elcr) {
+        writePort(0, 0, 0x11);
+        writePort(0, 1, masterBase);
+        writePort(0, 1, 0x04);
+        writePort(0, 1, 0x01);
+        writePort(1, 0, 0x11);
+        writePort(1, 1, slaveBase);
+        writePort(1, 1, 0x02);
+        writePort(1, 1, 0x01);
+        writePort(0, 1, masterMask);
+        writePort(1, 1, slaveMask);
+        writePort(2, 0, elcr & 0xff);
+        writePort(2, 1, elcr >>> 8);
+    }
+
     /** Test and debugging view: IRR, ISR and IMR of chip 0 (master) or 1 (slave). */
     public synchronized int[] registers(int chip) {
         Chip s = chips[chip];

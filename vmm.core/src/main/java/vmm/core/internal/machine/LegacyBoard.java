@@ -3,8 +3,6 @@ package vmm.core.internal.machine;
 import java.time.Clock;
 import java.util.List;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import vmm.core.bus.Bus;
 import vmm.core.device.BusDevice;
@@ -24,12 +22,11 @@ import vmm.core.memory.GuestMemory;
 /**
  * The PC devices that exist so far, wired on the buses: COM1 (0x3f8, IRQ 4), isa-debug-exit
  * (0xf4), the i8042 (0x60/0x64, reset), the RTC/CMOS (0x70), the i440FX host bridge (0xcf8,
- * with 0xcf9 reset). Interrupt lines reach an in-kernel irqchip (KVM); a software CPU gets
- * {@link IdleInterruptPort}s until the platform's interrupt controllers join the machine.
+ * with 0xcf9 reset), pc-testdev's scratch storage (0xe0, 0xff000000). Interrupt lines reach
+ * KVM's in-kernel irqchip, or for a software CPU the user-space controllers of {@link UserIrqChip}.
  */
 final class LegacyBoard implements Board {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LegacyBoard.class);
     static final int COM1 = 0x3f8, COM1_IRQ = 4, KEYBOARD_IRQ = 1;
 
     private final GuestMemory memory;
@@ -41,13 +38,14 @@ final class LegacyBoard implements Board {
     private final CmosRtc rtc = new CmosRtc(Clock.systemUTC());
     private final List<BusDevice> devices;
     private final E820Map e820;
-    private final InterruptPort[] ports;
+    private final UserIrqChip userIrqChip;
     private final boolean inKernelIrqchip;
     private volatile AcceleratedVm irqchip;
 
     LegacyBoard(GuestMemory memory, int vcpus, long tscKhz, Console console, Events events, boolean inKernelIrqchip) {
         this.memory = memory;
         this.inKernelIrqchip = inKernelIrqchip;
+        this.userIrqChip = inKernelIrqchip ? null : new UserIrqChip(vcpus, tscKhz, pio, mmio);
         this.vcpus = vcpus;
         this.tscKhz = tscKhz;
         this.serial = new Serial16550(line(COM1_IRQ), console.out());
@@ -59,19 +57,24 @@ final class LegacyBoard implements Board {
         rtc.setMemorySize(map.belowFourGiB(), map.aboveFourGiB());
         pio.insert("com1", serial, COM1, 8);
         pio.insert(debugExit, DebugExit.PORT, DebugExit.PORTS);
-        pio.insert(i8042, I8042.BASE_PORT, I8042.PORTS);
+        // Ports 0x60 and 0x64 only: 0x61 between them is the PIT's port B.
+        pio.insert("i8042-data", i8042, I8042.BASE_PORT, 1);
+        pio.insert("i8042-command", shifted(i8042, 4), I8042.BASE_PORT + 4, 1);
         pio.insert(rtc, CmosRtc.BASE_PORT, CmosRtc.PORTS);
         pio.insert(pci, PciHostBridge.BASE_PORT, PciHostBridge.PORTS);
-        this.devices = List.of(serial, debugExit, i8042, rtc, pci);
+        TestDevScratch ioport = new TestDevScratch(TestDevScratch.PORT_SIZE, "pc-testdev-ioport");
+        TestDevScratch iomem = new TestDevScratch(TestDevScratch.IOMEM_SIZE, "pc-testdev-iomem");
+        pio.insert(ioport, TestDevScratch.PORT, TestDevScratch.PORT_SIZE);
+        mmio.insert(iomem, TestDevScratch.IOMEM, TestDevScratch.IOMEM_SIZE);
+        this.devices = List.of(serial, debugExit, i8042, rtc, pci, ioport, iomem);
         this.e820 = E820Map.of(memory, map.firmwareReserved());
-        this.ports = new InterruptPort[vcpus];
-        for (int i = 0; i < vcpus; i++) {
-            ports[i] = new IdleInterruptPort(i == 0);
-        }
     }
 
-    /** A line into the in-kernel irqchip once there is one; without one it goes nowhere yet. */
+    /** A GSI of the user-space controllers, or of the in-kernel irqchip once the VM exists. */
     private IrqLine line(int gsi) {
+        if (userIrqChip != null) {
+            return userIrqChip.line(gsi);
+        }
         return level -> {
             AcceleratedVm vm = irqchip;
             if (vm != null) {
@@ -80,12 +83,30 @@ final class LegacyBoard implements Board {
         };
     }
 
+    /** {@code device} seen from a claim that starts {@code by} addresses into its range. */
+    private static BusDevice shifted(BusDevice device, long by) {
+        return new BusDevice() {
+            @Override
+            public void read(long offset, byte[] data) {
+                device.read(offset + by, data);
+            }
+
+            @Override
+            public void write(long offset, byte[] data) {
+                device.write(offset + by, data);
+            }
+
+            @Override
+            public String name() {
+                return device.name();
+            }
+        };
+    }
+
     @Override
     public void attach(AcceleratedVm vm) {
         if (inKernelIrqchip) {
             irqchip = vm;
-        } else {
-            LOG.info("no interrupt controllers on this board yet: the software CPU runs without interrupts");
         }
     }
 
@@ -111,7 +132,7 @@ final class LegacyBoard implements Board {
 
     @Override
     public InterruptPort interrupts(int index) {
-        return inKernelIrqchip ? null : ports[index];
+        return inKernelIrqchip ? null : userIrqChip.port(index);
     }
 
     @Override
@@ -127,6 +148,9 @@ final class LegacyBoard implements Board {
     @Override
     public void reset() {
         devices.forEach(BusDevice::reset);
+        if (userIrqChip != null) {
+            userIrqChip.reset();
+        }
     }
 
     @Override
@@ -137,5 +161,8 @@ final class LegacyBoard implements Board {
     @Override
     public void close() {
         serial.close();
+        if (userIrqChip != null) {
+            userIrqChip.close();
+        }
     }
 }

@@ -146,6 +146,13 @@ class LocalApicTest {
         assertEquals(EVENT_NMI, bsp.pendingEvents());
         bsp.acknowledgeNmi();
         assertEquals(0, bsp.pendingEvents());
+        // NMIs that arrive before the CPU takes the pending one merge into it.
+        for (int i = 0; i < 3; i++) {
+            write(ap, ApicRegisters.ICR_LOW, 0x4400);
+        }
+        assertEquals(EVENT_NMI, bsp.pendingEvents());
+        bsp.acknowledgeNmi();
+        assertEquals(0, bsp.pendingEvents());
     }
 
     @Test
@@ -200,6 +207,13 @@ class LocalApicTest {
         rig.time.advance(1_000);
         assertEquals(EVENT_INTR, bsp.pendingEvents());
         assertEquals(0, bsp.tscDeadline(), "cleared once it fired");
+        assertEquals(0xec, bsp.acknowledgeInterrupt());
+        write(bsp, ApicRegisters.EOI, 0);
+        // A vCPU whose TSC has its own origin gives its TSC now: the deadline is relative to it.
+        bsp.setTscDeadline(5_000 + 4_000_000, 5_000); // 2 ms ahead on that TSC
+        rig.time.advance(1_999_000);
+        assertEquals(0, bsp.pendingEvents());
+        rig.time.advance(1_000);
         assertEquals(0xec, bsp.acknowledgeInterrupt());
     }
 

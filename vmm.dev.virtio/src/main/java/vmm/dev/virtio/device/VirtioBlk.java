@@ -309,5 +309,10 @@ public final class VirtioBlk implements VirtioDevice {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            image.close();
+        } catch (IOException e) {
+            LOG.warn("{}: closing the image: {}", name, e.getMessage());
+        }
     }
 }

@@ -164,6 +164,14 @@ public final class Virtqueue {
         return Short.toUnsignedInt(avail.get(U16, 2)) != lastAvail;
     }
 
+    /**
+     * Gives back the last {@code n} chains popped and not pushed, as if never taken (a device
+     * that popped receive buffers for a frame that turned out not to fit).
+     */
+    public synchronized void unpop(int n) {
+        lastAvail = (lastAvail - n) & 0xffff;
+    }
+
     /** Returns a chain to the driver with {@code written} bytes written into its buffers. */
     public synchronized void push(int head, int written) {
         long elem = 4L + 8L * (usedIdx % size);

@@ -119,6 +119,10 @@ public final class UmlGuest {
                     + Files.readString(out));
         }
         String console = Files.readString(out);
+        // Kept for diagnosis: target/ survives the test's temporary folder.
+        Files.createDirectories(Path.of("target/uml"));
+        Files.copy(out, Path.of("target/uml").resolve(work.getFileName() + ".log"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         if (!console.contains("GUEST-DONE")) {
             throw new AssertionError("the guest did not reach the end of /init; console:\n" + console);
         }

@@ -110,14 +110,19 @@ final class Mxcsr {
     }
 
     private Rounded under(Rounded r, Format f) {
+        int wide = r.wideInexact() ? PE : 0;
+        if ((r.flags() & OE) != 0 && !masked(OE)) {
+            flags |= OE | wide;
+            return r;
+        }
         if (r.tiny()) {
             if (!masked(UE)) {
-                flags |= UE | r.flags();
+                flags |= UE | wide;
                 return r;
             }
             if (ftz()) {
                 flags |= UE | PE;
-                return new Rounded(r.neg(), false, 0, f.emin(), 0, true, false);
+                return new Rounded(r.neg(), false, 0, f.emin(), 0, true, false, true);
             }
         }
         flags |= r.flags();
@@ -188,11 +193,14 @@ final class Mxcsr {
             }
             return x.isNan() ? a | (1L << 51) : b | (1L << 51);
         }
+        int before = flags;
+        flags = 0;
         x = inD(a);
         if (op != SQRT) {
             y = inD(b);
         }
         Object r = arith(op, x, y, SoftFloat.DOUBLE);
+        dropDenormal(before);
         return r instanceof Rounded rr ? outD(rr) : r == null ? DEFAULT_NAN_D : (Long) r;
     }
 
@@ -246,11 +254,14 @@ final class Mxcsr {
             }
             return x.isNan() ? a | 0x400000 : b | 0x400000;
         }
+        int before = flags;
+        flags = 0;
         x = inF(a);
         if (op != SQRT) {
             y = inF(b);
         }
         Object r = arith(op, x, y, SoftFloat.SINGLE);
+        dropDenormal(before);
         if (r instanceof Rounded rr) {
             return outF(rr);
         }
@@ -260,6 +271,14 @@ final class Mxcsr {
         long special = (Long) r;
         // specials come back as double bits: narrow exactly (they are 0 or infinity)
         return Float.floatToRawIntBits((float) Double.longBitsToDouble(special));
+    }
+
+    /** Invalid and divide-by-zero take precedence over the denormal-operand flag. */
+    private void dropDenormal(int before) {
+        if ((flags & (IE | ZE)) != 0) {
+            flags &= ~DE;
+        }
+        flags |= before;
     }
 
     /**
@@ -354,7 +373,7 @@ final class Mxcsr {
         Val y = SoftFloat.ofFloat(b);
         if (x.isNan() || y.isNan()) {
             flags |= IE;
-            return b;
+            return daz() && (b & 0x7f800000) == 0 ? b & 0x80000000 : b;
         }
         x = inF(a);
         y = inF(b);
@@ -369,7 +388,7 @@ final class Mxcsr {
         Val y = SoftFloat.ofDouble(b);
         if (x.isNan() || y.isNan()) {
             flags |= IE;
-            return b;
+            return daz() && (b & 0x7ff0000000000000L) == 0 ? b & Long.MIN_VALUE : b;
         }
         x = inD(a);
         y = inD(b);
@@ -496,13 +515,20 @@ final class Mxcsr {
         return x.neg() ? -v : v;
     }
 
+    /** Conversions to integers never report denormal operands (DAZ still applies). */
     long f2i(int a, int bits, boolean truncate) {
         Val x = SoftFloat.ofFloat(a);
-        return toInt(x.isNan() ? x : inF(a), bits, truncate);
+        if (daz() && (a & 0x7f800000) == 0) {
+            x = new Val(SoftFloat.ZERO, x.neg(), 0, 0);
+        }
+        return toInt(x, bits, truncate);
     }
 
     long d2i(long a, int bits, boolean truncate) {
         Val x = SoftFloat.ofDouble(a);
-        return toInt(x.isNan() ? x : inD(a), bits, truncate);
+        if (daz() && (a & 0x7ff0000000000000L) == 0) {
+            x = new Val(SoftFloat.ZERO, x.neg(), 0, 0);
+        }
+        return toInt(x, bits, truncate);
     }
 }

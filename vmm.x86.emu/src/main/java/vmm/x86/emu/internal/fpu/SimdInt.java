@@ -60,7 +60,7 @@ final class SimdInt {
             case 0xd1, 0xd2, 0xd3, 0xe1, 0xe2, 0xf1, 0xf2, 0xf3 -> {
                 int w = shiftWidth(op);
                 int kind = shiftKind(op);
-                long count = b1 != 0 ? -1L : b0;
+                long count = b0; // only the low quadword counts
                 yield new long[]{PackedInt.shift(a0, w, count, kind), PackedInt.shift(a1, w, count, kind)};
             }
             default -> throw c.unimplemented();
@@ -297,6 +297,7 @@ final class SimdInt {
             throw c.ud();
         }
         c.checkMmx();
+        c.enterMmx();
         c.s.empty = 0xff;
     }
 }

@@ -64,7 +64,8 @@ final class SoftFloat {
      * A rounded result: sig in the container's width (normal: its top bit set; subnormal: not
      * set, exponent emin), exp the unbiased exponent of the container's top bit.
      */
-    record Rounded(boolean neg, boolean inf, long sig, int exp, int flags, boolean tiny, boolean up) {
+    record Rounded(boolean neg, boolean inf, long sig, int exp, int flags, boolean tiny, boolean up,
+                   boolean wideInexact) {
     }
 
     /** Intel detects underflow tininess after rounding, for both the x87 and SSE. */
@@ -189,7 +190,8 @@ final class SoftFloat {
     static Rounded round(boolean neg, BigInteger mag, int exp, boolean sticky, Format f, int rc) {
         int n = mag.bitLength();
         int e = exp + n - 1;
-        int lsb = Math.max(e - (f.precision() - 1), f.emin() - (f.container() - 1));
+        // under x87 precision control a denormal keeps the reduced precision's last bit too
+        int lsb = Math.max(e - (f.precision() - 1), f.emin() - (f.precision() - 1));
         int shift = lsb - exp;
         BigInteger kept;
         boolean half;
@@ -211,7 +213,12 @@ final class SoftFloat {
             default -> false;
         };
         boolean tiny = false;
+        // inexact when rounded to full precision with an unbounded exponent (what the flags
+        // report when overflow/underflow is unmasked)
+        boolean wideInexact = inexact;
         if (e < f.emin()) {
+            int wshift = e - (f.precision() - 1) - exp;
+            wideInexact = sticky || (wshift > 0 && mag.getLowestSetBit() < wshift);
             tiny = true;
             if (TININESS_AFTER_ROUNDING && e == f.emin() - 1) {
                 // would rounding to full precision with an unbounded exponent reach 2^emin?
@@ -246,11 +253,11 @@ final class SoftFloat {
             flags |= UE;
         }
         if (kept.signum() == 0) {
-            return new Rounded(neg, false, 0, f.emin(), flags, tiny, inc);
+            return new Rounded(neg, false, 0, f.emin(), flags, tiny, inc, wideInexact);
         }
         int top = lsb + kept.bitLength() - 1;
         if (top > f.emax()) {
-            return overflow(neg, f, rc, flags);
+            return overflow(neg, f, rc, flags, wideInexact);
         }
         long sig;
         int outExp;
@@ -261,10 +268,10 @@ final class SoftFloat {
             outExp = f.emin();
             sig = kept.shiftLeft(lsb - (f.emin() - (f.container() - 1))).longValue();
         }
-        return new Rounded(neg, false, sig, outExp, flags, tiny, inc);
+        return new Rounded(neg, false, sig, outExp, flags, tiny, inc, wideInexact);
     }
 
-    static Rounded overflow(boolean neg, Format f, int rc, int flags) {
+    static Rounded overflow(boolean neg, Format f, int rc, int flags, boolean wideInexact) {
         boolean toInf = switch (rc) {
             case RC_NEAREST -> true;
             case RC_DOWN -> neg;
@@ -273,12 +280,12 @@ final class SoftFloat {
         };
         flags |= OE | PE;
         if (toInf) {
-            return new Rounded(neg, true, 0, f.emax() + 1, flags, false, true);
+            return new Rounded(neg, true, 0, f.emax() + 1, flags, false, true, wideInexact);
         }
         long max = f.container() == 64
                 ? -1L << (64 - f.precision())
                 : ((1L << f.precision()) - 1) << (f.container() - f.precision());
-        return new Rounded(neg, false, max, f.emax(), flags, false, false);
+        return new Rounded(neg, false, max, f.emax(), flags, false, false, wideInexact);
     }
 
     /** Rounds a finite unpacked value (e.g. a conversion between formats). */
@@ -327,7 +334,7 @@ final class SoftFloat {
             neg = !neg;
             sum = sum.negate();
         } else if (sum.signum() == 0) {
-            return new Rounded(rc == RC_DOWN, false, 0, f.emin(), 0, false, false);
+            return new Rounded(rc == RC_DOWN, false, 0, f.emin(), 0, false, false, false);
         }
         return round(neg, sum, exp, false, f, rc);
     }

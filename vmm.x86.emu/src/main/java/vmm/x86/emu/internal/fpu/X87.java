@@ -31,14 +31,18 @@ final class X87 {
     final SimdState s;
     /** Whether the last memory operand read by {@link X87Load#read} was a denormal. */
     boolean lastDenormal;
-    private final X87Arith arith = new X87Arith(this);
-    private final X87Load load = new X87Load(this);
-    private final X87Control control = new X87Control(this);
-    private final X87Transcendental trans = new X87Transcendental(this);
+    private final X87Arith arith;
+    private final X87Load load;
+    private final X87Control control;
+    private final X87Transcendental trans;
 
     X87(Simd c) {
         this.c = c;
         this.s = c.s;
+        arith = new X87Arith(this);
+        load = new X87Load(this);
+        control = new X87Control(this);
+        trans = new X87Transcendental(this);
     }
 
     // ---- decoding ----
@@ -366,6 +370,11 @@ final class X87 {
     /** Rounds an exact value to the extended format (no precision control), with flags and C1. */
     long[] arithRound(Val v) {
         return arith.roundTo(f -> SoftFloat.round(v, f, rc()), SoftFloat.EXT);
+    }
+
+    /** Rounds an exact operation to the extended format (no precision control). */
+    long[] roundExt(java.util.function.Function<Format, Rounded> op) {
+        return arith.roundTo(op, SoftFloat.EXT);
     }
 
     // ---- value conversion ----

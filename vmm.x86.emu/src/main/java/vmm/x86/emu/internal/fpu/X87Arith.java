@@ -169,6 +169,10 @@ final class X87Arith {
                 }
             }
         }
+        if (op == DIV && cb == SoftFloat.ZERO && ca != SoftFloat.INF) {
+            // divide-by-zero takes precedence over the denormal-operand flag
+            return x.signal(ZE) ? inf(a.neg() ^ b.neg()) : null;
+        }
         if ((aDen || (!unary && bDen)) && !x.signal(DE)) {
             return null;
         }
@@ -245,6 +249,12 @@ final class X87Arith {
         int flags = r.flags();
         if ((flags & OE) != 0 && !x.masked(OE)) {
             Rounded w = op.apply(wide(f));
+            if (w.inf() || (w.flags() & OE) != 0) {
+                // beyond even the wrapped range: infinity
+                x.signal(OE | PE);
+                x.setC1(true);
+                return new long[]{r.neg() ? 0xffff : 0x7fff, 1L << 63};
+            }
             x.signal(OE | (w.flags() & PE));
             x.setC1(w.up() && (w.flags() & PE) != 0);
             return new long[]{SoftFloat.extSe(shift(w, -WRAP)), w.sig()};
@@ -265,7 +275,7 @@ final class X87Arith {
     }
 
     private static Rounded shift(Rounded r, int by) {
-        return new Rounded(r.neg(), false, r.sig(), r.exp() + by, r.flags(), false, r.up());
+        return new Rounded(r.neg(), false, r.sig(), r.exp() + by, r.flags(), false, r.up(), r.wideInexact());
     }
 
     void frndint() {
@@ -318,9 +328,8 @@ final class X87Arith {
      */
     void compare(int a, int i, boolean unordered, int pops) {
         if (x.empty(a) || x.empty(i)) {
-            x.setCc(0);
+            x.setCc(C0 | C2 | C3);
             if (x.underflow()) {
-                x.setCc(C0 | C2 | C3);
                 for (int k = 0; k < pops; k++) {
                     x.pop();
                 }
@@ -328,10 +337,10 @@ final class X87Arith {
             return;
         }
         int r = cmp(x.st(a), x.st(i), x.isDenormal(a) || x.isDenormal(i), unordered);
-        if (r == Integer.MIN_VALUE) {
+        x.setCc(cc(r));
+        if (stopped) {
             return;
         }
-        x.setCc(cc(r));
         for (int k = 0; k < pops; k++) {
             x.pop();
         }
@@ -339,9 +348,8 @@ final class X87Arith {
 
     private void compareWith(Val m, boolean mDen, boolean unordered, int pops) {
         if (x.empty(0)) {
-            x.setCc(0);
+            x.setCc(C0 | C2 | C3);
             if (x.underflow()) {
-                x.setCc(C0 | C2 | C3);
                 if (pops > 0) {
                     x.pop();
                 }
@@ -349,10 +357,10 @@ final class X87Arith {
             return;
         }
         int r = cmp(x.st(0), m, x.isDenormal(0) || mDen, unordered);
-        if (r == Integer.MIN_VALUE) {
+        x.setCc(cc(r));
+        if (stopped) {
             return;
         }
-        x.setCc(cc(r));
         if (pops > 0) {
             x.pop();
         }
@@ -367,40 +375,38 @@ final class X87Arith {
         };
     }
 
-    /** -1/0/1, 2 unordered, MIN_VALUE when an unmasked exception stops the instruction. */
+    /** Set by {@link #cmp}: an unmasked exception means no pop (the codes are still set). */
+    private boolean stopped;
+
+    /** -1/0/1, or 2 unordered; sets {@link #stopped} for an unmasked exception. */
     private int cmp(Val a, Val b, boolean den, boolean unordered) {
+        stopped = false;
         boolean nan = a.isNan() || b.isNan() || a.cls() == SoftFloat.UNSUPPORTED || b.cls() == SoftFloat.UNSUPPORTED;
         if (nan) {
             boolean quietOnly = a.cls() != SoftFloat.SNAN && b.cls() != SoftFloat.SNAN
                     && a.cls() != SoftFloat.UNSUPPORTED && b.cls() != SoftFloat.UNSUPPORTED;
-            if (!(unordered && quietOnly) && !x.signal(IE)) {
-                return Integer.MIN_VALUE;
+            if (!(unordered && quietOnly)) {
+                stopped = !x.signal(IE);
             }
             return 2;
         }
-        if (den && !x.signal(DE)) {
-            return Integer.MIN_VALUE;
+        if (den) {
+            stopped = !x.signal(DE);
         }
         return SoftFloat.compare(a, b);
     }
 
-    /** FCOMI/FUCOMI[P] st(0), st(i): ZF, PF, CF. */
+    /** FCOMI/FUCOMI[P] st(0), st(i): ZF, PF, CF (set even when an unmasked exception stops it). */
     void comi(int i, boolean unordered, boolean pop) {
-        x.setC1(false);
         int r;
         if (x.empty(0) || x.empty(i)) {
-            if (!x.underflow()) {
-                return;
-            }
+            stopped = !x.underflow();
             r = 2;
         } else {
             r = cmp(x.st(0), x.st(i), x.isDenormal(0) || x.isDenormal(i), unordered);
-            if (r == Integer.MIN_VALUE) {
-                return;
-            }
         }
         x.c.host.setCompareFlags(r == 0 || r == 2, r == 2, r == -1 || r == 2);
-        if (pop) {
+        if (pop && !stopped) {
             x.pop();
         }
     }

@@ -177,6 +177,7 @@ final class X87Control {
     }
 
     void ffree(int i, boolean pop) {
+        x.setC1(false);
         s.empty |= 1 << s.phys(i);
         if (pop) {
             x.pop();
@@ -213,7 +214,6 @@ final class X87Control {
             case 2 -> cf || zf;
             default -> pf;
         };
-        x.setC1(false);
         if (x.empty(0) || x.empty(i)) {
             if (x.underflow()) {
                 x.setSt(0, X87.INDEF_SE, X87.INDEF_MANT);

@@ -106,8 +106,9 @@ final class X87Load {
             }
             return;
         }
-        if (x.lastDenormal && !x.signal(DE)) {
-            return;
+        if (x.lastDenormal) {
+            // an unmasked denormal exception still loads the value
+            x.signal(DE);
         }
         x.push(X87.seOf(v), X87.mantOf(v));
     }
@@ -115,7 +116,7 @@ final class X87Load {
     void fldReg(int i) {
         x.setC1(false);
         if (x.empty(i)) {
-            if (x.underflow() && x.canPush()) {
+            if (x.underflow()) {
                 x.push(X87.INDEF_SE, X87.INDEF_MANT);
             }
             return;
@@ -192,9 +193,6 @@ final class X87Load {
                     : (v.neg() ? 0xff800000L : 0x7f800000L);
             case SoftFloat.ZERO -> bits = dbl ? (v.neg() ? Long.MIN_VALUE : 0) : (v.neg() ? 0x80000000L : 0);
             default -> {
-                if (x.isDenormal(0)) {
-                    flags |= DE;
-                }
                 Rounded r = SoftFloat.round(v, dbl ? SoftFloat.DOUBLE : SoftFloat.SINGLE, x.rc());
                 flags |= r.flags();
                 if (r.tiny() && !x.masked(UE)) {
@@ -208,7 +206,7 @@ final class X87Load {
         if (unmasked == 0) {
             h.store(0, dbl ? 8 : 4, bits);
         }
-        x.setC1(up);
+        x.setC1(up && unmasked == 0);
         if ((unmasked & (OE | UE)) != 0) {
             flags &= ~PE;
         }

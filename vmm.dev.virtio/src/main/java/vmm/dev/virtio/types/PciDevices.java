@@ -1,0 +1,37 @@
+package vmm.dev.virtio.types;
+
+import java.util.Map;
+
+import vmm.core.device.DeviceContext;
+import vmm.core.device.IrqLine;
+import vmm.dev.virtio.device.VirtioDevice;
+import vmm.dev.virtio.pci.VirtioPciDevice;
+
+/** Wraps a device model in the virtio-pci transport, the form our own machines use. */
+final class PciDevices {
+    private PciDevices() {
+    }
+
+    /** {@code irq=GSI} names the function's INTx line; without it only MSI-X interrupts. */
+    static VirtioPciDevice wrap(VirtioDevice device, DeviceContext ctx, Map<String, String> config) {
+        String irq = config.get("irq");
+        IrqLine line = irq == null ? IrqLine.NONE : ctx.irq(intSetting(config, "irq", 0, 0, 1023));
+        return new VirtioPciDevice(device, ctx, line);
+    }
+
+    static int intSetting(Map<String, String> config, String key, int def, int min, int max) {
+        String v = config.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            int n = Integer.decode(v);
+            if (n < min || n > max) {
+                throw new IllegalArgumentException(key + "=" + v + " is outside " + min + ".." + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "=" + v + " is not a number");
+        }
+    }
+}
