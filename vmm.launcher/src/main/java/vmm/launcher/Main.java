@@ -48,12 +48,70 @@ public final class Main {
         try {
             Path dist = distributionRoot();
             if (options.imgArgs() != null) {
-                return runImgTool(dist, options.imgArgs());
+                return runTool(dist, "vmm.shell.img.ImgTool", options.imgArgs());
             }
-            return new FrameworkRunner(dist, options).run();
+            if (options.runArgs() != null) {
+                // A guest runs without the framework too: starting Felix would only add startup time.
+                return runTool(dist, "vmm.shell.run.RunTool", options.runArgs());
+            }
+            return runShell(dist, options);
         } catch (LaunchException e) {
             System.err.println("vmm: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /**
+     * Where commands run: in the daemon when one runs for the state folder (or when they
+     * start a domain, which must outlive this process), else in a framework of our own.
+     */
+    private static int runShell(Path dist, LaunchOptions options) throws LaunchException {
+        DaemonClient daemon = new DaemonClient(options.stateDir());
+        try {
+            if (options.daemon()) {
+                return new FrameworkRunner(dist, options).run();
+            }
+            if (options.daemonVerb() != null) {
+                return switch (options.daemonVerb()) {
+                    case "start" -> {
+                        if (!daemon.alive()) {
+                            daemon.spawn(dist);
+                        }
+                        System.out.println("vmm: daemon runs on " + DaemonProtocol.socket(options.stateDir()));
+                        yield 0;
+                    }
+                    case "stop" -> daemon.stop();
+                    default -> {
+                        boolean up = daemon.alive();
+                        System.out.println(up ? "vmm: daemon runs on " + DaemonProtocol.socket(options.stateDir())
+                                : "vmm: no daemon runs for " + options.stateDir());
+                        yield up ? 0 : 3;
+                    }
+                };
+            }
+            List<String> commands = options.script() != null ? List.of(readScript(options)) : options.commands();
+            if (options.interactive()) {
+                return daemon.alive() ? daemon.repl() : new FrameworkRunner(dist, options).run();
+            }
+            if (daemon.alive()) {
+                return daemon.relay(commands);
+            }
+            if (options.needsDaemon(commands)) {
+                daemon.spawn(dist);
+                return daemon.relay(commands);
+            }
+            return new FrameworkRunner(dist, options).run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchException("interrupted");
+        }
+    }
+
+    private static String readScript(LaunchOptions options) throws LaunchException {
+        try {
+            return Files.readString(options.script());
+        } catch (IOException e) {
+            throw new LaunchException("cannot read script " + options.script() + ": " + e.getMessage());
         }
     }
 
@@ -75,12 +133,7 @@ public final class Main {
      * The image tool runs without the framework (it starts in a fraction of the time): its
      * classes and the formats are found on a plain class path made of the product's bundles.
      */
-    private static int runImgTool(Path dist, List<String> args) throws LaunchException {
-        return runTool(dist, "vmm.shell.img.ImgTool", args);
-    }
-
-    /** Runs {@code className.run(String[])} from the product's bundles on a plain class path. */
-    private static int runTool(Path dist, String className, List<String> args) throws LaunchException {
+    private static int runTool(Path dist, String mainClass, List<String> args) throws LaunchException {
         List<URL> urls = new ArrayList<>();
         try (Stream<Path> jars = Files.list(dist.resolve("bundles"))) {
             for (Path p : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
@@ -92,11 +145,11 @@ public final class Main {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), Main.class.getClassLoader())) {
             Thread.currentThread().setContextClassLoader(loader);
-            Class<?> tool = loader.loadClass(className);
+            Class<?> tool = loader.loadClass(mainClass);
             Object status = tool.getMethod("run", String[].class).invoke(null, (Object) args.toArray(String[]::new));
             return (Integer) status;
         } catch (ReflectiveOperationException | IOException e) {
-            throw new LaunchException(className + " failed to start: " + e);
+            throw new LaunchException(mainClass + " failed to start: " + e);
         }
     }
 }

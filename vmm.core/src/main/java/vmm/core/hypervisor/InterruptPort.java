@@ -66,5 +66,19 @@ public interface InterruptPort {
     /** The TSC-deadline MSR (0x6e0). */
     long tscDeadline();
 
+    /**
+     * Writes the TSC-deadline MSR, {@code value} counted on the APIC's own TSC (the platform's
+     * monotonic time base scaled to {@link VmPlatform#tscKhz()}). An accelerator whose TSC has
+     * another origin or offset calls {@link #setTscDeadline(long, long)} instead.
+     */
     void setTscDeadline(long value);
+
+    /**
+     * Writes the TSC-deadline MSR, also telling the APIC this vCPU's TSC now ({@code tscNow},
+     * what RDTSC returns at the WRMSR): the deadline then falls {@code value - tscNow} TSC ticks
+     * from now, whatever origin and offset the vCPU's TSC has. The default ignores {@code tscNow}.
+     */
+    default void setTscDeadline(long value, long tscNow) {
+        setTscDeadline(value);
+    }
 }

@@ -18,5 +18,11 @@ public enum EntryMode {
      * (base 0, limit 4 GiB), a valid TR, interrupts off, EBX = the hvm_start_info address.
      * The entry point is below 4 GiB.
      */
-    PVH_32BIT
+    PVH_32BIT,
+
+    /**
+     * Multiboot v1: 32-bit protected mode with paging off, flat 32-bit code and data segments,
+     * interrupts off, EAX = 0x2BADB002, EBX = the multiboot information address.
+     */
+    MULTIBOOT_32BIT
 }

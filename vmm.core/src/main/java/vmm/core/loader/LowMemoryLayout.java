@@ -12,6 +12,13 @@ final class LowMemoryLayout {
     static final long PVH_MODULE_LIST = 0x6040;
     static final long PVH_MEMORY_MAP = 0x6080;
 
+    /** Multiboot: the info structure, then the module list and the memory map, below the zero page. */
+    static final long MULTIBOOT_INFO = 0x6000;
+    static final long MULTIBOOT_INFO_SIZE = 0x80;
+    static final long MULTIBOOT_MODULES = 0x6080;
+    static final int MULTIBOOT_MAX_MODULES = 64;
+    static final long MULTIBOOT_MEMORY_MAP = 0x6500;
+
     /** The zero page (struct boot_params, one page). */
     static final long ZERO_PAGE = 0x7000;
     static final long ZERO_PAGE_SIZE = 0x1000;

@@ -1,6 +1,5 @@
 package vmm.shell.internal;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,13 +20,14 @@ import org.slf4j.LoggerFactory;
 import vmm.core.block.BlockFormat;
 import vmm.core.block.BlockFormats;
 import vmm.core.hypervisor.Hypervisor;
+import vmm.core.machine.AcceleratorChoice;
+import vmm.core.machine.MachineException;
 import vmm.core.state.VmmHome;
 
 /** The {@code vmm:} commands that manage the VMM itself and its domains, named after virsh's. */
 @Component(service = VmmCommands.class, property = {
     "osgi.command.scope=vmm",
     "osgi.command.function=version",
-    "osgi.command.function=list",
     "osgi.command.function=hypervisor",
     "osgi.command.function=formats",
     "osgi.command.function=quit"
@@ -66,22 +66,8 @@ public final class VmmCommands {
         out.println("vmm " + version);
         out.println("state: " + home.root());
         out.println("java: " + Runtime.version());
-    }
-
-    @Descriptor("list domains (running ones; --all adds defined ones that are shut off)")
-    public void list(
-            @Descriptor("include inactive domains") @Parameter(names = {"-a", "--all"}, presentValue = "true",
-                    absentValue = "false") boolean all) throws IOException {
-        PrintStream out = System.out;
-        out.printf(" %-4s %-30s %s%n", "Id", "Name", "State");
-        out.println("-".repeat(50));
-        for (DomainDefinitions.Entry e : new DomainDefinitions(home.domains()).list()) {
-            if (e.error() != null) {
-                System.err.println("error: " + e.file() + ": " + e.error());
-            } else if (all) {
-                out.printf(" %-4s %-30s %s%n", "-", e.name(), "shut off");
-            }
-        }
+        out.println("process: " + ProcessHandle.current().pid()
+                + (Boolean.parseBoolean(context.getProperty("vmm.daemon")) ? " (daemon)" : ""));
     }
 
     @Descriptor("leave the shell and stop the VMM (as Ctrl-D does)")
@@ -91,7 +77,7 @@ public final class VmmCommands {
         context.getBundle(0).stop();
     }
 
-    @Descriptor("show the accelerators and whether this host can use them")
+    @Descriptor("show the accelerators, whether this host can use them, and which one auto picks")
     public void hypervisor() {
         if (hypervisors.isEmpty()) {
             System.out.println("no hypervisor bundle is installed");
@@ -99,6 +85,12 @@ public final class VmmCommands {
         for (Hypervisor h : hypervisors) {
             var s = h.status();
             System.out.printf("%-6s %-12s %s%n", h.name(), s.available() ? "available" : "unavailable", s.detail());
+        }
+        try {
+            AcceleratorChoice auto = AcceleratorChoice.choose(AcceleratorChoice.AUTO, hypervisors);
+            System.out.println(auto.reason());
+        } catch (MachineException e) {
+            System.out.println("auto picks none: " + e.getMessage());
         }
     }
 

@@ -30,6 +30,11 @@ public final class KvmHypervisor implements Hypervisor {
         this(config.device());
     }
 
+    /** For ServiceLoader (the plain class path of {@code ./vmm run}): the default device. */
+    public KvmHypervisor() {
+        this(DEVICE);
+    }
+
     KvmHypervisor(String device) {
         this.device = device;
     }
@@ -56,7 +61,6 @@ public final class KvmHypervisor implements Hypervisor {
 
     @Override
     public AcceleratedVm createVm(VmPlatform platform) throws HypervisorException {
-        // TODO(issue 7): the KVM side of the accelerator SPI.
-        throw new HypervisorException("kvm: creating a VM through the accelerator SPI is not written yet");
+        return KvmAcceleratedVm.create(device, platform);
     }
 }

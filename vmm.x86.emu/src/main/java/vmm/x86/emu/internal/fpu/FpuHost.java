@@ -51,4 +51,13 @@ public interface FpuHost {
 
     /** Raises exception {@code vector} (without error code) in the guest; does not return. */
     RuntimeException fault(int vector);
+
+    /**
+     * MASKMOVQ/MASKMOVDQU: writes {@code size} bytes at DS:rDI + {@code offset} (rDI masked to
+     * the address size, the segment checked like a normal store). The default, for a core that
+     * does not offer it yet, raises #UD.
+     */
+    default void storeAtRdi(int offset, int size, long value) {
+        throw fault(6);
+    }
 }

@@ -1,0 +1,73 @@
+package vmm.core.domain;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The domains of this VMM: libvirt's driver role. Persistent definitions live in the state
+ * folder ({@code STATE/domains/NAME.xml}); transient domains exist only while they run.
+ * Domains are named by name, id or UUID wherever a method takes {@code domain}, looked up in
+ * virsh's order (id, then UUID, then name).
+ *
+ * <p>Every change is reported to the registered {@link DomainListener} services.
+ */
+public interface DomainManager {
+
+    /** Every domain: active ones by id, then inactive ones by name. */
+    List<DomainInfo> list();
+
+    /** The domain named by name, id or UUID. */
+    Optional<DomainInfo> find(String domain);
+
+    /**
+     * The domain named by name, id or UUID.
+     *
+     * @throws DomainException {@link DomainException.Kind#NO_DOMAIN} when there is none
+     */
+    DomainInfo lookup(String domain) throws DomainException;
+
+    /** Parses and validates {@code xml} without storing anything. */
+    DomainDefinition parse(String xml) throws DomainException;
+
+    /**
+     * Stores a definition (new, or replacing the one with the same name and UUID). The stored
+     * file is replaced atomically: a failure leaves the previous definition intact.
+     */
+    DomainInfo define(String xml) throws DomainException;
+
+    /** Removes a domain's stored definition and autostart flag; a running one becomes transient. */
+    void undefine(String domain) throws DomainException;
+
+    /** Starts a domain from {@code xml} without storing it (a transient domain). */
+    DomainInfo create(String xml) throws DomainException;
+
+    /** Starts an inactive, defined domain. */
+    DomainInfo start(String domain) throws DomainException;
+
+    /** Stops a domain at once, as pulling the plug. */
+    void destroy(String domain) throws DomainException;
+
+    /** Asks the guest to power off (ACPI power button). */
+    void shutdown(String domain) throws DomainException;
+
+    /** Asks the guest to reboot. */
+    void reboot(String domain) throws DomainException;
+
+    /** Pauses a running domain's vCPUs. */
+    void suspend(String domain) throws DomainException;
+
+    /** Resumes a paused domain. */
+    void resume(String domain) throws DomainException;
+
+    /** Sets whether a persistent domain starts with the VMM. */
+    void setAutostart(String domain, boolean autostart) throws DomainException;
+
+    /**
+     * The domain's XML: the live definition (with its id) while active, else the stored one;
+     * {@code inactive} asks for the stored one regardless.
+     */
+    String dumpXml(String domain, boolean inactive) throws DomainException;
+
+    /** Stored definitions that could not be read: file and reason, one line each. */
+    List<String> problems();
+}

@@ -1,0 +1,183 @@
+package vmm.core.internal.domain;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import vmm.core.domain.DomainDefinition;
+import vmm.core.domain.DomainException;
+import vmm.core.domain.DomainException.Kind;
+import vmm.core.domain.DomainRunner;
+import vmm.core.machine.Console;
+import vmm.core.machine.MachineConfig;
+import vmm.core.machine.MachineException;
+import vmm.core.machine.MachineExit;
+import vmm.core.machine.MachineFactory;
+import vmm.core.machine.RebootPolicy;
+import vmm.core.state.VmmHome;
+
+/**
+ * Runs domains on the machine ({@link MachineFactory}): the domain XML becomes a
+ * {@link MachineConfig} (memory, vCPUs, direct kernel boot, accelerator from the domain type),
+ * COM1 goes to {@code STATE/logs/NAME.console.log}, and the machine's end is reported to the
+ * domain manager from a watcher thread.
+ */
+@Component(service = DomainRunner.class)
+public final class MachineDomainRunner implements DomainRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(MachineDomainRunner.class);
+
+    private final MachineFactory factory;
+    private final VmmHome home;
+
+    @Activate
+    public MachineDomainRunner(@Reference MachineFactory factory, BundleContext context) {
+        this.factory = factory;
+        this.home = VmmHome.fromProperty(context.getProperty(VmmHome.PROPERTY));
+    }
+
+    /** The machine configuration for {@code def}; what the machine cannot do yet is an error. */
+    static MachineConfig config(DomainDefinition def, Console console) throws DomainException {
+        DomainDefinition.Os os = def.os();
+        if (os.kernel() == null) {
+            throw new DomainException(Kind.UNSUPPORTED, "unsupported configuration: domain '" + def.name()
+                    + "' has no <os><kernel>; booting from disk through firmware is not supported yet");
+        }
+        if (def.vcpus() > MachineConfig.MAX_CPUS) {
+            throw new DomainException(Kind.UNSUPPORTED, "unsupported configuration: " + def.vcpus()
+                    + " vCPUs, the machine runs at most " + MachineConfig.MAX_CPUS);
+        }
+        long bytes = def.memoryKiB() * 1024;
+        if (bytes < MachineConfig.MIN_MEMORY) {
+            throw new DomainException(Kind.UNSUPPORTED, "unsupported configuration: " + def.memoryKiB()
+                    + " KiB of memory, the machine needs at least " + (MachineConfig.MIN_MEMORY >> 10) + " KiB");
+        }
+        // on_reboot='restart' is a reset inside the machine; anything else ends it and the
+        // domain manager applies the action.
+        RebootPolicy reboot = def.onReboot() == DomainDefinition.LifecycleAction.RESTART ? RebootPolicy.RESET
+                : RebootPolicy.EXIT;
+        return new MachineConfig(bytes, def.vcpus(), Path.of(os.kernel()), os.initrd(), os.cmdline(), def.accelerator(),
+                console, reboot);
+    }
+
+    @Override
+    public DomainRunner.Machine start(DomainDefinition def, ExitHandler onExit) throws DomainException {
+        OutputStream log = consoleLog(def.name());
+        vmm.core.machine.Machine m;
+        try {
+            m = factory.create(config(def, Console.output(log)));
+        } catch (MachineException | IllegalArgumentException e) {
+            close(log);
+            throw new DomainException(Kind.FAILED, "internal error: cannot build the machine: " + e.getMessage(), e);
+        } catch (DomainException e) {
+            close(log);
+            throw e;
+        }
+        try {
+            m.start();
+        } catch (MachineException e) {
+            m.close();
+            close(log);
+            throw new DomainException(Kind.FAILED, "internal error: the machine did not start: " + e.getMessage(), e);
+        }
+        LOG.info("domain {} runs on {} ({})", def.name(), m.accelerator().name(), m.accelerator().reason());
+        Running running = new Running(m, log);
+        Thread.ofPlatform().name("domain-" + def.name() + "-watch").daemon().start(() -> running.watch(def, onExit));
+        return running;
+    }
+
+    private OutputStream consoleLog(String name) throws DomainException {
+        Path file = home.logs().resolve(name + ".console.log");
+        try {
+            Files.createDirectories(file.getParent());
+            return Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new DomainException(Kind.FAILED, "cannot open the console log " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void close(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            LOG.warn("cannot close a console log: {}", e.toString());
+        }
+    }
+
+    /** A started machine as the domain manager drives it. */
+    private static final class Running implements DomainRunner.Machine {
+        private final vmm.core.machine.Machine machine;
+        private final OutputStream log;
+        private volatile boolean destroyed;
+
+        Running(vmm.core.machine.Machine machine, OutputStream log) {
+            this.machine = machine;
+            this.log = log;
+        }
+
+        void watch(DomainDefinition def, ExitHandler onExit) {
+            try {
+                MachineExit exit = machine.awaitExit();
+                machine.close();
+                close(log);
+                if (destroyed) {
+                    return;
+                }
+                switch (exit) {
+                    case MachineExit.PoweredOff p -> onExit.exited(Exit.POWEROFF, "guest powered off");
+                    case MachineExit.DebugExit d -> onExit.exited(Exit.POWEROFF, "debug exit " + d.value());
+                    case MachineExit.ResetRequested r -> onExit.exited(Exit.REBOOT, "reset by " + r.source());
+                    case MachineExit.Crashed c -> {
+                        LOG.error("domain {} crashed: {}\n{}", def.name(), c.reason(), c.report());
+                        onExit.exited(Exit.CRASH, c.reason());
+                    }
+                    case MachineExit.Destroyed d -> onExit.exited(Exit.POWEROFF, "destroyed by the host");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.warn("stopped watching domain {}", def.name());
+            }
+        }
+
+        @Override
+        public void pause() {
+            machine.pause();
+        }
+
+        @Override
+        public void resume() {
+            machine.resume();
+        }
+
+        @Override
+        public void requestShutdown() {
+            // No ACPI power button in the machine yet: the machine ends as an ACPI power-off.
+            machine.powerOff();
+        }
+
+        @Override
+        public void reset() {
+            machine.reset();
+        }
+
+        @Override
+        public void powerOff() {
+            destroyed = true;
+            machine.destroy();
+        }
+
+        @Override
+        public long cpuTimeNs() {
+            // The machine does not account vCPU time yet; 0 makes dominfo leave the line out.
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package vmm.core.internal.machine;
+
+import vmm.core.hypervisor.AcceleratedVm;
+import vmm.core.hypervisor.VmPlatform;
+import vmm.core.loader.E820Map;
+
+/**
+ * The machine's devices as the machine drives them: the {@link VmPlatform} handed to the
+ * accelerator plus reset, console input and the memory map. One implementation per platform
+ * assembly, so the machine does not care which devices make up the PC.
+ */
+interface Board extends VmPlatform, AutoCloseable {
+
+    /** What the devices ask of the machine; called from vCPU or device threads. */
+    interface Events {
+        void powerOff();
+
+        void resetRequested(String source);
+
+        void debugExit(int value);
+    }
+
+    /** The guest's memory map (RAM minus what firmware and the platform reserve). */
+    E820Map e820();
+
+    /** Called once the accelerator made the VM: interrupt lines go through its in-kernel irqchip if it has one. */
+    void attach(AcceleratedVm vm);
+
+    /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
+    void reset();
+
+    /** Offers console input to COM1; returns how many bytes it took (the rest must wait). */
+    int consoleInput(byte[] bytes);
+
+    @Override
+    void close();
+}

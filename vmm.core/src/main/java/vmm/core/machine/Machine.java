@@ -1,0 +1,44 @@
+package vmm.core.machine;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A running (or runnable) PC. Thread-safe: every method may be called from any thread except
+ * a vCPU thread (a device callback posts its request instead).
+ */
+public interface Machine extends AutoCloseable {
+
+    /** The accelerator the machine runs on, and why it was picked. */
+    AcceleratorChoice accelerator();
+
+    MachineState state();
+
+    /** Starts the vCPUs (the bootstrap processor at the kernel entry, the others waiting for SIPI). */
+    void start() throws MachineException;
+
+    /** Stops every vCPU at an instruction boundary and returns when all have stopped. */
+    void pause();
+
+    /** Lets paused vCPUs run again. */
+    void resume();
+
+    /** A hardware reset: devices to their power-on state, the kernel loaded again, the BSP at its entry. */
+    void reset();
+
+    /** Ends the machine as an ACPI power-off would ({@link MachineExit.PoweredOff}). */
+    void powerOff();
+
+    /** Ends the machine at once ({@link MachineExit.Destroyed}). */
+    void destroy();
+
+    /** Waits until the machine has ended. */
+    MachineExit awaitExit() throws InterruptedException;
+
+    /** Waits at most {@code timeout}; empty when still running. */
+    Optional<MachineExit> awaitExit(Duration timeout) throws InterruptedException;
+
+    /** Destroys the machine if it still runs, and releases its memory and accelerator resources. */
+    @Override
+    void close();
+}

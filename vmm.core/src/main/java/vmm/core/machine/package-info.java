@@ -1,0 +1,20 @@
+/**
+ * The machine: a PC (i440FX kind) with RAM, the platform devices, a kernel loaded as QEMU's
+ * {@code -kernel} does (bzImage, PVH ELF or multiboot), and one thread per vCPU running guest
+ * code through an accelerator of {@link vmm.core.hypervisor}.
+ *
+ * <pre>{@code
+ * MachineConfig config = MachineConfig.builder(Path.of("guest.elf")).memory(128 << 20).cpus(2)
+ *         .accelerator("auto").console(new Console(System.out, System.in)).build();
+ * try (Machine m = machineFactory.create(config)) {
+ *     m.start();
+ *     MachineExit exit = m.awaitExit();   // PoweredOff, DebugExit, ResetRequested, Crashed, Destroyed
+ * }
+ * }</pre>
+ * In OSGi, {@link vmm.core.machine.MachineFactory} is a service that knows every registered
+ * {@link vmm.core.hypervisor.Hypervisor}; outside it, {@link vmm.core.machine.Machines} takes
+ * the accelerators as arguments.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package vmm.core.machine;

@@ -1,0 +1,53 @@
+package vmm.core.internal.domain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import vmm.core.domain.DomainException;
+import vmm.core.machine.Console;
+import vmm.core.machine.MachineConfig;
+import vmm.core.machine.RebootPolicy;
+
+/** Domain XML to machine configuration: what the machine is asked to build. */
+class MachineDomainRunnerTest {
+
+    @Test
+    void directKernelBootMapsOntoTheMachine() throws Exception {
+        var def = DomainXmlParser.parse(DomainXmlParserTest.resource("kvm-full.xml"));
+        MachineConfig c = MachineDomainRunner.config(def, Console.none());
+        assertEquals(2L << 30, c.memoryBytes());
+        assertEquals(4, c.cpus());
+        assertEquals(Path.of("/var/lib/libvirt/boot/vmlinuz"), c.kernel());
+        assertEquals("/var/lib/libvirt/boot/initrd.img", c.initrd());
+        assertEquals("console=ttyS0 root=/dev/vda1 ro", c.commandLine());
+        assertEquals("kvm", c.accelerator());
+        assertEquals(RebootPolicy.RESET, c.reboot());
+    }
+
+    @Test
+    void qemuTypeRunsOnTheSoftwareCpuAndRebootDestroyEndsTheMachine() throws Exception {
+        var def = DomainXmlParser.parse("<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>"
+                + "<os><type>hvm</type><kernel>/k</kernel></os><on_reboot>destroy</on_reboot></domain>");
+        MachineConfig c = MachineDomainRunner.config(def, Console.none());
+        assertEquals("emu", c.accelerator());
+        assertEquals(RebootPolicy.EXIT, c.reboot());
+        assertEquals("", c.commandLine());
+    }
+
+    @Test
+    void whatTheMachineCannotDoIsAClearError() throws Exception {
+        var noKernel = DomainXmlParser.parse(DomainXmlParserTest.resource("kvm-demo2.xml"));
+        DomainException e = assertThrows(DomainException.class, () -> MachineDomainRunner.config(noKernel, Console.none()));
+        assertEquals(DomainException.Kind.UNSUPPORTED, e.kind());
+        assertTrue(e.getMessage().contains("no <os><kernel>"), e.getMessage());
+        var tiny = DomainXmlParser.parse("<domain type='qemu'><name>t</name><memory>1024</memory>"
+                + "<os><kernel>/k</kernel></os></domain>");
+        assertTrue(assertThrows(DomainException.class, () -> MachineDomainRunner.config(tiny, Console.none()))
+                .getMessage().contains("at least 2048 KiB"));
+    }
+}

@@ -1,0 +1,53 @@
+package vmm.shell.run;
+
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import vmm.core.hypervisor.Hypervisor;
+import vmm.core.machine.Machines;
+
+/**
+ * {@code ./vmm run}: one machine without the OSGi framework. The product's bundles are a plain
+ * class path and the accelerators are found with {@link ServiceLoader}, which starts a guest
+ * faster than starting Felix and needs nothing of the shell.
+ */
+public final class RunTool {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunTool.class);
+
+    private RunTool() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String[] args) {
+        // Unbuffered serial output: a guest's prompt must appear before its newline.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+        return MachineRunner.run(args, config -> Machines.create(config, accelerators()), out, System.err, System.in);
+    }
+
+    static List<Hypervisor> accelerators() {
+        List<Hypervisor> found = new ArrayList<>();
+        var it = ServiceLoader.load(Hypervisor.class).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    return found;
+                }
+                found.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                LOG.warn("an accelerator could not be loaded: {}", e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package vmm.x86.emu.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import vmm.core.hypervisor.AcceleratedVcpu;
+import vmm.core.hypervisor.InterruptPort;
+import vmm.core.hypervisor.VcpuExit;
+import vmm.core.hypervisor.VmPlatform;
+import vmm.core.hypervisor.state.VcpuState;
+import vmm.x86.emu.internal.cpu.Cpu;
+import vmm.x86.emu.internal.cpu.GuestFault;
+import vmm.x86.emu.internal.cpu.Interrupts;
+import vmm.x86.emu.internal.cpu.Mem;
+import vmm.x86.emu.internal.cpu.PhysMem;
+import vmm.x86.emu.internal.cpu.TripleFault;
+import vmm.x86.emu.internal.exec.Interpreter;
+
+/**
+ * One software vCPU. {@link #run()} alternates between the interpreter (a batch of blocks) and
+ * the events of its local APIC: INIT, SIPI, NMI and maskable interrupts are looked at between
+ * batches, never in the middle of a block. HLT sleeps in {@link InterruptPort#await} (or, with
+ * no APIC, returns {@link VcpuExit.Halted}).
+ */
+final class EmuVcpu implements AcceleratedVcpu {
+    private static final Logger LOG = LoggerFactory.getLogger(EmuVcpu.class);
+    private static final int BATCH = 64;
+    private static final long HALT_WAIT_NANOS = 50_000_000L;
+
+    private final int index;
+    private final VmPlatform platform;
+    private final InterruptPort port;
+    final Cpu cpu;
+    private final Interpreter interp;
+    private volatile boolean kicked;
+    private volatile Thread runner;
+
+    EmuVcpu(int index, VmPlatform platform, PhysMem phys) {
+        this.index = index;
+        this.platform = platform;
+        this.port = platform.interrupts(index);
+        this.cpu = new Cpu(index, port);
+        cpu.mem = new Mem(cpu, phys);
+        cpu.pio = platform.pio();
+        long khz = platform.tscKhz();
+        cpu.tscKhz = khz > 0 ? khz : 1_000_000;
+        cpu.vcpuCount = Math.max(1, platform.vcpuCount());
+        this.interp = new Interpreter(cpu);
+        reset();
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    @Override
+    public VcpuExit run() {
+        runner = Thread.currentThread();
+        try {
+            return loop();
+        } catch (TripleFault t) {
+            LOG.info("vCPU {}: triple fault: {}", index, t.getMessage());
+            return new VcpuExit.TripleFault(VcpuStates.capture(cpu), t.getMessage());
+        } catch (Throwable t) {
+            String message = "vCPU " + index + ": internal error at rip 0x" + Long.toHexString(cpu.rip) + ": " + t;
+            LOG.error(message, t);
+            VcpuState state = null;
+            try {
+                state = VcpuStates.capture(cpu);
+            } catch (RuntimeException e) {
+                LOG.error("vCPU {}: capturing the state after the internal error failed too", index, e);
+            }
+            return new VcpuExit.InternalError(message, state, bytesAtRip());
+        } finally {
+            cpu.mem.releaseLock();
+            runner = null;
+        }
+    }
+
+    private VcpuExit loop() throws InterruptedException {
+        while (true) {
+            if (kicked) {
+                kicked = false;
+                return new VcpuExit.Kicked();
+            }
+            boolean shadow = cpu.interruptShadow;
+            if (port != null) {
+                int ev = port.pendingEvents();
+                if (ev != 0) {
+                    events(ev, shadow);
+                }
+            }
+            if (cpu.waitingForSipi || cpu.halted) {
+                if (port == null) {
+                    return new VcpuExit.Halted();
+                }
+                try {
+                    port.await(HALT_WAIT_NANOS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return new VcpuExit.Kicked();
+                }
+                continue;
+            }
+            try {
+                cpu.interruptShadow = false;
+                interp.run(shadow ? 1 : BATCH, shadow);
+            } catch (GuestFault f) {
+                cpu.mem.releaseLock();
+                Interrupts.fault(cpu, f);
+            }
+        }
+    }
+
+    private void events(int ev, boolean shadow) {
+        if ((ev & InterruptPort.EVENT_INIT) != 0) {
+            port.acknowledgeInit();
+            initReset();
+            return;
+        }
+        if ((ev & InterruptPort.EVENT_SIPI) != 0) {
+            int vector = port.acknowledgeSipi();
+            if (cpu.waitingForSipi) {
+                VcpuStates.startAt(cpu, vector);
+                interp.flush();
+            }
+            return;
+        }
+        if (cpu.waitingForSipi) {
+            return;
+        }
+        try {
+            if ((ev & InterruptPort.EVENT_NMI) != 0 && !cpu.nmiBlocked) {
+                port.acknowledgeNmi();
+                Interrupts.external(cpu, GuestFault.NMI);
+                return;
+            }
+            if ((ev & InterruptPort.EVENT_INTR) != 0 && cpu.iflag() && !shadow) {
+                int vector = port.acknowledgeInterrupt();
+                if (vector >= 0) {
+                    Interrupts.external(cpu, vector);
+                }
+            }
+        } catch (GuestFault f) {
+            Interrupts.fault(cpu, f);
+        }
+    }
+
+    /** INIT: an AP waits for SIPI again, the BSP restarts at the reset vector. */
+    private void initReset() {
+        VcpuStates.powerOn(cpu, index != 0);
+        interp.flush();
+    }
+
+    private byte[] bytesAtRip() {
+        try {
+            long lin = cpu.longMode64 ? cpu.rip : (cpu.segBase[Cpu.CS] + cpu.rip) & 0xffffffffL;
+            byte[] b = new byte[16];
+            for (int k = 0; k < 16; k++) {
+                b[k] = (byte) cpu.mem.readLin(lin + k, 1, 0);
+            }
+            return b;
+        } catch (RuntimeException e) {
+            return new byte[0];
+        }
+    }
+
+    @Override
+    public void kick() {
+        kicked = true;
+        if (port != null) {
+            port.wake();
+        }
+    }
+
+    @Override
+    public VcpuState state() {
+        return VcpuStates.capture(cpu);
+    }
+
+    @Override
+    public void setState(VcpuState state) {
+        VcpuStates.apply(cpu, state);
+        interp.flush();
+    }
+
+    @Override
+    public void reset() {
+        VcpuStates.powerOn(cpu, index != 0);
+        interp.flush();
+    }
+
+    /** Guest instructions executed so far (for benchmarks and logs). */
+    long instructions() {
+        return interp.instructions;
+    }
+
+    @Override
+    public void close() {
+        kick();
+    }
+}

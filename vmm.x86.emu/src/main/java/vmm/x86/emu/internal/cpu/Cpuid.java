@@ -1,0 +1,116 @@
+package vmm.x86.emu.internal.cpu;
+
+import java.nio.charset.StandardCharsets;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import vmm.x86.emu.internal.fpu.FpuUnit;
+
+/**
+ * The CPUID model: an AMD identity like QEMU's qemu64 (so Linux does not turn on page-table
+ * isolation), reporting only what this CPU implements. The x87/SSE bits come from the FPU unit
+ * when it publishes them ({@code FpuUnit.CPUID1_EDX}, {@code FpuUnit.CPUID1_ECX}).
+ */
+public final class Cpuid {
+    private static final Logger LOG = LoggerFactory.getLogger(Cpuid.class);
+
+    /** fpu, mmx, fxsr, sse, sse2: the FPU unit's contract. */
+    private static final int FPU_EDX_DEFAULT = 1 | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
+    static final int FPU_EDX = fpuConstant("CPUID1_EDX", FPU_EDX_DEFAULT);
+    static final int FPU_ECX = fpuConstant("CPUID1_ECX", 0);
+
+    /** pse, tsc, msr, pae, cx8, sep, mtrr, pge, cmov, pat, clflush. */
+    private static final int CORE_EDX = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 11) | (1 << 12)
+            | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
+    private static final int SIGNATURE = 0x00060fb1;
+    private static final int[] VENDOR = words("AuthenticAMD", 3);
+    private static final int[] HV_VENDOR = words("VMMJavaEmu\0\0", 3);
+    private static final int[] BRAND = words("VMM Java software x86-64 CPU", 12);
+    /** The APIC bus (LAPIC timer) frequency told to the guest in leaf 0x40000010, kHz. */
+    public static final int APIC_BUS_KHZ = 1_000_000;
+
+    private Cpuid() {
+    }
+
+    private static int fpuConstant(String name, int fallback) {
+        try {
+            return FpuUnit.class.getField(name).getInt(null);
+        } catch (NoSuchFieldException e) {
+            return fallback;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("cannot read FpuUnit.{}: {}", name, e.toString());
+            return fallback;
+        }
+    }
+
+    private static int[] words(String s, int n) {
+        byte[] b = java.util.Arrays.copyOf(s.getBytes(StandardCharsets.US_ASCII), n * 4);
+        int[] w = new int[n];
+        for (int k = 0; k < n; k++) {
+            w[k] = (b[4 * k] & 0xff) | (b[4 * k + 1] & 0xff) << 8 | (b[4 * k + 2] & 0xff) << 16
+                    | (b[4 * k + 3] & 0xff) << 24;
+        }
+        return w;
+    }
+
+    /** Executes CPUID for the leaf in EAX and subleaf in ECX. */
+    public static void execute(Cpu c) {
+        int leaf = (int) c.r[0];
+        int a = 0;
+        int b = 0;
+        int cx = 0;
+        int d = 0;
+        switch (leaf) {
+            case 0 -> {
+                a = 7;
+                b = VENDOR[0];
+                d = VENDOR[1];
+                cx = VENDOR[2];
+            }
+            case 1 -> {
+                a = SIGNATURE;
+                b = (c.index << 24) | (1 << 16) | (8 << 8);
+                cx = FPU_ECX | (1 << 31);
+                d = CORE_EDX | FPU_EDX | (c.port != null ? 1 << 9 : 0);
+            }
+            case 0x40000000 -> {
+                a = 0x40000010;
+                b = HV_VENDOR[0];
+                cx = HV_VENDOR[1];
+                d = HV_VENDOR[2];
+            }
+            case 0x40000010 -> {
+                a = (int) c.tscKhz;
+                b = APIC_BUS_KHZ;
+            }
+            case 0x80000000 -> {
+                a = 0x80000008;
+                b = VENDOR[0];
+                d = VENDOR[1];
+                cx = VENDOR[2];
+            }
+            case 0x80000001 -> {
+                a = SIGNATURE;
+                cx = 1;
+                d = (1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29);
+            }
+            case 0x80000002, 0x80000003, 0x80000004 -> {
+                int o = (leaf - 0x80000002) * 4;
+                a = BRAND[o];
+                b = BRAND[o + 1];
+                cx = BRAND[o + 2];
+                d = BRAND[o + 3];
+            }
+            case 0x80000007 -> d = 1 << 8;
+            case 0x80000008 -> a = 0x3028;
+            default -> {
+                // Leaves 2-7 and 0x80000005/6 exist but report nothing (no cache or feature data).
+            }
+        }
+        c.r[0] = a & 0xffffffffL;
+        c.r[3] = b & 0xffffffffL;
+        c.r[1] = cx & 0xffffffffL;
+        c.r[2] = d & 0xffffffffL;
+    }
+}

@@ -1,0 +1,149 @@
+package vmm.x86.emu.internal.exec;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import vmm.x86.emu.internal.cpu.Cpu;
+import vmm.x86.emu.internal.cpu.Mem;
+import vmm.x86.emu.internal.cpu.PhysMem;
+import vmm.x86.emu.internal.decode.Block;
+import vmm.x86.emu.internal.decode.Decoder;
+import vmm.x86.emu.internal.decode.Insn;
+
+/**
+ * The block loop: finds (or decodes) the block at CS:RIP through the fetch TLB and a
+ * direct-mapped cache keyed by physical address and code size, runs its instructions, and
+ * returns to the vCPU loop when a handler asked to stop (a mode change, an interrupt-flag change,
+ * HLT, a write to code) or the budget of blocks is spent. Guest faults propagate to the caller
+ * with RIP at the faulting instruction.
+ */
+public final class Interpreter {
+    public static final int MAX_BLOCK = 32;
+    private static final int CACHE_SIZE = 8192;
+    private static final int WINDOW = MAX_BLOCK * 15;
+
+    private final Cpu c;
+    private final Mem mem;
+    private final PhysMem phys;
+    private final Decoder decoder = new Decoder();
+    private final Block[] cache = new Block[CACHE_SIZE];
+    private final byte[] code = new byte[WINDOW + 16];
+    private final Insn[] scratch = new Insn[MAX_BLOCK];
+    private final FpuBridge fpu;
+    public long instructions;
+
+    public Interpreter(Cpu c) {
+        this.c = c;
+        this.mem = c.mem;
+        this.phys = mem.phys();
+        this.fpu = new FpuBridge(c);
+    }
+
+    /** Drops every cached block (a reset, a restored state). */
+    public void flush() {
+        java.util.Arrays.fill(cache, null);
+    }
+
+    /**
+     * Runs up to {@code maxBlocks} blocks; with {@code single} set, exactly one instruction (used
+     * after STI/MOV SS so that the interrupt shadow covers one instruction).
+     */
+    public void run(int maxBlocks, boolean single) {
+        Cpu c = this.c;
+        for (int n = 0; n < maxBlocks; n++) {
+            mem.checkCodeEpoch();
+            Block b = lookup();
+            Insn[] insns = b.insns;
+            int count = single ? 1 : insns.length;
+            for (int k = 0; k < count; k++) {
+                Insn i = insns[k];
+                c.nextRip = c.rip + i.len;
+                Exec.execute(c, i, fpu);
+                c.rip = c.nextRip;
+                if (c.stop) {
+                    instructions += k + 1;
+                    c.stop = false;
+                    return;
+                }
+            }
+            instructions += count;
+            if (single) {
+                return;
+            }
+        }
+    }
+
+    private Block lookup() {
+        long lin;
+        if (c.longMode64) {
+            lin = c.rip;
+        } else {
+            if (Long.compareUnsigned(c.rip, c.segLimit[Cpu.CS] & 0xffffffffL) > 0 && c.pe()) {
+                throw c.gp(0);
+            }
+            lin = (c.segBase[Cpu.CS] + c.rip) & 0xffffffffL;
+        }
+        long pa = mem.fetchPhys(lin);
+        int mode = c.codeSize;
+        int idx = (int) ((pa ^ (pa >>> 13) ^ mode) & (CACHE_SIZE - 1));
+        Block b = cache[idx];
+        if (b != null && b.phys == pa && b.mode == mode && b.generation == phys.generation(pa)) {
+            return b;
+        }
+        b = decode(lin, pa, mode);
+        if (b.generation >= 0) {
+            cache[idx] = b;
+        }
+        return b;
+    }
+
+    private Block decode(long lin, long pa, int mode) {
+        int inPage = 4096 - (int) (pa & 0xfff);
+        int avail = Math.min(inPage, WINDOW);
+        int reg = phys.region(pa, avail);
+        int generation;
+        if (reg >= 0) {
+            // Mark first, then copy: a write racing with the copy bumps the generation.
+            generation = phys.markCode(pa);
+            MemorySegment.copy(phys.segment(reg), ValueLayout.JAVA_BYTE, phys.offset(reg, pa), code, 0, avail);
+            mem.checkCodeEpoch();
+        } else {
+            // Code outside RAM (a ROM device, or nothing): decoded each time, never cached.
+            generation = -1;
+            for (int k = 0; k < avail; k++) {
+                code[k] = (byte) mem.readPhys(pa + k, 1);
+            }
+        }
+        int n = 0;
+        int pos = 0;
+        while (n < MAX_BLOCK && pos < avail) {
+            Insn i = new Insn();
+            try {
+                decoder.decode(code, pos, avail, mode, i);
+            } catch (RuntimeException e) {
+                if (e != Decoder.TRUNCATED) {
+                    throw e;
+                }
+                if (n > 0 || avail < inPage) {
+                    break;
+                }
+                // The first instruction runs into the next page: fetch it (which may fault there).
+                long lin2 = lin + inPage;
+                long pa2 = mem.fetchPhys(c.longMode64 ? lin2 : lin2 & 0xffffffffL);
+                for (int k = 0; k < 15; k++) {
+                    code[avail + k] = (byte) mem.readPhys(pa2 + k, 1);
+                }
+                decoder.decode(code, pos, avail + 15, mode, i);
+                generation = -1;
+                scratch[n++] = i;
+                break;
+            }
+            scratch[n++] = i;
+            pos += i.len;
+            if (i.endsBlock) {
+                break;
+            }
+        }
+        return new Block(pa, mode, generation, java.util.Arrays.copyOf(scratch, n));
+    }
+}

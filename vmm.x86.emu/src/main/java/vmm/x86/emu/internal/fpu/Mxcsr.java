@@ -1,0 +1,534 @@
+package vmm.x86.emu.internal.fpu;
+
+import static vmm.x86.emu.internal.fpu.SoftFloat.DE;
+import static vmm.x86.emu.internal.fpu.SoftFloat.IE;
+import static vmm.x86.emu.internal.fpu.SoftFloat.OE;
+import static vmm.x86.emu.internal.fpu.SoftFloat.PE;
+import static vmm.x86.emu.internal.fpu.SoftFloat.UE;
+import static vmm.x86.emu.internal.fpu.SoftFloat.ZE;
+
+import vmm.x86.emu.internal.fpu.SoftFloat.Format;
+import vmm.x86.emu.internal.fpu.SoftFloat.Rounded;
+import vmm.x86.emu.internal.fpu.SoftFloat.Val;
+
+/**
+ * SSE scalar floating-point under MXCSR: rounding mode, DAZ, FTZ and the exception flags of one
+ * instruction. Every lane of an instruction accumulates into {@link #flags}; {@link #commit}
+ * then raises #XM (or #UD without CR4.OSXMMEXCPT) for an unmasked one before anything is
+ * written, and ORs the flags into MXCSR otherwise.
+ *
+ * <p>Round-to-nearest with normal operands and a normal result takes Java's arithmetic plus
+ * an exact residual test (TwoSum / fma) for the inexact flag; everything else goes through
+ * {@link SoftFloat}.
+ */
+final class Mxcsr {
+
+    static final int ADD = 0;
+    static final int SUB = 1;
+    static final int MUL = 2;
+    static final int DIV = 3;
+    static final int SQRT = 4;
+
+    static final int DEFAULT_NAN_F = 0xffc00000;
+    static final long DEFAULT_NAN_D = 0xfff8000000000000L;
+
+    private final SimdState s;
+    /** Exception flags raised by the instruction in progress. */
+    int flags;
+
+    Mxcsr(SimdState s) {
+        this.s = s;
+    }
+
+    int rc() {
+        return (s.mxcsr >> 13) & 3;
+    }
+
+    boolean daz() {
+        return (s.mxcsr & 0x40) != 0;
+    }
+
+    boolean ftz() {
+        return (s.mxcsr & 0x8000) != 0;
+    }
+
+    private boolean masked(int flag) {
+        return (s.mxcsr & (flag << 7)) != 0;
+    }
+
+    void begin() {
+        flags = 0;
+    }
+
+    /** Raises the instruction's unmasked exceptions, else records its flags. */
+    void commit(FpuHost host) {
+        if (flags == 0) {
+            return;
+        }
+        int unmasked = flags & ~(s.mxcsr >> 7) & 0x3f;
+        if (unmasked != 0) {
+            // pre-computation exceptions (invalid, denormal, divide) suppress the rest
+            int pre = flags & (IE | DE | ZE);
+            s.mxcsr |= (unmasked & (IE | DE | ZE)) != 0 ? pre : flags;
+            flags = 0;
+            throw host.fault((host.cr4() & (1L << 10)) != 0 ? 19 : 6);
+        }
+        s.mxcsr |= flags;
+        flags = 0;
+    }
+
+    // ---- operand intake ----
+
+    Val inF(int bits) {
+        Val v = SoftFloat.ofFloat(bits);
+        return denormal(v, (bits & 0x7f800000) == 0);
+    }
+
+    Val inD(long bits) {
+        Val v = SoftFloat.ofDouble(bits);
+        return denormal(v, (bits & 0x7ff0000000000000L) == 0);
+    }
+
+    private Val denormal(Val v, boolean expZero) {
+        if (v.cls() == SoftFloat.FINITE && expZero) {
+            if (daz()) {
+                return new Val(SoftFloat.ZERO, v.neg(), 0, 0);
+            }
+            flags |= DE;
+        }
+        return v;
+    }
+
+    // ---- results ----
+
+    int outF(Rounded r) {
+        return SoftFloat.floatBits(under(r, SoftFloat.SINGLE));
+    }
+
+    long outD(Rounded r) {
+        return SoftFloat.doubleBits(under(r, SoftFloat.DOUBLE));
+    }
+
+    private Rounded under(Rounded r, Format f) {
+        int wide = r.wideInexact() ? PE : 0;
+        if ((r.flags() & OE) != 0 && !masked(OE)) {
+            flags |= OE | wide;
+            return r;
+        }
+        if (r.tiny()) {
+            if (!masked(UE)) {
+                flags |= UE | wide;
+                return r;
+            }
+            if (ftz()) {
+                flags |= UE | PE;
+                return new Rounded(r.neg(), false, 0, f.emin(), 0, true, false, true);
+            }
+        }
+        flags |= r.flags();
+        return r;
+    }
+
+    static boolean isNormalD(long bits) {
+        int e = (int) (bits >>> 52) & 0x7ff;
+        return e != 0 && e != 0x7ff;
+    }
+
+    static boolean isNormalF(int bits) {
+        int e = (bits >>> 23) & 0xff;
+        return e != 0 && e != 0xff;
+    }
+
+    // ---- double ----
+
+    long opD(int op, long a, long b) {
+        if (rc() == SoftFloat.RC_NEAREST && isNormalD(a) && (op == SQRT || isNormalD(b))) {
+            double x = Double.longBitsToDouble(a);
+            double y = Double.longBitsToDouble(b);
+            double r;
+            boolean ok;
+            boolean inexact;
+            switch (op) {
+                case ADD, SUB -> {
+                    if (op == SUB) {
+                        y = -y;
+                    }
+                    r = x + y;
+                    double bb = r - x;
+                    inexact = (x - (r - bb)) + (y - bb) != 0;
+                    ok = Math.abs(r) >= Double.MIN_NORMAL;
+                }
+                case MUL -> {
+                    r = x * y;
+                    ok = Math.abs(r) >= 0x1p-960;
+                    inexact = ok && Math.fma(x, y, -r) != 0;
+                }
+                case DIV -> {
+                    r = x / y;
+                    ok = Math.abs(r) >= 0x1p-960 && Math.abs(x) >= 0x1p-960;
+                    inexact = ok && Math.fma(-r, y, x) != 0;
+                }
+                default -> {
+                    r = Math.sqrt(x);
+                    ok = x > 0 && x >= 0x1p-960;
+                    inexact = ok && Math.fma(-r, r, x) != 0;
+                }
+            }
+            if (ok && Math.abs(r) <= Double.MAX_VALUE) {
+                if (inexact) {
+                    flags |= PE;
+                }
+                return Double.doubleToRawLongBits(r);
+            }
+        }
+        return slowD(op, a, b);
+    }
+
+    private long slowD(int op, long a, long b) {
+        Val x = SoftFloat.ofDouble(a);
+        Val y = op == SQRT ? x : SoftFloat.ofDouble(b);
+        if (x.isNan() || y.isNan()) {
+            if (x.cls() == SoftFloat.SNAN || y.cls() == SoftFloat.SNAN) {
+                flags |= IE;
+            }
+            return x.isNan() ? a | (1L << 51) : b | (1L << 51);
+        }
+        int before = flags;
+        flags = 0;
+        x = inD(a);
+        if (op != SQRT) {
+            y = inD(b);
+        }
+        Object r = arith(op, x, y, SoftFloat.DOUBLE);
+        dropDenormal(before);
+        return r instanceof Rounded rr ? outD(rr) : r == null ? DEFAULT_NAN_D : (Long) r;
+    }
+
+    // ---- float ----
+
+    int opF(int op, int a, int b) {
+        if (rc() == SoftFloat.RC_NEAREST && isNormalF(a) && (op == SQRT ? a > 0 : isNormalF(b))) {
+            double x = Float.intBitsToFloat(a);
+            double y = Float.intBitsToFloat(b);
+            double d;
+            boolean dInexact;
+            switch (op) {
+                case ADD, SUB -> {
+                    if (op == SUB) {
+                        y = -y;
+                    }
+                    d = x + y;
+                    double bb = d - x;
+                    dInexact = (x - (d - bb)) + (y - bb) != 0;
+                }
+                case MUL -> {
+                    d = x * y;
+                    dInexact = false;
+                }
+                case DIV -> {
+                    d = x / y;
+                    dInexact = Math.fma(-d, y, x) != 0;
+                }
+                default -> {
+                    d = x > 0 ? Math.sqrt(x) : -1;
+                    dInexact = d > 0 && Math.fma(-d, d, x) != 0;
+                }
+            }
+            float f = (float) d;
+            if (Math.abs(f) >= Float.MIN_NORMAL && Math.abs(f) <= Float.MAX_VALUE) {
+                if (dInexact || f != d) {
+                    flags |= PE;
+                }
+                return Float.floatToRawIntBits(f);
+            }
+        }
+        return slowF(op, a, b);
+    }
+
+    private int slowF(int op, int a, int b) {
+        Val x = SoftFloat.ofFloat(a);
+        Val y = op == SQRT ? x : SoftFloat.ofFloat(b);
+        if (x.isNan() || y.isNan()) {
+            if (x.cls() == SoftFloat.SNAN || y.cls() == SoftFloat.SNAN) {
+                flags |= IE;
+            }
+            return x.isNan() ? a | 0x400000 : b | 0x400000;
+        }
+        int before = flags;
+        flags = 0;
+        x = inF(a);
+        if (op != SQRT) {
+            y = inF(b);
+        }
+        Object r = arith(op, x, y, SoftFloat.SINGLE);
+        dropDenormal(before);
+        if (r instanceof Rounded rr) {
+            return outF(rr);
+        }
+        if (r == null) {
+            return DEFAULT_NAN_F;
+        }
+        long special = (Long) r;
+        // specials come back as double bits: narrow exactly (they are 0 or infinity)
+        return Float.floatToRawIntBits((float) Double.longBitsToDouble(special));
+    }
+
+    /** Invalid and divide-by-zero take precedence over the denormal-operand flag. */
+    private void dropDenormal(int before) {
+        if ((flags & (IE | ZE)) != 0) {
+            flags &= ~DE;
+        }
+        flags |= before;
+    }
+
+    /**
+     * Non-NaN operands (after DAZ). Returns a Rounded for finite results, a Long holding the
+     * double bits of an exact special result (zero, infinity), or null for invalid.
+     */
+    private Object arith(int op, Val x, Val y, Format f) {
+        int rc = rc();
+        switch (op) {
+            case ADD, SUB -> {
+                boolean yneg = op == SUB ? !y.neg() : y.neg();
+                if (x.cls() == SoftFloat.INF || y.cls() == SoftFloat.INF) {
+                    if (x.cls() == SoftFloat.INF && y.cls() == SoftFloat.INF && x.neg() != yneg) {
+                        flags |= IE;
+                        return null;
+                    }
+                    return inf(x.cls() == SoftFloat.INF ? x.neg() : yneg);
+                }
+                if (x.cls() == SoftFloat.ZERO && y.cls() == SoftFloat.ZERO) {
+                    boolean neg = x.neg() == yneg ? x.neg() : rc == SoftFloat.RC_DOWN;
+                    return zero(neg);
+                }
+                return SoftFloat.add(x, new Val(y.cls(), yneg, y.sig(), y.exp()), f, rc);
+            }
+            case MUL -> {
+                boolean neg = x.neg() ^ y.neg();
+                if (x.cls() == SoftFloat.INF || y.cls() == SoftFloat.INF) {
+                    if (x.cls() == SoftFloat.ZERO || y.cls() == SoftFloat.ZERO) {
+                        flags |= IE;
+                        return null;
+                    }
+                    return inf(neg);
+                }
+                if (x.cls() == SoftFloat.ZERO || y.cls() == SoftFloat.ZERO) {
+                    return zero(neg);
+                }
+                return SoftFloat.mul(x, y, f, rc);
+            }
+            case DIV -> {
+                boolean neg = x.neg() ^ y.neg();
+                if (x.cls() == SoftFloat.INF) {
+                    if (y.cls() == SoftFloat.INF) {
+                        flags |= IE;
+                        return null;
+                    }
+                    return inf(neg);
+                }
+                if (y.cls() == SoftFloat.INF) {
+                    return zero(neg);
+                }
+                if (y.cls() == SoftFloat.ZERO) {
+                    if (x.cls() == SoftFloat.ZERO) {
+                        flags |= IE;
+                        return null;
+                    }
+                    flags |= ZE;
+                    return inf(neg);
+                }
+                if (x.cls() == SoftFloat.ZERO) {
+                    return zero(neg);
+                }
+                return SoftFloat.div(x, y, f, rc);
+            }
+            default -> {
+                if (x.cls() == SoftFloat.ZERO) {
+                    return zero(x.neg());
+                }
+                if (x.neg()) {
+                    flags |= IE;
+                    return null;
+                }
+                if (x.cls() == SoftFloat.INF) {
+                    return inf(false);
+                }
+                return SoftFloat.sqrt(x, f, rc);
+            }
+        }
+    }
+
+    private static Long inf(boolean neg) {
+        return neg ? 0xfff0000000000000L : 0x7ff0000000000000L;
+    }
+
+    private static Long zero(boolean neg) {
+        return neg ? Long.MIN_VALUE : 0L;
+    }
+
+    // ---- MIN/MAX: the second operand wins on NaN and on equal values (±0 included) ----
+
+    int minMaxF(boolean max, int a, int b) {
+        Val x = SoftFloat.ofFloat(a);
+        Val y = SoftFloat.ofFloat(b);
+        if (x.isNan() || y.isNan()) {
+            flags |= IE;
+            return daz() && (b & 0x7f800000) == 0 ? b & 0x80000000 : b;
+        }
+        x = inF(a);
+        y = inF(b);
+        int c = SoftFloat.compare(x, y);
+        boolean first = max ? c > 0 : c < 0;
+        int r = first ? a : b;
+        return daz() && (r & 0x7f800000) == 0 ? r & 0x80000000 : r;
+    }
+
+    long minMaxD(boolean max, long a, long b) {
+        Val x = SoftFloat.ofDouble(a);
+        Val y = SoftFloat.ofDouble(b);
+        if (x.isNan() || y.isNan()) {
+            flags |= IE;
+            return daz() && (b & 0x7ff0000000000000L) == 0 ? b & Long.MIN_VALUE : b;
+        }
+        x = inD(a);
+        y = inD(b);
+        int c = SoftFloat.compare(x, y);
+        boolean first = max ? c > 0 : c < 0;
+        long r = first ? a : b;
+        return daz() && (r & 0x7ff0000000000000L) == 0 ? r & Long.MIN_VALUE : r;
+    }
+
+    // ---- comparisons ----
+
+    /**
+     * Compares for CMPxx/COMIxx: -1, 0, 1, or 2 for unordered. {@code signalQnan}: a QNaN
+     * operand raises invalid too (ordered comparisons).
+     */
+    int compare(Val x, Val y, boolean signalQnan) {
+        if (x.isNan() || y.isNan()) {
+            if (signalQnan || x.cls() == SoftFloat.SNAN || y.cls() == SoftFloat.SNAN) {
+                flags |= IE;
+            }
+            return 2;
+        }
+        return SoftFloat.compare(x, y);
+    }
+
+    int compareF(int a, int b, boolean signalQnan) {
+        Val x = SoftFloat.ofFloat(a);
+        Val y = SoftFloat.ofFloat(b);
+        if (!x.isNan() && !y.isNan()) {
+            x = inF(a);
+            y = inF(b);
+        }
+        return compare(x, y, signalQnan);
+    }
+
+    int compareD(long a, long b, boolean signalQnan) {
+        Val x = SoftFloat.ofDouble(a);
+        Val y = SoftFloat.ofDouble(b);
+        if (!x.isNan() && !y.isNan()) {
+            x = inD(a);
+            y = inD(b);
+        }
+        return compare(x, y, signalQnan);
+    }
+
+    // ---- conversions ----
+
+    /** float -> double: exact; an SNaN is quieted. */
+    long f2d(int a) {
+        Val x = SoftFloat.ofFloat(a);
+        if (x.isNan()) {
+            if (x.cls() == SoftFloat.SNAN) {
+                flags |= IE;
+            }
+            return (a < 0 ? Long.MIN_VALUE : 0) | 0x7ff8000000000000L | ((long) (a & 0x3fffff) << 29);
+        }
+        x = inF(a);
+        return switch (x.cls()) {
+            case SoftFloat.ZERO -> x.neg() ? Long.MIN_VALUE : 0;
+            case SoftFloat.INF -> inf(x.neg());
+            default -> SoftFloat.doubleBits(SoftFloat.round(x, SoftFloat.DOUBLE, rc()));
+        };
+    }
+
+    int d2f(long a) {
+        Val x = SoftFloat.ofDouble(a);
+        if (x.isNan()) {
+            if (x.cls() == SoftFloat.SNAN) {
+                flags |= IE;
+            }
+            return (a < 0 ? 0x80000000 : 0) | 0x7fc00000 | (int) ((a >>> 29) & 0x3fffff);
+        }
+        x = inD(a);
+        return switch (x.cls()) {
+            case SoftFloat.ZERO -> x.neg() ? 0x80000000 : 0;
+            case SoftFloat.INF -> x.neg() ? 0xff800000 : 0x7f800000;
+            default -> outF(SoftFloat.round(x, SoftFloat.SINGLE, rc()));
+        };
+    }
+
+    int i2f(long v) {
+        if (v == 0) {
+            return 0;
+        }
+        Rounded r = SoftFloat.round(v < 0, SoftFloat.unsigned(Math.abs(v)), 0, false, SoftFloat.SINGLE, rc());
+        flags |= r.flags();
+        return SoftFloat.floatBits(r);
+    }
+
+    long i2d(long v) {
+        if (v == 0) {
+            return 0;
+        }
+        Rounded r = SoftFloat.round(v < 0, SoftFloat.unsigned(Math.abs(v)), 0, false, SoftFloat.DOUBLE, rc());
+        flags |= r.flags();
+        return SoftFloat.doubleBits(r);
+    }
+
+    /** float/double (as a Val) to a signed integer of {@code bits}; indefinite on overflow. */
+    long toInt(Val x, int bits, boolean truncate) {
+        long indefinite = 1L << (bits - 1);
+        if (x.isNan() || x.cls() == SoftFloat.INF) {
+            flags |= IE;
+            return indefinite;
+        }
+        if (x.cls() == SoftFloat.ZERO) {
+            return 0;
+        }
+        if (x.exp() > 64) {
+            flags |= IE;
+            return indefinite;
+        }
+        java.math.BigInteger[] ri = SoftFloat.toIntegral(x, truncate ? SoftFloat.RC_ZERO : rc());
+        java.math.BigInteger m = ri[0];
+        java.math.BigInteger limit = java.math.BigInteger.ONE.shiftLeft(bits - 1);
+        if (x.neg() ? m.compareTo(limit) > 0 : m.compareTo(limit) >= 0) {
+            flags |= IE;
+            return indefinite;
+        }
+        if (ri[1].signum() != 0) {
+            flags |= PE;
+        }
+        long v = m.longValue();
+        return x.neg() ? -v : v;
+    }
+
+    /** Conversions to integers never report denormal operands (DAZ still applies). */
+    long f2i(int a, int bits, boolean truncate) {
+        Val x = SoftFloat.ofFloat(a);
+        if (daz() && (a & 0x7f800000) == 0) {
+            x = new Val(SoftFloat.ZERO, x.neg(), 0, 0);
+        }
+        return toInt(x, bits, truncate);
+    }
+
+    long d2i(long a, int bits, boolean truncate) {
+        Val x = SoftFloat.ofDouble(a);
+        if (daz() && (a & 0x7ff0000000000000L) == 0) {
+            x = new Val(SoftFloat.ZERO, x.neg(), 0, 0);
+        }
+        return toInt(x, bits, truncate);
+    }
+}

@@ -1,0 +1,238 @@
+package vmm.x86.emu.internal.fpu;
+
+/**
+ * SSE/SSE2 floating-point arithmetic, logic and comparisons: 0F 51-5F (but 5A/5B), C2 (CMPxx),
+ * 2E/2F (UCOMIxx/COMIxx), and the SSE3 horizontal/alternating forms 7C, 7D, D0.
+ * The mandatory prefix selects packed single (none), packed double (66), scalar single (F3)
+ * and scalar double (F2).
+ */
+final class SseArith {
+
+    private SseArith() {
+    }
+
+    static int f(long[] v, int i) {
+        return (int) (v[i >> 1] >>> (32 * (i & 1)));
+    }
+
+    static void setF(long[] v, int i, int x) {
+        int sh = 32 * (i & 1);
+        v[i >> 1] = (v[i >> 1] & ~(0xffffffffL << sh)) | ((x & 0xffffffffL) << sh);
+    }
+
+    /** Arithmetic 51, 58, 59, 5C-5F and logic 54-57. */
+    static void arith(Simd c, int op) {
+        SimdInsn in = c.insn;
+        int p = in.prefix();
+        boolean logic = op >= 0x54 && op <= 0x57;
+        if (logic && p != 0 && p != 0x66) {
+            throw c.ud();
+        }
+        c.checkSse();
+        int d = in.reg();
+        long[] a = {c.lo(d), c.hi(d)};
+        long[] b;
+        if (p == 0 || p == 0x66) {
+            b = c.src128(true);
+        } else {
+            b = new long[]{p == 0xf3 ? c.src32() & 0xffffffffL : c.src64(), 0};
+        }
+        if (logic) {
+            for (int i = 0; i < 2; i++) {
+                a[i] = switch (op) {
+                    case 0x54 -> a[i] & b[i];
+                    case 0x55 -> ~a[i] & b[i];
+                    case 0x56 -> a[i] | b[i];
+                    default -> a[i] ^ b[i];
+                };
+            }
+            c.set(d, a[0], a[1]);
+            return;
+        }
+        Mxcsr mx = c.mx;
+        mx.begin();
+        boolean dbl = p == 0x66 || p == 0xf2;
+        int lanes = switch (p) {
+            case 0 -> 4;
+            case 0x66 -> 2;
+            default -> 1;
+        };
+        long[] r = a.clone();
+        for (int i = 0; i < lanes; i++) {
+            if (dbl) {
+                long x = a[i];
+                long y = b[i];
+                r[i] = switch (op) {
+                    case 0x51 -> mx.opD(Mxcsr.SQRT, y, y);
+                    case 0x58 -> mx.opD(Mxcsr.ADD, x, y);
+                    case 0x59 -> mx.opD(Mxcsr.MUL, x, y);
+                    case 0x5c -> mx.opD(Mxcsr.SUB, x, y);
+                    case 0x5e -> mx.opD(Mxcsr.DIV, x, y);
+                    case 0x5d -> mx.minMaxD(false, x, y);
+                    case 0x5f -> mx.minMaxD(true, x, y);
+                    default -> throw c.unimplemented();
+                };
+            } else {
+                int x = f(a, i);
+                int y = f(b, i);
+                int v = switch (op) {
+                    case 0x51 -> mx.opF(Mxcsr.SQRT, y, y);
+                    case 0x58 -> mx.opF(Mxcsr.ADD, x, y);
+                    case 0x59 -> mx.opF(Mxcsr.MUL, x, y);
+                    case 0x5c -> mx.opF(Mxcsr.SUB, x, y);
+                    case 0x5e -> mx.opF(Mxcsr.DIV, x, y);
+                    case 0x5d -> mx.minMaxF(false, x, y);
+                    case 0x5f -> mx.minMaxF(true, x, y);
+                    default -> throw c.unimplemented();
+                };
+                setF(r, i, v);
+            }
+        }
+        mx.commit(c.host);
+        c.set(d, r[0], r[1]);
+    }
+
+    /** SSE3 ADDSUBPS/PD (D0), HADDPS/PD (7C), HSUBPS/PD (7D): 66 = double, F2 = single. */
+    static void horizontal(Simd c, int op) {
+        int p = c.insn.prefix();
+        if (p != 0x66 && p != 0xf2) {
+            throw c.ud();
+        }
+        c.checkSse();
+        int d = c.insn.reg();
+        long[] a = {c.lo(d), c.hi(d)};
+        long[] b = c.src128(true);
+        Mxcsr mx = c.mx;
+        mx.begin();
+        long[] r = new long[2];
+        if (p == 0x66) {
+            if (op == 0xd0) {
+                r[0] = mx.opD(Mxcsr.SUB, a[0], b[0]);
+                r[1] = mx.opD(Mxcsr.ADD, a[1], b[1]);
+            } else {
+                int o = op == 0x7c ? Mxcsr.ADD : Mxcsr.SUB;
+                r[0] = mx.opD(o, a[0], a[1]);
+                r[1] = mx.opD(o, b[0], b[1]);
+            }
+        } else if (op == 0xd0) {
+            for (int i = 0; i < 4; i++) {
+                setF(r, i, mx.opF((i & 1) == 0 ? Mxcsr.SUB : Mxcsr.ADD, f(a, i), f(b, i)));
+            }
+        } else {
+            int o = op == 0x7c ? Mxcsr.ADD : Mxcsr.SUB;
+            setF(r, 0, mx.opF(o, f(a, 0), f(a, 1)));
+            setF(r, 1, mx.opF(o, f(a, 2), f(a, 3)));
+            setF(r, 2, mx.opF(o, f(b, 0), f(b, 1)));
+            setF(r, 3, mx.opF(o, f(b, 2), f(b, 3)));
+        }
+        mx.commit(c.host);
+        c.set(d, r[0], r[1]);
+    }
+
+    /** CMPPS/CMPPD/CMPSS/CMPSD with predicates 0-7 (imm8 bits 7:3 ignored, as legacy SSE does). */
+    static void compare(Simd c) {
+        SimdInsn in = c.insn;
+        int p = in.prefix();
+        c.checkSse();
+        int d = in.reg();
+        long[] a = {c.lo(d), c.hi(d)};
+        long[] b = p == 0 || p == 0x66 ? c.src128(true)
+                : new long[]{p == 0xf3 ? c.src32() & 0xffffffffL : c.src64(), 0};
+        int pred = in.imm8() & 7;
+        boolean signal = pred == 1 || pred == 2 || pred == 5 || pred == 6;
+        Mxcsr mx = c.mx;
+        mx.begin();
+        boolean dbl = p == 0x66 || p == 0xf2;
+        int lanes = p == 0 ? 4 : p == 0x66 ? 2 : 1;
+        long[] r = a.clone();
+        for (int i = 0; i < lanes; i++) {
+            int cmp = dbl ? mx.compareD(a[i], b[i], signal) : mx.compareF(f(a, i), f(b, i), signal);
+            boolean t = switch (pred) {
+                case 0 -> cmp == 0;
+                case 1 -> cmp == -1;
+                case 2 -> cmp == -1 || cmp == 0;
+                case 3 -> cmp == 2;
+                case 4 -> cmp != 0;
+                case 5 -> cmp != -1;
+                case 6 -> cmp != -1 && cmp != 0;
+                default -> cmp != 2;
+            };
+            if (dbl) {
+                r[i] = t ? -1L : 0;
+            } else {
+                setF(r, i, t ? -1 : 0);
+            }
+        }
+        mx.commit(c.host);
+        c.set(d, r[0], r[1]);
+    }
+
+    /** COMISS/COMISD (2F) signal on QNaN; UCOMISS/UCOMISD (2E) only on SNaN. */
+    static void comis(Simd c, int op) {
+        int p = c.insn.prefix();
+        if (p != 0 && p != 0x66) {
+            throw c.ud();
+        }
+        c.checkSse();
+        int d = c.insn.reg();
+        Mxcsr mx = c.mx;
+        mx.begin();
+        int cmp = p == 0x66 ? mx.compareD(c.lo(d), c.src64(), op == 0x2f)
+                : mx.compareF((int) c.lo(d), c.src32(), op == 0x2f);
+        mx.commit(c.host);
+        c.host.setCompareFlags(cmp == 0 || cmp == 2, cmp == 2, cmp == -1 || cmp == 2);
+    }
+
+    /**
+     * RCPPS/RCPSS (53) and RSQRTPS/RSQRTSS (52). The result here is the correctly rounded
+     * single-precision 1/x or 1/sqrt(x) (relative error at most 2^-24, well inside the SDM's
+     * 1.5*2^-12); the host's own table-based approximation is not bit-identical. As on Intel
+     * hardware, denormal inputs count as zero, tiny results flush to zero, no flags are set.
+     */
+    static void reciprocal(Simd c, int op) {
+        int p = c.insn.prefix();
+        if (p != 0 && p != 0xf3) {
+            throw c.ud();
+        }
+        c.checkSse();
+        int d = c.insn.reg();
+        long[] b = p == 0 ? c.src128(true) : new long[]{c.src32() & 0xffffffffL, 0};
+        long[] r = {c.lo(d), c.hi(d)};
+        int lanes = p == 0 ? 4 : 1;
+        for (int i = 0; i < lanes; i++) {
+            setF(r, i, op == 0x53 ? rcp(f(b, i)) : rsqrt(f(b, i)));
+        }
+        c.set(d, r[0], r[1]);
+    }
+
+    static int rcp(int x) {
+        int sign = x & 0x80000000;
+        int e = (x >>> 23) & 0xff;
+        if (e == 0xff) {
+            return (x & 0x7fffff) != 0 ? x | 0x400000 : sign;
+        }
+        if (e == 0) {
+            return sign | 0x7f800000;
+        }
+        float r = (float) (1.0 / Float.intBitsToFloat(x));
+        return Math.abs(r) < Float.MIN_NORMAL ? sign : Float.floatToRawIntBits(r);
+    }
+
+    static int rsqrt(int x) {
+        int sign = x & 0x80000000;
+        int e = (x >>> 23) & 0xff;
+        if (e == 0xff && (x & 0x7fffff) != 0) {
+            return x | 0x400000;
+        }
+        if (e == 0) {
+            return sign | 0x7f800000;
+        }
+        if (sign != 0) {
+            return Mxcsr.DEFAULT_NAN_F;
+        }
+        if (e == 0xff) {
+            return 0;
+        }
+        return Float.floatToRawIntBits((float) (1.0 / Math.sqrt(Float.intBitsToFloat(x))));
+    }
+}

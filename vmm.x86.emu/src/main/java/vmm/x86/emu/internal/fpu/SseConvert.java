@@ -1,0 +1,186 @@
+package vmm.x86.emu.internal.fpu;
+
+import static vmm.x86.emu.internal.fpu.SseArith.f;
+import static vmm.x86.emu.internal.fpu.SseArith.setF;
+
+/**
+ * SSE/SSE2 conversions: 0F 2A (CVTPI2PS/PD, CVTSI2SS/SD), 2C/2D (CVT[T]PS2PI, CVT[T]PD2PI,
+ * CVT[T]SS2SI, CVT[T]SD2SI), 5A (PS2PD, PD2PS, SS2SD, SD2SS), 5B (DQ2PS, PS2DQ, TPS2DQ),
+ * E6 (DQ2PD, PD2DQ, TPD2DQ). Out-of-range integer results are the integer indefinite value.
+ */
+final class SseConvert {
+
+    private SseConvert() {
+    }
+
+    static void cvt2a(Simd c) {
+        SimdInsn in = c.insn;
+        int p = in.prefix();
+        int d = in.reg();
+        Mxcsr mx = c.mx;
+        switch (p) {
+            case 0 -> { // CVTPI2PS xmm, mm/m64: rounds, enters MMX state for a register source
+                c.checkSse();
+                if (!in.memory()) {
+                    c.checkMmx();
+                }
+                long v = c.mmSrc();
+                if (!in.memory()) {
+                    c.enterMmx();
+                }
+                mx.begin();
+                int r0 = mx.i2f((int) v);
+                int r1 = mx.i2f((int) (v >> 32));
+                mx.commit(c.host);
+                c.set(d, (r0 & 0xffffffffL) | ((long) r1 << 32), c.hi(d));
+            }
+            case 0x66 -> { // CVTPI2PD xmm, mm/m64: exact
+                c.checkSse();
+                if (!in.memory()) {
+                    c.checkMmx();
+                }
+                long v = c.mmSrc();
+                if (!in.memory()) {
+                    c.enterMmx();
+                }
+                mx.begin();
+                long r0 = mx.i2d((int) v);
+                long r1 = mx.i2d((int) (v >> 32));
+                mx.commit(c.host);
+                c.set(d, r0, r1);
+            }
+            default -> {
+                c.checkSse();
+                long v = in.rexW() ? c.gprOrMem(8) : (int) c.gprOrMem(4);
+                mx.begin();
+                if (p == 0xf3) {
+                    int r = mx.i2f(v);
+                    mx.commit(c.host);
+                    c.set(d, (c.lo(d) & 0xffffffff00000000L) | (r & 0xffffffffL), c.hi(d));
+                } else {
+                    long r = mx.i2d(v);
+                    mx.commit(c.host);
+                    c.set(d, r, c.hi(d));
+                }
+            }
+        }
+    }
+
+    /** 2C (truncating) and 2D (MXCSR rounding). */
+    static void cvt2c(Simd c, boolean truncate) {
+        SimdInsn in = c.insn;
+        int p = in.prefix();
+        Mxcsr mx = c.mx;
+        switch (p) {
+            case 0, 0x66 -> { // to two int32 in an MMX register
+                c.checkSse();
+                c.checkMmx();
+                long r;
+                mx.begin();
+                if (p == 0) {
+                    long v = in.memory() ? c.host.load(0, 8) : c.lo(in.rm());
+                    long r0 = mx.f2i((int) v, 32, truncate);
+                    long r1 = mx.f2i((int) (v >>> 32), 32, truncate);
+                    r = (r0 & 0xffffffffL) | (r1 << 32);
+                } else {
+                    long[] v = c.src128(true);
+                    long r0 = mx.d2i(v[0], 32, truncate);
+                    long r1 = mx.d2i(v[1], 32, truncate);
+                    r = (r0 & 0xffffffffL) | (r1 << 32);
+                }
+                mx.commit(c.host);
+                c.enterMmx();
+                c.setMm(in.reg(), r);
+            }
+            default -> {
+                c.checkSse();
+                int bits = in.rexW() ? 64 : 32;
+                mx.begin();
+                long r = p == 0xf3 ? mx.f2i(c.src32(), bits, truncate) : mx.d2i(c.src64(), bits, truncate);
+                mx.commit(c.host);
+                c.host.setGpr(in.reg(), bits / 8, r);
+            }
+        }
+    }
+
+    static void cvt5a(Simd c) {
+        SimdInsn in = c.insn;
+        int p = in.prefix();
+        c.checkSse();
+        int d = in.reg();
+        Mxcsr mx = c.mx;
+        mx.begin();
+        switch (p) {
+            case 0 -> { // CVTPS2PD xmm, xmm/m64
+                long v = c.src64();
+                long r0 = mx.f2d((int) v);
+                long r1 = mx.f2d((int) (v >>> 32));
+                mx.commit(c.host);
+                c.set(d, r0, r1);
+            }
+            case 0x66 -> { // CVTPD2PS
+                long[] v = c.src128(true);
+                int r0 = mx.d2f(v[0]);
+                int r1 = mx.d2f(v[1]);
+                mx.commit(c.host);
+                c.set(d, (r0 & 0xffffffffL) | ((long) r1 << 32), 0);
+            }
+            case 0xf3 -> { // CVTSS2SD
+                long r = mx.f2d(c.src32());
+                mx.commit(c.host);
+                c.set(d, r, c.hi(d));
+            }
+            default -> { // CVTSD2SS
+                int r = mx.d2f(c.src64());
+                mx.commit(c.host);
+                c.set(d, (c.lo(d) & 0xffffffff00000000L) | (r & 0xffffffffL), c.hi(d));
+            }
+        }
+    }
+
+    static void cvt5b(Simd c) {
+        SimdInsn in = c.insn;
+        int p = in.prefix();
+        if (p == 0xf2) {
+            throw c.ud();
+        }
+        c.checkSse();
+        int d = in.reg();
+        long[] v = c.src128(true);
+        long[] r = new long[2];
+        Mxcsr mx = c.mx;
+        mx.begin();
+        for (int i = 0; i < 4; i++) {
+            int x = f(v, i);
+            setF(r, i, p == 0 ? mx.i2f(x) : (int) mx.f2i(x, 32, p == 0xf3));
+        }
+        mx.commit(c.host);
+        c.set(d, r[0], r[1]);
+    }
+
+    static void cvtE6(Simd c) {
+        SimdInsn in = c.insn;
+        int p = in.prefix();
+        if (p == 0) {
+            throw c.ud();
+        }
+        c.checkSse();
+        int d = in.reg();
+        Mxcsr mx = c.mx;
+        mx.begin();
+        if (p == 0xf3) { // CVTDQ2PD xmm, xmm/m64: exact
+            long v = c.src64();
+            long r0 = mx.i2d((int) v);
+            long r1 = mx.i2d((int) (v >> 32));
+            mx.commit(c.host);
+            c.set(d, r0, r1);
+            return;
+        }
+        long[] v = c.src128(true);
+        boolean truncate = p == 0x66;
+        long r0 = mx.d2i(v[0], 32, truncate);
+        long r1 = mx.d2i(v[1], 32, truncate);
+        mx.commit(c.host);
+        c.set(d, (r0 & 0xffffffffL) | (r1 << 32), 0);
+    }
+}
