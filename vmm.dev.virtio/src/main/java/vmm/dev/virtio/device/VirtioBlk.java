@@ -15,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import vmm.core.block.BlockImage;
+import vmm.core.memory.GuestMemory;
+import vmm.core.memory.GuestMemoryException;
 import vmm.dev.virtio.queue.DescriptorChain;
 import vmm.dev.virtio.queue.Virtqueue;
 import vmm.dev.virtio.queue.VirtqueueException;
@@ -55,6 +57,8 @@ public final class VirtioBlk implements VirtioDevice {
     static final int ID_BYTES = 20;
     /** Requests up to this size go through one bounce buffer per I/O thread. */
     static final int BOUNCE = 2 << 20;
+    /** Up to this many separate pieces are read or written in place; more go through the bounce buffer. */
+    static final int MAX_DIRECT_PIECES = 4;
     private static final ThreadLocal<ByteBuffer> BOUNCE_BUFFER = ThreadLocal.withInitial(
             () -> ByteBuffer.allocateDirect(BOUNCE));
 
@@ -188,10 +192,10 @@ public final class VirtioBlk implements VirtioDevice {
                 long dataIn = chain.writableLength() - 1;
                 switch (type) {
                     case T_IN -> {
-                        status = read(sector, chain, dataIn);
+                        status = read(queue.memory(), sector, chain, dataIn);
                         written = status == S_OK ? (int) dataIn : 0;
                     }
-                    case T_OUT -> status = write(sector, chain);
+                    case T_OUT -> status = write(queue.memory(), sector, chain);
                     case T_FLUSH -> {
                         image.flush();
                         status = S_OK;
@@ -239,14 +243,14 @@ public final class VirtioBlk implements VirtioDevice {
         return sector >= 0 && sector <= cap && bytes % SECTOR == 0 && bytes / SECTOR <= cap - sector;
     }
 
-    private byte read(long sector, DescriptorChain chain, long len) throws IOException {
+    private byte read(GuestMemory memory, long sector, DescriptorChain chain, long len) throws IOException {
         if (!inRange(sector, len)) {
             guestErrors.warn("{}: read of {} bytes at sector {} outside the disk", name, len, sector);
             return S_IOERR;
         }
         long off = sector * SECTOR;
-        List<MemorySegment> parts = chain.writableFrom(0, len);
-        if (parts.size() > 1 && len <= BOUNCE) {
+        List<MemorySegment> parts = pieces(memory, chain, true, 0, len);
+        if (parts.size() > MAX_DIRECT_PIECES && len <= BOUNCE) {
             // One large read and a copy beat one read per guest page by far.
             ByteBuffer b = bounce(len);
             image.read(off, b);
@@ -265,11 +269,24 @@ public final class VirtioBlk implements VirtioDevice {
         return S_OK;
     }
 
+    /**
+     * The request's data as guest memory, contiguous pages merged; when the merge cannot be
+     * made (a range across two RAM regions) the pages as the driver gave them.
+     */
+    private static List<MemorySegment> pieces(GuestMemory memory, DescriptorChain chain, boolean writable, long skip,
+            long len) {
+        try {
+            return chain.coalesced(memory, writable, skip, len);
+        } catch (GuestMemoryException e) {
+            return writable ? chain.writableFrom(skip, len) : chain.readableFrom(skip, len);
+        }
+    }
+
     private static ByteBuffer bounce(long len) {
         return BOUNCE_BUFFER.get().clear().limit((int) len);
     }
 
-    private byte write(long sector, DescriptorChain chain) throws IOException {
+    private byte write(GuestMemory memory, long sector, DescriptorChain chain) throws IOException {
         long len = chain.readableLength() - 16;
         if (image.readOnly()) {
             return S_IOERR;
@@ -279,8 +296,8 @@ public final class VirtioBlk implements VirtioDevice {
             return S_IOERR;
         }
         long off = sector * SECTOR;
-        List<MemorySegment> parts = chain.readableFrom(16, len);
-        if (parts.size() > 1 && len <= BOUNCE) {
+        List<MemorySegment> parts = pieces(memory, chain, false, 16, len);
+        if (parts.size() > MAX_DIRECT_PIECES && len <= BOUNCE) {
             // Gathered into one buffer: one write instead of one per guest page (the image API
             // has no vectored write, and per-page writes cost a syscall and a block lookup each).
             ByteBuffer b = bounce(len);
