@@ -46,6 +46,14 @@ public final class LocalApic implements InterruptPort {
     static final int LVT_ERROR = 5;
     static final int LVT_MASKED = 1 << 16;
     static final int SVR_ENABLE = 1 << 8;
+    /**
+     * How many NMIs wait at most. Hardware runs one NMI and latches one more; the software CPU
+     * does not take EVENT_NMI while an NMI handler runs (it leaves it here until IRET), so the
+     * latch is this one pending NMI and further NMIs merge into it. (Two NMIs arriving before
+     * the CPU looks therefore count once; a CPU that drained NMIs into its own one-deep latch
+     * while blocked could raise this to 2, as KVM queues.)
+     */
+    static final int NMI_QUEUE = 1;
 
     final int index;
     final boolean bsp;
@@ -74,7 +82,8 @@ public final class LocalApic implements InterruptPort {
     int icrHigh;
     final int[] lvt = new int[6];
     final ApicTimer timer;
-    boolean nmiPending;
+    /** NMIs waiting for the CPU, at most {@link #NMI_QUEUE}. */
+    int nmiPending;
     boolean initPending;
     boolean sipiPending;
     boolean waitingForSipi;
@@ -121,7 +130,7 @@ public final class LocalApic implements InterruptPort {
             apicBase = DEFAULT_BASE | BASE_ENABLE | (bsp ? BASE_BSP : 0);
             resetRegisters();
             waitingForSipi = !bsp;
-            nmiPending = false;
+            nmiPending = 0;
             initPending = false;
             sipiPending = false;
             wakeRequested = false;
@@ -189,7 +198,7 @@ public final class LocalApic implements InterruptPort {
         try {
             switch (mode) {
                 case ApicBus.FIXED -> acceptFixedLocked(vector, level);
-                case ApicBus.NMI -> nmiPending = true;
+                case ApicBus.NMI -> nmiPending = Math.min(NMI_QUEUE, nmiPending + 1);
                 case ApicBus.INIT -> initPending = true;
                 case ApicBus.STARTUP -> {
                     if (waitingForSipi || initPending) {
@@ -287,7 +296,7 @@ public final class LocalApic implements InterruptPort {
     public void acknowledgeNmi() {
         lock.lock();
         try {
-            nmiPending = false;
+            nmiPending = Math.max(0, nmiPending - 1);
             updateLocked();
         } finally {
             lock.unlock();
@@ -303,7 +312,7 @@ public final class LocalApic implements InterruptPort {
             boolean sipi = sipiPending;
             int vector = sipiVector;
             resetRegisters();
-            nmiPending = false;
+            nmiPending = 0;
             waitingForSipi = !bsp;
             sipiPending = sipi && !bsp; // a SIPI that came right behind the INIT stays
             sipiVector = vector;
@@ -488,7 +497,7 @@ public final class LocalApic implements InterruptPort {
     /** Recomputes what pendingEvents() reports; call after every state change, lock held. */
     void updateLocked() {
         int e = 0;
-        if (nmiPending) {
+        if (nmiPending > 0) {
             e |= EVENT_NMI;
         }
         if (initPending) {

@@ -30,6 +30,13 @@ final class EmuOracle implements AutoCloseable {
     private static final long GDT = 0x1000, PML4 = 0x2000, PDPT = 0x3000, PD = 0x4000, IDT = 0x5000,
             STUBS = 0x6000, EXC_MARK = 0x7000;
     private static final long RAM = 16L << 20;
+    /** Kicks a vCPU whose snippet runs for too long, so that a looping case fails instead of hanging. */
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "diff-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final GuestMemory memory;
     private final AcceleratedVm vm;
@@ -149,7 +156,9 @@ final class EmuOracle implements AutoCloseable {
         long rip = Layout.CODE_BASE + (long) c.form() * Layout.SLOT;
         vcpu.setState(new VcpuState(new Registers(c.gpr(), rip, c.rflags()), sregs, Map.of(), fpu,
                 new byte[0], false, false, false));
+        var watchdog = WATCHDOG.schedule(vcpu::kick, 10, java.util.concurrent.TimeUnit.SECONDS);
         VcpuExit exit = vcpu.run();
+        watchdog.cancel(false);
         VcpuState s = vcpu.state();
         int vector = memory.readInt(EXC_MARK);
         if (!(exit instanceof VcpuExit.Halted) && vector < 0) {

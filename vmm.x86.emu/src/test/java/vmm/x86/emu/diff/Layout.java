@@ -8,7 +8,7 @@ package vmm.x86.emu.diff;
 final class Layout {
     /** Snippet code: form {@code i} starts at {@code CODE_BASE + i * SLOT}. */
     static final long CODE_BASE = 0x200000;
-    static final int SLOT = 128;
+    static final int SLOT = 256;
     static final int MAX_FORMS = (int) ((0x300000 - CODE_BASE) / SLOT);
     /** The data window that every case loads and compares after the snippet. */
     static final long MEM_BASE = 0x300000;

@@ -410,6 +410,29 @@ class IntegerOpsTest {
     }
 
     @Test
+    void accessesCrossingAPageTouchOnlyTheirBytes() throws Exception {
+        VcpuState s = rig.run64("""
+                mov rdi, 0x200ff0
+                mov rax, -1
+                mov [rdi], rax
+                mov [rdi + 8], rax
+                mov [rdi + 16], rax
+                mov [rdi + 24], rax
+                mov rax, 0x1122334455667788
+                mov [rdi + 13], rax
+                mov rbx, [rdi + 13]
+                mov rcx, [rdi + 8]
+                mov rdx, [rdi + 16]
+                mov esi, [rdi + 14]
+                hlt
+                """);
+        assertReg(s, 3, 0x1122334455667788L);
+        assertReg(s, 1, 0x667788ffffffffffL);
+        assertReg(s, 2, 0xffffff1122334455L);
+        assertReg(s, 6, 0x44556677L);
+    }
+
+    @Test
     void ripRelativeAndSib() throws Exception {
         VcpuState s = rig.run64("""
                 lea rax, [rip + data]

@@ -60,7 +60,7 @@ public final class LinuxBootProbe {
         String cmdline = args.length > 1 ? args[1] : "console=ttyS0 earlyprintk=serial,ttyS0 lpj=1000000 tsc_early_khz=2000000 noapic nolapic acpi=off";
         Path kernel = Path.of(System.getProperty("user.home"), ".cache/vmm/guest/kernel/boot/vmlinuz-6.1.0-57-cloud-amd64");
         GuestMemory memory = GuestMemory.allocate(512L << 20);
-        E820Map e820 = E820Map.of(memory, List.of());
+        E820Map e820 = E820Map.of(memory, List.of(E820Map.LEGACY_HOLE));
         BootInfo boot = new BzImageLoader(memory, e820).load(kernel, cmdline, null);
         Bus pio = Bus.pio();
         Bus mmio = Bus.mmio();
@@ -127,6 +127,17 @@ public final class LinuxBootProbe {
             System.out.printf("r%d=%x ", k, g[k]);
         }
         System.out.println();
+        String needle = System.getProperty("probe.find");
+        if (needle != null) {
+            byte[] ram = new byte[(int) Math.min(memory.size(), 512L << 20)];
+            memory.read(0, java.nio.ByteBuffer.wrap(ram));
+            String all = new String(ram, java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (int at = all.indexOf(needle); at >= 0; at = all.indexOf(needle, at + 1)) {
+                String ctx = all.substring(Math.max(0, at - 16), Math.min(all.length(), at + 100));
+                System.out.printf("0x%x: %s%n", at, ctx.replaceAll("[^\\x20-\\x7e]", "."));
+                System.out.println(java.util.HexFormat.of().formatHex(ram, Math.max(0, at - 16), Math.min(ram.length, at + 64)));
+            }
+        }
         System.exit(0);
     }
 

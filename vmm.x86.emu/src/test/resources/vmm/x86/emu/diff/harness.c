@@ -48,7 +48,8 @@ int main(void) {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (r == MAP_FAILED || r != (void *) REGION_BASE) die("mmap fixed region");
     signal(SIGSEGV, fault); signal(SIGILL, fault); signal(SIGFPE, fault);
-    signal(SIGBUS, fault); signal(SIGTRAP, fault);
+    signal(SIGBUS, fault); signal(SIGTRAP, fault); signal(SIGALRM, fault);
+    alarm(300); /* a snippet that never ends (a bad loop count) fails the run, not the build */
     uint32_t codeLen, nForms;
     read_exact(&codeLen, 4);
     if (codeLen > MEM_BASE - CODE_BASE) { fprintf(stderr, "code too long\n"); return 2; }

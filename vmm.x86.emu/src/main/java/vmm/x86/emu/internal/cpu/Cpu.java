@@ -54,6 +54,7 @@ public final class Cpu {
     // MSRs the CPU keeps.
     public long star, lstar, cstar, sfmask, kernelGsBase, sysenterCs, sysenterEsp, sysenterEip, tscAux;
     public long pat = 0x0007040600070406L, miscEnable = 1, tscOffset, mtrrDefType, apicBaseNoPort = 0xfee00900L;
+    public long amdSyscfg, amdHwcr;
     public final long[] mtrrFixed = new long[11];
     public final long[] mtrrVar = new long[16];
 

@@ -192,16 +192,17 @@ public final class Mem {
 
     /** Reads 1-8 bytes (not crossing a page) of physical memory, RAM or MMIO. */
     public long readPhys(long pa, int size) {
-        int reg = phys.region(pa, size);
-        if (reg >= 0) {
-            return PhysMem.get(phys.segments[reg], pa - phys.starts[reg], size);
-        }
         if (size == 3 || size > 4 && size < 8) {
+            // The pieces of a page-crossing access: byte by byte, never wider than asked.
             long v = 0;
             for (int k = 0; k < size; k++) {
                 v |= readPhys(pa + k, 1) << (8 * k);
             }
             return v;
+        }
+        int reg = phys.region(pa, size);
+        if (reg >= 0) {
+            return PhysMem.get(phys.segments[reg], pa - phys.starts[reg], size);
         }
         byte[] buf = busBuffers[size - 1];
         InterruptPort port = cpu.port;
@@ -218,6 +219,12 @@ public final class Mem {
     }
 
     public void writePhys(long pa, int size, long v) {
+        if (size == 3 || size > 4 && size < 8) {
+            for (int k = 0; k < size; k++) {
+                writePhys(pa + k, 1, v >>> (8 * k));
+            }
+            return;
+        }
         int reg = phys.region(pa, size);
         if (reg >= 0) {
             if (phys.isCodePage(pa)) {
@@ -225,12 +232,6 @@ public final class Mem {
                 cpu.stop = true;
             }
             PhysMem.put(phys.segments[reg], pa - phys.starts[reg], size, v);
-            return;
-        }
-        if (size == 3 || size > 4 && size < 8) {
-            for (int k = 0; k < size; k++) {
-                writePhys(pa + k, 1, v >>> (8 * k));
-            }
             return;
         }
         byte[] buf = busBuffers[size - 1];

@@ -20,7 +20,7 @@ public final class Msrs {
             SYSENTER_ESP = 0x175, SYSENTER_EIP = 0x176, MISC_ENABLE = 0x1a0, PAT = 0x277, MTRR_DEF_TYPE = 0x2ff,
             TSC_DEADLINE = 0x6e0, EFER = 0xc0000080, STAR = 0xc0000081, LSTAR = 0xc0000082, CSTAR = 0xc0000083,
             SFMASK = 0xc0000084, FS_BASE = 0xc0000100, GS_BASE = 0xc0000101, KERNEL_GS_BASE = 0xc0000102,
-            TSC_AUX = 0xc0000103;
+            TSC_AUX = 0xc0000103, AMD_SYSCFG = 0xc0010010, AMD_HWCR = 0xc0010015;
     private static final int[] FIXED = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
 
     private Msrs() {
@@ -80,6 +80,10 @@ public final class Msrs {
                 return c.kernelGsBase;
             case TSC_AUX:
                 return c.tscAux;
+            case AMD_SYSCFG:
+                return c.amdSyscfg;
+            case AMD_HWCR:
+                return c.amdHwcr;
             default:
                 if (idx >= 0x200 && idx < 0x210) {
                     return c.mtrrVar[idx - 0x200];
@@ -129,7 +133,7 @@ public final class Msrs {
                     unknown(c, "WRMSR", index, v);
                     throw c.gp(0);
                 }
-                c.port.setTscDeadline(v);
+                c.port.setTscDeadline(v, tsc(c));
             }
             case EFER -> writeEfer(c, v);
             case STAR -> c.star = v;
@@ -146,6 +150,9 @@ public final class Msrs {
             }
             case KERNEL_GS_BASE -> c.kernelGsBase = canonical(c, v);
             case TSC_AUX -> c.tscAux = v & 0xffffffffL;
+            // Kept but without effect: no fixed-range MTRR DRAM bits, no SMM; Linux reads SYSCFG unguarded.
+            case AMD_SYSCFG -> c.amdSyscfg = v;
+            case AMD_HWCR -> c.amdHwcr = v;
             default -> {
                 if (idx >= 0x200 && idx < 0x210) {
                     c.mtrrVar[idx - 0x200] = v;
@@ -204,6 +211,8 @@ public final class Msrs {
         m.put(SYSENTER_ESP, c.sysenterEsp);
         m.put(SYSENTER_EIP, c.sysenterEip);
         m.put(TSC_AUX, c.tscAux);
+        m.put(AMD_SYSCFG, c.amdSyscfg);
+        m.put(AMD_HWCR, c.amdHwcr);
         m.put(PAT, c.pat);
         m.put(MISC_ENABLE, c.miscEnable);
         m.put(MTRR_DEF_TYPE, c.mtrrDefType);
@@ -231,6 +240,8 @@ public final class Msrs {
                 case SYSENTER_ESP -> c.sysenterEsp = v;
                 case SYSENTER_EIP -> c.sysenterEip = v;
                 case TSC_AUX -> c.tscAux = v;
+                case AMD_SYSCFG -> c.amdSyscfg = v;
+                case AMD_HWCR -> c.amdHwcr = v;
                 case PAT -> c.pat = v;
                 case MISC_ENABLE -> c.miscEnable = v;
                 case MTRR_DEF_TYPE -> c.mtrrDefType = v;

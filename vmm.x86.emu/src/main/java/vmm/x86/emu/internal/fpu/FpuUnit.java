@@ -17,8 +17,8 @@ public final class FpuUnit {
 
     /** CPUID.1:EDX bits this unit implements: FPU (0), MMX (23), FXSR (24), SSE (25), SSE2 (26). */
     public static final int CPUID1_EDX = 1 | 1 << 23 | 1 << 24 | 1 << 25 | 1 << 26;
-    /** CPUID.1:ECX bits this unit implements: SSE3 (0). */
-    public static final int CPUID1_ECX = 1;
+    /** CPUID.1:ECX bits this unit implements: SSE3 (0), SSSE3 (9). */
+    public static final int CPUID1_ECX = 1 | 1 << 9;
 
     private final Simd c = new Simd();
     private final X87 x87 = new X87(c);
@@ -65,6 +65,8 @@ public final class FpuUnit {
             x87.execute();
         } else if (insn.map() == 0x0f) {
             twoByte(insn.opcode());
+        } else if (Ssse3.owns(insn.map(), insn.opcode())) {
+            Ssse3.exec(c);
         } else {
             throw c.unimplemented();
         }

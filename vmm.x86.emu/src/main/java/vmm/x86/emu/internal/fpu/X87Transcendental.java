@@ -44,8 +44,22 @@ final class X87Transcendental {
         return operands(two, dest, popOnError, false);
     }
 
-    /** {@code logDomain}: a negative non-zero st(0) is invalid before any denormal check. */
+    /**
+     * {@code domain}: for the log functions a negative non-zero st(0) is invalid, for the
+     * remainders an infinite st(0) or a zero st(1); both before any denormal check.
+     */
     private Val[] operands(boolean two, int dest, boolean popOnError, boolean logDomain) {
+        return operands(two, dest, popOnError, logDomain ? LOG : NONE);
+    }
+
+    private static final int NONE = 0;
+    private static final int LOG = 1;
+    private static final int REM = 2;
+    private static final int LOG1P = 3;
+
+    private Val[] operands(boolean two, int dest, boolean popOnError, int domain) {
+        boolean logDomain = domain == LOG;
+        boolean remDomain = domain == REM;
         x.setC1(false);
         if (x.empty(0) || (two && x.empty(1))) {
             if (x.underflow()) {
@@ -80,6 +94,19 @@ final class X87Transcendental {
         }
         if (logDomain && a.neg() && a.cls() != SoftFloat.ZERO) {
             invalidPop();
+            return null;
+        }
+        if (domain == LOG1P && ((a.cls() == SoftFloat.INF && a.neg())
+                || (a.cls() == SoftFloat.ZERO && b.cls() == SoftFloat.INF)
+                || (a.cls() == SoftFloat.INF && b.cls() == SoftFloat.ZERO))) {
+            invalidPop();
+            return null;
+        }
+        if (remDomain && (a.cls() == SoftFloat.INF || b.cls() == SoftFloat.ZERO)) {
+            x.setCc(x.s.fsw & X87.CC & ~C2);
+            if (x.signal(IE)) {
+                x.setSt(0, X87.INDEF_SE, X87.INDEF_MANT);
+            }
             return null;
         }
         if ((x.isDenormal(0) || (two && x.isDenormal(1))) && !x.signal(DE)) {
@@ -120,6 +147,7 @@ final class X87Transcendental {
             .divide(BigDecimal.valueOf(2).pow(65));
     private static final Val INV_LN2 = new Val(SoftFloat.FINITE, false, 0xb8aa3b295c17f0bcL, 0);
     private static final Val LN2 = new Val(SoftFloat.FINITE, false, 0xb17217f7d1cf79acL, -1);
+    private static final SoftFloat.Format WIDE = new SoftFloat.Format(64, -1 << 20, 1 << 20, 64);
 
     /** Writes a value rounded to extended precision to st(i), reporting precision. */
     private void result(int i, Val v) {
@@ -182,6 +210,8 @@ final class X87Transcendental {
         if (a.exp() < -60) {
             long[] r = times(a, LN2);
             x.setSt(0, (int) r[0], r[1]);
+            // 2^x - 1 is not exactly x * ln 2: inexact, and a denormal result underflows
+            x.signal(((r[0] & 0x7fff) == 0 && r[1] != 0 ? SoftFloat.UE : 0) | PE);
             return;
         }
         result(0, ofDouble(StrictMath.expm1(toDouble(a) * Math.log(2))));
@@ -281,6 +311,12 @@ final class X87Transcendental {
         trig(3);
     }
 
+    /** Flags an approximated result: inexact, and underflowing when it is a denormal. */
+    private long[] approx(long[] r) {
+        x.signal(((r[0] & 0x7fff) == 0 && r[1] != 0 ? SoftFloat.UE : 0) | PE);
+        return r;
+    }
+
     private void invalidPop() {
         if (x.signal(IE)) {
             x.setSt(1, X87.INDEF_SE, X87.INDEF_MANT);
@@ -357,13 +393,11 @@ final class X87Transcendental {
             writePop(inf(y.neg() ^ (l < 0)));
             return;
         }
-        long[] r = times(y, lv);
-        x.signal(PE);
-        writePop(r);
+        writePop(approx(times(y, lv)));
     }
 
     private void fyl2xp1() {
-        Val[] v = operands(true, 1);
+        Val[] v = operands(true, 1, true, LOG1P);
         if (v == null) {
             return;
         }
@@ -387,23 +421,24 @@ final class X87Transcendental {
         }
         Val lv;
         if (a.exp() < -60) {
-            long[] l = times(a, INV_LN2);
-            lv = SoftFloat.ofExt((int) l[0], l[1]);
+            // an intermediate with an unbounded exponent: no flags of its own
+            SoftFloat.Rounded l = SoftFloat.mul(a, INV_LN2, WIDE, SoftFloat.RC_NEAREST);
+            lv = new Val(SoftFloat.FINITE, l.neg(), l.sig(), l.exp());
         } else if (a.exp() >= 60 && !a.neg()) {
             lv = ofDouble(a.exp() + StrictMath.log((double) (a.sig() >>> 11) * 0x1p-52) / Math.log(2));
         } else {
             double xd = toDouble(a);
             if (xd <= -1) {
-                // outside the defined domain the hardware hands back st(0): so does this unit
+                // outside the defined domain the hardware hands back st(0) (or a zero when
+                // st(1) is zero): so does this unit
                 int p = x.s.phys(0);
-                writePop(new long[]{x.s.se[p], x.s.mant[p]});
+                writePop(y.cls() == SoftFloat.ZERO ? new long[]{y.neg() ? 0 : 0x8000, 0}
+                        : new long[]{x.s.se[p], x.s.mant[p]});
                 return;
             }
             lv = ofDouble(StrictMath.log1p(xd) / Math.log(2));
         }
-        long[] r = times(y, lv);
-        x.signal(PE);
-        writePop(r);
+        writePop(approx(times(y, lv)));
     }
 
     /** FPATAN: st(1) = atan2(st(1), st(0)), pop. */
@@ -418,8 +453,7 @@ final class X87Transcendental {
             int d = yv.exp() - xv.exp();
             if (d < -70 && !xv.neg()) {
                 // atan(y/x) = y/x to 64 bits
-                writePop(x.roundExt(f -> SoftFloat.div(yv, xv, f, x.rc())));
-                x.signal(PE);
+                writePop(approx(x.roundExt(f -> SoftFloat.div(yv, xv, f, x.rc()))));
                 return;
             }
             double yd = (double) (yv.sig() >>> 11) * Math.scalb(1.0, Math.max(-1500, Math.min(1500, d)));
@@ -516,7 +550,7 @@ final class X87Transcendental {
         }
         long n = 0;
         if (b.cls() == SoftFloat.FINITE) {
-            n = b.exp() > 30 ? (1L << 20) : SoftFloat.toIntegral(b, SoftFloat.RC_ZERO)[0].longValue();
+            n = b.exp() > 30 ? (1L << 20) : Math.min(1L << 20, SoftFloat.toIntegral(b, SoftFloat.RC_ZERO)[0].longValue());
             n = b.neg() ? -n : n;
         }
         int sh = (int) n;
@@ -527,7 +561,7 @@ final class X87Transcendental {
     /** FPREM (truncating quotient) and FPREM1 (round-to-nearest quotient). */
     void fprem(boolean ieee) {
         x.setCc(x.s.fsw & X87.CC & ~C2);
-        Val[] v = operands(true, 0, false);
+        Val[] v = operands(true, 0, false, REM);
         if (v == null) {
             return;
         }

@@ -86,6 +86,25 @@ class PackedIntDiffTest {
         return l;
     }
 
+    static List<Spec> ssse3() {
+        List<Spec> l = new ArrayList<>();
+        int[] ops = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x1c, 0x1d, 0x1e};
+        for (int op : ops) {
+            l.add(new Spec(String.format("x.38.%02x", op), 0x66, 0x0f38, op, -1, BOTH, Spec.XMM, false, false, false,
+                    -1, Spec.EXACT));
+            l.add(new Spec(String.format("m.38.%02x", op), 0, 0x0f38, op, -1, BOTH, Spec.MMX, false, false, false,
+                    -1, Spec.EXACT));
+        }
+        l.add(new Spec("palignr.x", 0x66, 0x0f3a, 0x0f, -1, BOTH, Spec.XMM, false, false, false, -1, Spec.EXACT));
+        l.add(new Spec("palignr.m", 0, 0x0f3a, 0x0f, -1, BOTH, Spec.MMX, false, false, false, -1, Spec.EXACT));
+        return l;
+    }
+
+    @Test
+    void ssse3MatchesHost() throws Exception {
+        run(ssse3(), 300, 13);
+    }
+
     private static void run(List<Spec> specs, int n, long seed) throws Exception {
         DiffRunner r = new DiffRunner();
         r.run(oracle, specs, DiffRunner.casesPerSpec(n), seed, false, false);
