@@ -9,12 +9,18 @@ import vmm.core.device.BusDevice;
 import vmm.core.device.IrqLine;
 import vmm.core.hypervisor.AcceleratedVm;
 import vmm.core.hypervisor.InterruptPort;
+import vmm.core.internal.acpi.AcpiPm;
+import vmm.core.internal.acpi.AcpiTables;
+import vmm.core.internal.irq.IoApic;
 import vmm.core.internal.memory.GuestMemoryMap;
 import vmm.core.internal.platform.CmosRtc;
 import vmm.core.internal.platform.DebugExit;
 import vmm.core.internal.platform.I8042;
 import vmm.core.internal.platform.PciHostBridge;
 import vmm.core.internal.platform.Serial16550;
+import vmm.core.internal.timer.Hpet;
+import vmm.core.internal.timer.ThreadTimerService;
+import vmm.core.internal.timer.TimeSource;
 import vmm.core.loader.E820Map;
 import vmm.core.machine.Console;
 import vmm.core.memory.GuestMemory;
@@ -24,6 +30,9 @@ import vmm.core.memory.GuestMemory;
  * (0xf4), the i8042 (0x60/0x64, reset), the RTC/CMOS (0x70), the i440FX host bridge (0xcf8,
  * with 0xcf9 reset), pc-testdev's scratch storage (0xe0, 0xff000000). Interrupt lines reach
  * KVM's in-kernel irqchip, or for a software CPU the user-space controllers of {@link UserIrqChip}.
+ * ACPI: the tables at 0xE0000 (where Linux finds the RSDP when the boot protocol names none: its
+ * MADT is the only way Debian's kernel finds the IOAPIC and the other CPUs), the PM block at 0x600
+ * (PM timer, S5 power-off) and the HPET (a reference that Linux calibrates the TSC against).
  */
 final class LegacyBoard implements Board {
 
@@ -41,6 +50,9 @@ final class LegacyBoard implements Board {
     private final UserIrqChip userIrqChip;
     private final boolean inKernelIrqchip;
     private volatile AcceleratedVm irqchip;
+    private final ThreadTimerService acpiTimers = new ThreadTimerService(TimeSource.SYSTEM, "vmm-acpi-timers");
+    private final AcpiPm acpiPm;
+    private final Hpet hpet;
 
     LegacyBoard(GuestMemory memory, int vcpus, long tscKhz, Console console, Events events, boolean inKernelIrqchip) {
         this.memory = memory;
@@ -66,7 +78,13 @@ final class LegacyBoard implements Board {
         TestDevScratch iomem = new TestDevScratch(TestDevScratch.IOMEM_SIZE, "pc-testdev-iomem");
         pio.insert(ioport, TestDevScratch.PORT, TestDevScratch.PORT_SIZE);
         mmio.insert(iomem, TestDevScratch.IOMEM, TestDevScratch.IOMEM_SIZE);
-        this.devices = List.of(serial, debugExit, i8042, rtc, pci, ioport, iomem);
+        this.acpiPm = new AcpiPm(TimeSource.SYSTEM, line(AcpiPm.SCI_IRQ), events::powerOff, acpiTimers);
+        this.hpet = new Hpet(TimeSource.SYSTEM, this::line, acpiTimers);
+        pio.insert("acpi-pm", acpiPm, AcpiPm.BASE_PORT, AcpiPm.PORTS);
+        mmio.insert("hpet", hpet, Hpet.BASE, Hpet.SIZE);
+        this.devices = List.of(serial, debugExit, i8042, rtc, pci, ioport, iomem, acpiPm, hpet);
+        long pciStart = Math.max(0xc000_0000L, (map.belowFourGiB() + 0xf_ffffL) & ~0xf_ffffL);
+        AcpiTables.write(memory, new AcpiTables.Config(vcpus, pciStart, IoApic.BASE - 1, Hpet.BASE));
         this.e820 = E820Map.of(memory, map.firmwareReserved());
     }
 
@@ -161,6 +179,7 @@ final class LegacyBoard implements Board {
     @Override
     public void close() {
         serial.close();
+        acpiTimers.close();
         if (userIrqChip != null) {
             userIrqChip.close();
         }
