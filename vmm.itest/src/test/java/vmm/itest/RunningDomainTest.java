@@ -101,6 +101,17 @@ class RunningDomainTest {
         }
         assertTrue(Files.readString(console).contains("idle guest up"), "the guest's serial output");
 
+        // virsh console: a reboot's output shows on the attached console; Ctrl+] detaches.
+        try (VmmProcess viewer = VmmProcess.start(state, "-c", "console idle")) {
+            viewer.waitForOutput("Escape character is ^] (Ctrl + ])\n", java.time.Duration.ofSeconds(30));
+            assertEquals("Domain 'idle' is being rebooted\n\n", VmmProcess.run(state, "-c", "reboot idle").out());
+            viewer.waitForOutput("idle guest up", java.time.Duration.ofSeconds(30));
+            viewer.sendRaw("\u001d");
+            assertEquals(0, viewer.waitFor(java.time.Duration.ofSeconds(30)), viewer.errors());
+            assertTrue(viewer.output().startsWith("Connected to domain 'idle'\n"), viewer.output());
+        }
+        assertEquals("running (booted)", state("idle"));
+
         var pause = VmmProcess.run(state, "-c", "suspend idle", "-c", "domstate --reason idle", "-c", "resume idle",
                 "-c", "domstate --reason idle", "-c", "start idle");
         assertEquals(1, pause.status());

@@ -70,6 +70,22 @@ class DomainsTest {
             public long cpuTimeNs() {
                 return 1_500_000_000L;
             }
+
+            @Override
+            public vmm.core.domain.DomainConsole openConsole(java.io.OutputStream guestOutput) {
+                calls.add("console");
+                return new vmm.core.domain.DomainConsole() {
+                    @Override
+                    public void send(byte[] data, int offset, int length) {
+                        calls.add("typed " + new String(data, offset, length, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+
+                    @Override
+                    public void close() {
+                        calls.add("detached");
+                    }
+                };
+            }
         };
     }
 
