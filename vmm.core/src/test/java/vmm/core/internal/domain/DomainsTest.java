@@ -248,6 +248,19 @@ class DomainsTest {
     }
 
     @Test
+    void consoleNeedsARunningDomain() throws Exception {
+        Domains d = domains();
+        d.define(xml("web", ""));
+        assertEquals(Kind.INVALID_OPERATION,
+                assertThrows(DomainException.class, () -> d.openConsole("web", java.io.OutputStream.nullOutputStream())).kind());
+        d.start("web");
+        try (var console = d.openConsole("web", java.io.OutputStream.nullOutputStream())) {
+            console.send("ls\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 3);
+        }
+        assertEquals(List.of("start web", "console", "typed ls\n", "detached"), calls);
+    }
+
+    @Test
     void autostartIsStored() throws Exception {
         Domains d = domains();
         d.define(xml("web", ""));
