@@ -22,6 +22,12 @@ public final class Msrs {
             SFMASK = 0xc0000084, FS_BASE = 0xc0000100, GS_BASE = 0xc0000101, KERNEL_GS_BASE = 0xc0000102,
             TSC_AUX = 0xc0000103, AMD_SYSCFG = 0xc0010010, AMD_HWCR = 0xc0010015,
             AMD_INT_PENDING = 0xc0010055;
+    /**
+     * The AMD K7 performance counters (PerfEvtSel0-3, PerfCtr0-3), architectural on every
+     * AuthenticAMD CPU: no PMU is emulated, so they read 0 and ignore writes, as under QEMU TCG.
+     * kvm-unit-tests' pmu_init writes them at startup; a #GP there aborted every test.
+     */
+    static final int AMD_PERF_FIRST = 0xc0010000, AMD_PERF_LAST = 0xc0010007;
     private static final int[] FIXED = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
 
     private Msrs() {
@@ -89,6 +95,9 @@ public final class Msrs {
                 // No C1E: nothing to report (Linux reads it unguarded on family 0Fh, erratum 400).
                 return 0;
             default:
+                if (idx >= AMD_PERF_FIRST && idx <= AMD_PERF_LAST) {
+                    return 0;
+                }
                 if (idx >= 0x200 && idx < 0x210) {
                     return c.mtrrVar[idx - 0x200];
                 }
@@ -160,6 +169,9 @@ public final class Msrs {
             case AMD_INT_PENDING -> {
             }
             default -> {
+                if (idx >= AMD_PERF_FIRST && idx <= AMD_PERF_LAST) {
+                    return; // no PMU: the counters never count (see AMD_PERF_FIRST)
+                }
                 if (idx >= 0x200 && idx < 0x210) {
                     c.mtrrVar[idx - 0x200] = v;
                     return;
