@@ -146,6 +146,33 @@ public final class Mem {
         writeSlow(lin, size, v, user);
     }
 
+    /** The host segment of the last {@link #fastRead}/{@link #fastWrite} hit. */
+    public MemorySegment fastSeg;
+
+    /**
+     * The offset in {@link #fastSeg} of linear {@code lin} when the TLB already maps its page
+     * readable for this mode (bulk string operations), else -1. Nothing is filled or checked
+     * beyond the tag.
+     */
+    public long fastRead(long lin) {
+        int i = (int) (lin >>> 12) & (TLB_SIZE - 1);
+        if (rTag[i] == ((lin & ~0xfffL) | (cpu.cpl == 3 ? 1 : 0))) {
+            fastSeg = host[i];
+            return hostOff[i] + lin;
+        }
+        return -1;
+    }
+
+    /** Like {@link #fastRead} for a write mapping (RAM, dirty, no decoded code). */
+    public long fastWrite(long lin) {
+        int i = (int) (lin >>> 12) & (TLB_SIZE - 1);
+        if (wTag[i] == ((lin & ~0xfffL) | (cpu.cpl == 3 ? 1 : 0))) {
+            fastSeg = host[i];
+            return hostOff[i] + lin;
+        }
+        return -1;
+    }
+
     private long readSlow(long lin, int size, int user) {
         if (!cpu.longMode64) {
             lin &= 0xffffffffL;
