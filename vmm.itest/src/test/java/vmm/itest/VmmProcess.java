@@ -25,11 +25,18 @@ final class VmmProcess implements AutoCloseable {
     }
 
     static VmmProcess start(Path state, String... args) throws IOException {
+        return start(java.util.Map.of(), state, args);
+    }
+
+    /** With extra environment variables (EDITOR for virsh's edit, say). */
+    static VmmProcess start(java.util.Map<String, String> env, Path state, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Distribution.java().toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-jar", Distribution.root().resolve("vmm.launcher.jar").toString(), "--state", state.toString()));
         cmd.addAll(List.of(args));
-        return new VmmProcess(new ProcessBuilder(cmd).start());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        return new VmmProcess(pb.start());
     }
 
     /** Any command, for tests that wrap the launcher (e.g. in a pseudo-terminal). */
@@ -39,7 +46,12 @@ final class VmmProcess implements AutoCloseable {
 
     /** Runs to completion and returns the exit status. */
     static Result run(Path state, String... args) throws IOException, InterruptedException {
-        try (VmmProcess p = start(state, args)) {
+        return run(java.util.Map.of(), state, args);
+    }
+
+    static Result run(java.util.Map<String, String> env, Path state, String... args)
+            throws IOException, InterruptedException {
+        try (VmmProcess p = start(env, state, args)) {
             p.process.getOutputStream().close();
             if (!p.process.waitFor(60, TimeUnit.SECONDS)) {
                 throw new AssertionError("vmm " + List.of(args) + " did not exit within 60 s; output:\n" + p.out);

@@ -22,6 +22,9 @@ import org.osgi.framework.launch.FrameworkFactory;
 /** Starts Felix on the state folder with every bundle of the distribution. */
 final class FrameworkRunner {
 
+    /** Gogo's line-editing shell: started after everything else (see run). */
+    private static final String GOGO_SHELL = "org.apache.felix.gogo.jline";
+
     private final Path dist;
     private final LaunchOptions options;
 
@@ -48,10 +51,17 @@ final class FrameworkRunner {
             // jline finds its terminal providers through the context class loader; with the
             // application loader there it falls back to a dumb terminal.
             Thread.currentThread().setContextClassLoader(null);
-            startBundles(framework.getBundleContext());
+            Bundle shell = startBundles(framework.getBundleContext());
             framework.start();
+            // The shell last, once every other bundle has started: its profile runs the
+            // product's commands (banner, completions) at once.
+            if (shell != null) {
+                shell.start();
+            }
             int status = 0;
-            if (!options.interactive()) {
+            if (options.daemon()) {
+                new DaemonServer(framework, state).start();
+            } else if (!options.interactive()) {
                 status = new CommandRunner(framework.getBundleContext()).run(options);
                 framework.stop();
             }
@@ -73,6 +83,7 @@ final class FrameworkRunner {
         p.put(Constants.FRAMEWORK_STORAGE, state.resolve("cache/felix").toString());
         p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         p.put("vmm.state.dir", state.toString());
+        p.put("vmm.daemon", Boolean.toString(options.daemon()));
         p.put("felix.fileinstall.dir", state.resolve("deploy").toString());
         p.put("felix.fileinstall.poll", "250");
         p.put("felix.fileinstall.noInitialDelay", "true");
@@ -118,7 +129,7 @@ final class FrameworkRunner {
      * slf4j (its API finds the provider through the Service Loader Mediator), slf4j before the
      * bundles that log.
      */
-    private void startBundles(BundleContext context) throws LaunchException {
+    private Bundle startBundles(BundleContext context) throws LaunchException {
         List<Bundle> installed = new ArrayList<>();
         try (Stream<Path> jars = Files.list(dist.resolve("bundles"))) {
             for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).sorted().toList()) {
@@ -128,8 +139,13 @@ final class FrameworkRunner {
             throw new LaunchException("cannot install the product's bundles: " + e.getMessage(), e);
         }
         installed.sort(Comparator.comparingInt(FrameworkRunner::startRank));
+        Bundle shell = null;
         for (Bundle b : installed) {
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+                continue;
+            }
+            if (GOGO_SHELL.equals(b.getSymbolicName())) {
+                shell = b;
                 continue;
             }
             try {
@@ -138,6 +154,7 @@ final class FrameworkRunner {
                 throw new LaunchException("bundle " + b.getSymbolicName() + " did not start: " + e.getMessage(), e);
             }
         }
+        return shell;
     }
 
     private static int startRank(Bundle b) {

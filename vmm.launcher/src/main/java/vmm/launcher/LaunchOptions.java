@@ -14,20 +14,20 @@ import java.util.List;
  * @param help      print usage and exit
  * @param imgArgs   arguments of {@code vmm img ...}, or null when not the img tool
  * @param runArgs   arguments of {@code vmm run ...}, or null when not running a guest
+ * @param daemon    run as the daemon (started by the launcher itself, {@code --daemon})
+ * @param daemonVerb {@code vmm daemon start|stop|status}, or null
  */
 record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean verbose, boolean help,
-        List<String> imgArgs, List<String> runArgs) {
+        List<String> imgArgs, List<String> runArgs, boolean daemon, String daemonVerb) {
 
     static final String USAGE = """
             usage: vmm [options]                 start the VMM at the Gogo shell prompt
                    vmm [options] -c 'COMMAND'    run shell command(s), exit with their status
                    vmm [options] SCRIPT          run a Gogo script file, exit with its status
                    vmm img VERB [args]           disk image tool (as qemu-img; 'vmm img --help')
-<<<<<<< HEAD
                    vmm run --kernel FILE [...]   run a guest kernel, console on stdout ('vmm run --help')
-=======
                    vmm serve DEVICE... [options] virtio devices over vhost-user ('vmm serve --help')
->>>>>>> main
+                   vmm daemon start|stop|status  the per-user daemon that runs the domains
 
             options:
               --state DIR    keep state (domains, images, logs, deploy/) in DIR
@@ -35,6 +35,10 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
               -c COMMAND     may be repeated; commands run in one shell session
               -v, --verbose  log to the console (default: STATE/logs/vmm.log)
               -h, --help     this text
+
+            Running domains live in a daemon (libvirtd's role), one per state folder, started by
+            the first 'start' or 'create' and stopped by 'vmm daemon stop'; while it runs, every
+            command is run by it (over STATE/run/vmm.sock, a folder only its user can open).
 
             At the prompt: 'help' lists commands, 'vmm:version', 'list --all', 'lb' lists bundles,
             'quit' or Ctrl-D leaves. Bundles dropped into STATE/deploy/ are installed, updated
@@ -47,6 +51,7 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
         Path script = null;
         boolean verbose = false;
         boolean help = false;
+        boolean daemon = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -54,15 +59,23 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
                 case "-v", "--verbose" -> verbose = true;
                 case "--state" -> state = Path.of(value(args, ++i, a)).toAbsolutePath();
                 case "-c" -> commands.add(value(args, ++i, a));
+                case "--daemon" -> daemon = true;
+                case "daemon" -> {
+                    String verb = value(args, ++i, a);
+                    if (!List.of("start", "stop", "status").contains(verb) || i + 1 < args.length) {
+                        throw new IllegalArgumentException("usage: vmm [--state DIR] daemon start|stop|status");
+                    }
+                    return new LaunchOptions(state, commands, null, verbose, false, null, null, false, verb);
+                }
                 case "img" -> {
                     // Everything after "img" belongs to the image tool.
                     return new LaunchOptions(state, commands, null, verbose, false,
-                            List.of(args).subList(i + 1, args.length), null);
+                            List.of(args).subList(i + 1, args.length), null, false, null);
                 }
                 case "run" -> {
                     // Everything after "run" belongs to the machine's options.
                     return new LaunchOptions(state, commands, null, verbose, false, null,
-                            List.of(args).subList(i + 1, args.length));
+                            List.of(args).subList(i + 1, args.length), false, null);
                 }
                 default -> {
                     if (a.startsWith("-")) {
@@ -78,7 +91,7 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
         if (script != null && !commands.isEmpty()) {
             throw new IllegalArgumentException("give either -c commands or a script file, not both");
         }
-        return new LaunchOptions(state, List.copyOf(commands), script, verbose, help, null, null);
+        return new LaunchOptions(state, List.copyOf(commands), script, verbose, help, null, null, daemon, null);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -100,6 +113,19 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
     }
 
     boolean interactive() {
-        return commands.isEmpty() && script == null;
+        return commands.isEmpty() && script == null && !daemon;
+    }
+
+    /** Commands that leave a domain running need the daemon: it is started for them. */
+    boolean needsDaemon(List<String> texts) {
+        for (String text : texts) {
+            for (String line : text.split("[\\n;]")) {
+                String first = line.strip().split("\\s+", 2)[0];
+                if (List.of("start", "create", "vmm:start", "vmm:create").contains(first)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

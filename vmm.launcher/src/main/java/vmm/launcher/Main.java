@@ -54,10 +54,64 @@ public final class Main {
                 // A guest runs without the framework too: starting Felix would only add startup time.
                 return runTool(dist, "vmm.shell.run.RunTool", options.runArgs());
             }
-            return new FrameworkRunner(dist, options).run();
+            return runShell(dist, options);
         } catch (LaunchException e) {
             System.err.println("vmm: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /**
+     * Where commands run: in the daemon when one runs for the state folder (or when they
+     * start a domain, which must outlive this process), else in a framework of our own.
+     */
+    private static int runShell(Path dist, LaunchOptions options) throws LaunchException {
+        DaemonClient daemon = new DaemonClient(options.stateDir());
+        try {
+            if (options.daemon()) {
+                return new FrameworkRunner(dist, options).run();
+            }
+            if (options.daemonVerb() != null) {
+                return switch (options.daemonVerb()) {
+                    case "start" -> {
+                        if (!daemon.alive()) {
+                            daemon.spawn(dist);
+                        }
+                        System.out.println("vmm: daemon runs on " + DaemonProtocol.socket(options.stateDir()));
+                        yield 0;
+                    }
+                    case "stop" -> daemon.stop();
+                    default -> {
+                        boolean up = daemon.alive();
+                        System.out.println(up ? "vmm: daemon runs on " + DaemonProtocol.socket(options.stateDir())
+                                : "vmm: no daemon runs for " + options.stateDir());
+                        yield up ? 0 : 3;
+                    }
+                };
+            }
+            List<String> commands = options.script() != null ? List.of(readScript(options)) : options.commands();
+            if (options.interactive()) {
+                return daemon.alive() ? daemon.repl() : new FrameworkRunner(dist, options).run();
+            }
+            if (daemon.alive()) {
+                return daemon.relay(commands);
+            }
+            if (options.needsDaemon(commands)) {
+                daemon.spawn(dist);
+                return daemon.relay(commands);
+            }
+            return new FrameworkRunner(dist, options).run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchException("interrupted");
+        }
+    }
+
+    private static String readScript(LaunchOptions options) throws LaunchException {
+        try {
+            return Files.readString(options.script());
+        } catch (IOException e) {
+            throw new LaunchException("cannot read script " + options.script() + ": " + e.getMessage());
         }
     }
 

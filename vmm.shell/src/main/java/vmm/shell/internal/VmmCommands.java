@@ -66,6 +66,8 @@ public final class VmmCommands {
         out.println("vmm " + version);
         out.println("state: " + home.root());
         out.println("java: " + Runtime.version());
+        out.println("process: " + ProcessHandle.current().pid()
+                + (Boolean.parseBoolean(context.getProperty("vmm.daemon")) ? " (daemon)" : ""));
     }
 
     @Descriptor("leave the shell and stop the VMM (as Ctrl-D does)")
@@ -86,7 +88,7 @@ public final class VmmCommands {
         }
         try {
             AcceleratorChoice auto = AcceleratorChoice.choose(AcceleratorChoice.AUTO, hypervisors);
-            System.out.println("auto picks " + auto.name() + ": " + auto.reason());
+            System.out.println(auto.reason());
         } catch (MachineException e) {
             System.out.println("auto picks none: " + e.getMessage());
         }

@@ -120,7 +120,7 @@ final class DevicesParser {
         if (bus == null) {
             bus = dev.startsWith("vd") ? "virtio" : dev.startsWith("hd") ? "ide" : dev.startsWith("fd") ? "fdc" : "scsi";
         } else if (OTHER_BUSES.contains(bus)) {
-            ctx.warnings.add(XmlContext.path(target) + ": bus '" + bus + "' not supported yet, kept as is");
+            ctx.warn(target, "bus '" + bus + "' not supported yet, kept as is");
         } else if (!bus.equals("virtio") && !bus.equals("ide")) {
             throw invalidAttr(target, "bus", "invalid bus '" + bus + "' (virtio, ide, sata, scsi, usb, fdc)");
         }
@@ -203,7 +203,7 @@ final class DevicesParser {
             throw invalidAttr(e, "type", "invalid character device type '" + type + "'");
         }
         if (!Set.of("pty", "file", "stdio", "null", "unix").contains(type)) {
-            ctx.warnings.add(XmlContext.path(e) + ": type '" + type + "' not supported yet, kept as is");
+            ctx.warn(e, "type '" + type + "' not supported yet, kept as is");
         }
         Element src = child(e, "source");
         String path = src == null ? null : attr(src, "path");

@@ -36,10 +36,31 @@ public final class DomainManagerComponent extends Domains {
     }
 
     private final Bindings bindings;
+    /** Only the daemon starts autostart domains: a short-lived command process must not. */
+    private volatile boolean autostartPending;
 
     @Activate
     public DomainManagerComponent(BundleContext context) {
         this(new Bindings(), VmmHome.fromProperty(context.getProperty(VmmHome.PROPERTY)));
+        autostartPending = Boolean.parseBoolean(context.getProperty("vmm.daemon"));
+    }
+
+    /** Starts the autostart domains once, when the daemon has a machine to run them on. */
+    private void autostart() {
+        if (!autostartPending) {
+            return;
+        }
+        autostartPending = false;
+        for (var d : list()) {
+            if (d.autostart() && !d.active()) {
+                try {
+                    start(d.definition().uuid().toString());
+                    LOG.info("autostarted domain {}", d.name());
+                } catch (vmm.core.domain.DomainException e) {
+                    LOG.error("cannot autostart domain {}: {}", d.name(), e.getMessage());
+                }
+            }
+        }
     }
 
     private DomainManagerComponent(Bindings b, VmmHome home) {
@@ -60,6 +81,7 @@ public final class DomainManagerComponent extends Domains {
             policyOption = ReferencePolicyOption.GREEDY)
     void setRunner(DomainRunner r) {
         bindings.runner.set(r);
+        autostart();
     }
 
     void unsetRunner(DomainRunner r) {

@@ -121,6 +121,7 @@ public final class DomainStore {
     public void delete(String name) throws DomainException {
         try {
             Files.deleteIfExists(autostartLink(name));
+            Files.deleteIfExists(statusFile(name));
             Files.deleteIfExists(file(name));
             syncFolder(folder);
         } catch (IOException e) {
@@ -146,6 +147,36 @@ public final class DomainStore {
         } catch (IOException e) {
             throw new DomainException(DomainException.Kind.FAILED, "cannot change " + link + ": " + e.getMessage(), e);
         }
+    }
+
+    private Path statusFile(String name) {
+        return folder.resolve("running").resolve(name + ".xml");
+    }
+
+    /**
+     * Records that a domain runs (its live XML, as libvirt's status files), or that it stopped.
+     * A record left behind means the VMM ended while the domain ran.
+     */
+    public void setRunning(DomainDefinition live, boolean running) {
+        Path f = statusFile(live.name());
+        try {
+            if (running) {
+                Files.createDirectories(f.getParent());
+                Files.writeString(f, live.xml(), StandardCharsets.UTF_8);
+            } else {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot {} the status file {}: {}", running ? "write" : "remove", f, e.toString());
+        }
+    }
+
+    /**
+     * Whether {@code name} was running when the VMM last ended; the record stays until the
+     * domain starts again or is undefined, so the state reason says so until then.
+     */
+    public boolean wasRunning(String name) {
+        return Files.exists(statusFile(name));
     }
 
     /** Makes the rename itself durable: the folder's entry is data too. */

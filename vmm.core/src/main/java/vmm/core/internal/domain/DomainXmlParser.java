@@ -84,8 +84,7 @@ public final class DomainXmlParser {
             currentKiB = MemoryUnits.kib(current);
             if (currentKiB > memoryKiB || currentKiB == 0) {
                 // libvirt's rule: the balloon never starts above the maximum.
-                ctx.warnings.add(XmlContext.path(current) + ": " + currentKiB + " KiB is outside 1.."
-                        + memoryKiB + " KiB, set to the maximum");
+                ctx.warn(current, currentKiB + " KiB is outside 1.." + memoryKiB + " KiB, set to the maximum");
                 currentKiB = memoryKiB;
             }
         }
@@ -115,7 +114,7 @@ public final class DomainXmlParser {
         }
         return new DomainDefinition(type, name, uuid, text(title), memoryKiB, currentKiB, vcpus, os, features,
                 cpuMode, backing, numa, devices.disks, devices.interfaces, devices.serials, devices.consoles,
-                devices.controllers, onPoweroff, onReboot, onCrash, XmlWriter.write(root), ctx.warnings);
+                devices.controllers, onPoweroff, onReboot, onCrash, XmlWriter.write(root), ctx.warnings());
     }
 
     private static String name(Element root) throws DomainException {

@@ -69,6 +69,11 @@ class Domains implements DomainManager {
             Entry e = new Entry();
             e.persistent = d;
             e.autostart = store.autostart(d.name());
+            if (store.wasRunning(d.name())) {
+                // The VMM that ran it is gone, and the machine with it.
+                LOG.warn("domain {} was running when the VMM ended: now shut off (crashed)", d.name());
+                e.reason = StateReason.CRASHED;
+            }
             byName.put(d.name(), e);
         }
         this.problems = List.copyOf(found);
@@ -250,6 +255,7 @@ class Domains implements DomainManager {
         }
         e.machine = r.start(def, (exit, detail) -> exited(e, exit, detail));
         e.live = def;
+        store.setRunning(def, true);
         e.id = nextId++;
         setState(e, DomainState.RUNNING, StateReason.BOOTED);
     }
@@ -303,6 +309,9 @@ class Domains implements DomainManager {
     private void stopped(Entry e, StateReason reason) {
         e.machine = null;
         String name = e.current().name();
+        if (e.live != null) {
+            store.setRunning(e.live, false);
+        }
         e.live = null;
         e.id = -1;
         setState(e, DomainState.SHUTOFF, reason);

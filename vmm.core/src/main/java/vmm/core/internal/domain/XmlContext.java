@@ -14,7 +14,23 @@ final class XmlContext {
 
     private static final Pattern INTEGER = Pattern.compile("[0-9]{1,18}");
 
-    final List<String> warnings = new ArrayList<>();
+    /** A warning and the element it is about. */
+    private record Warning(Node where, String text) {
+    }
+
+    private final List<Warning> warnings = new ArrayList<>();
+
+    void warn(Element where, String text) {
+        warnings.add(new Warning(where, path(where) + ": " + text));
+    }
+
+    /** The warnings in document order. */
+    List<String> warnings() {
+        List<Warning> sorted = new ArrayList<>(warnings);
+        sorted.sort((a, b) -> a.where == b.where ? 0
+                : (a.where.compareDocumentPosition(b.where) & Node.DOCUMENT_POSITION_FOLLOWING) != 0 ? -1 : 1);
+        return sorted.stream().map(Warning::text).toList();
+    }
 
     /** The element's path as in XPath: {@code /domain/devices/disk[2]/driver}. */
     static String path(Node node) {
@@ -48,7 +64,7 @@ final class XmlContext {
     }
 
     void unsupported(Element e) {
-        warnings.add(path(e) + ": not supported yet, kept as is");
+        warn(e, "not supported yet, kept as is");
     }
 
     static List<Element> children(Element parent) {

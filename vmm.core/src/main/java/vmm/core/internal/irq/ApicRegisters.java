@@ -205,7 +205,8 @@ final class ApicRegisters implements BusDevice {
             ApicTimer t = a.timer;
             b.putInt(t.mode).putInt(t.initialCount).putInt(t.divideConfig).putLong(t.divide()).putLong(t.period())
                     .put((byte) (t.running() ? 1 : 0)).putLong(t.remaining(now)).putLong(t.tscDeadline);
-            int flags = (a.nmiPending ? 1 : 0) | (a.initPending ? 2 : 0) | (a.sipiPending ? 4 : 0)
+            int flags = Math.min(a.nmiPending, 1) | (a.nmiPending > 1 ? 32 : 0) | (a.initPending ? 2 : 0)
+                    | (a.sipiPending ? 4 : 0)
                     | (a.waitingForSipi ? 8 : 0) | (a.extIntPending ? 16 : 0);
             b.put((byte) flags).put((byte) a.sipiVector);
             byte[] out = new byte[b.position()];
@@ -253,7 +254,7 @@ final class ApicRegisters implements BusDevice {
             long tscDeadline = b.getLong();
             a.timer.restore(mode, initial, divideConfig, divide, period, running, remaining, tscDeadline, now);
             int flags = b.get();
-            a.nmiPending = (flags & 1) != 0;
+            a.nmiPending = (flags & 1) + ((flags & 32) != 0 ? 1 : 0);
             a.initPending = (flags & 2) != 0;
             a.sipiPending = (flags & 4) != 0;
             a.waitingForSipi = (flags & 8) != 0;

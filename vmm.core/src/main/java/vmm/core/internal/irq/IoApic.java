@@ -16,7 +16,7 @@ import vmm.core.device.DeviceState;
  * IOWIN at 0x10 and the EOI register (version 0x20) at 0x40.
  *
  * <p>Edge-triggered pins deliver on a rising edge (an edge that arrives while the pin is
- * masked is latched and delivered on unmask, as QEMU does); level-triggered pins deliver
+ * masked is lost, as on the 82093AA and in KVM; kvm-unit-tests check it); level-triggered pins deliver
  * while asserted and set remote IRR, which the EOI of that vector (from a local APIC or the
  * EOI register) clears, delivering again if the line is still asserted. Line levels are
  * logical (asserted or not): the polarity bit is kept for the guest but does not invert them,
@@ -78,7 +78,7 @@ public final class IoApic implements BusDevice {
         lines = level ? lines | mask : lines & ~mask;
         if ((table[pin] & LEVEL) != 0) {
             irr = level ? irr | mask : irr & ~mask;
-        } else if (level && !was) {
+        } else if (level && !was && (table[pin] & MASKED) == 0) {
             irr |= mask;
         }
         service();
@@ -194,6 +194,7 @@ public final class IoApic implements BusDevice {
         long e = (written & WRITABLE) | (old & ~WRITABLE & (REMOTE_IRR | DELIVERY_STATUS));
         if ((e & LEVEL) == 0) {
             e &= ~REMOTE_IRR; // an edge pin has no remote IRR
+            irr &= ~(1 << pin);
         } else if ((lines & (1 << pin)) != 0) {
             irr |= 1 << pin; // a pin switched to level while asserted is a request
         }

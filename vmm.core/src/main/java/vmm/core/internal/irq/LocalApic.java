@@ -46,6 +46,14 @@ public final class LocalApic implements InterruptPort {
     static final int LVT_ERROR = 5;
     static final int LVT_MASKED = 1 << 16;
     static final int SVR_ENABLE = 1 << 8;
+    /**
+     * How many NMIs wait at most. Hardware runs one NMI and latches one more; the software CPU
+     * does not take EVENT_NMI while an NMI handler runs (it leaves it here until IRET), so the
+     * latch is this one pending NMI and further NMIs merge into it. (Two NMIs arriving before
+     * the CPU looks therefore count once; a CPU that drained NMIs into its own one-deep latch
+     * while blocked could raise this to 2, as KVM queues.)
+     */
+    static final int NMI_QUEUE = 1;
 
     final int index;
     final boolean bsp;
@@ -74,7 +82,8 @@ public final class LocalApic implements InterruptPort {
     int icrHigh;
     final int[] lvt = new int[6];
     final ApicTimer timer;
-    boolean nmiPending;
+    /** NMIs waiting for the CPU, at most {@link #NMI_QUEUE}. */
+    int nmiPending;
     boolean initPending;
     boolean sipiPending;
     boolean waitingForSipi;
@@ -121,7 +130,7 @@ public final class LocalApic implements InterruptPort {
             apicBase = DEFAULT_BASE | BASE_ENABLE | (bsp ? BASE_BSP : 0);
             resetRegisters();
             waitingForSipi = !bsp;
-            nmiPending = false;
+            nmiPending = 0;
             initPending = false;
             sipiPending = false;
             wakeRequested = false;
@@ -189,7 +198,7 @@ public final class LocalApic implements InterruptPort {
         try {
             switch (mode) {
                 case ApicBus.FIXED -> acceptFixedLocked(vector, level);
-                case ApicBus.NMI -> nmiPending = true;
+                case ApicBus.NMI -> nmiPending = Math.min(NMI_QUEUE, nmiPending + 1);
                 case ApicBus.INIT -> initPending = true;
                 case ApicBus.STARTUP -> {
                     if (waitingForSipi || initPending) {
@@ -215,8 +224,8 @@ public final class LocalApic implements InterruptPort {
             errorLocked(1 << 6); // received illegal vector
             return;
         }
-        setBit(irr, vector, true);
-        setBit(tmr, vector, level);
+        VectorBits.set(irr, vector, true);
+        VectorBits.set(tmr, vector, level);
     }
 
     /** Latches an ESR bit and raises the error LVT interrupt. */
@@ -224,8 +233,8 @@ public final class LocalApic implements InterruptPort {
         esrPending |= bit;
         int entry = lvt[LVT_ERROR];
         if ((entry & LVT_MASKED) == 0 && (svr & SVR_ENABLE) != 0 && (entry & 0xff) >= 16) {
-            setBit(irr, entry & 0xff, true);
-            setBit(tmr, entry & 0xff, false);
+            VectorBits.set(irr, entry & 0xff, true);
+            VectorBits.set(tmr, entry & 0xff, false);
         }
     }
 
@@ -267,10 +276,10 @@ public final class LocalApic implements InterruptPort {
         lock.lock();
         try {
             checkTimerLocked(time.nanoTime());
-            int vector = highest(irr);
+            int vector = VectorBits.highest(irr);
             if (vector >= 0 && (svr & SVR_ENABLE) != 0 && hardwareEnabled() && (vector & 0xf0) > (ppr() & 0xf0)) {
-                setBit(irr, vector, false);
-                setBit(isr, vector, true);
+                VectorBits.set(irr, vector, false);
+                VectorBits.set(isr, vector, true);
                 updateLocked();
                 return vector;
             }
@@ -287,7 +296,7 @@ public final class LocalApic implements InterruptPort {
     public void acknowledgeNmi() {
         lock.lock();
         try {
-            nmiPending = false;
+            nmiPending = Math.max(0, nmiPending - 1);
             updateLocked();
         } finally {
             lock.unlock();
@@ -303,7 +312,7 @@ public final class LocalApic implements InterruptPort {
             boolean sipi = sipiPending;
             int vector = sipiVector;
             resetRegisters();
-            nmiPending = false;
+            nmiPending = 0;
             waitingForSipi = !bsp;
             sipiPending = sipi && !bsp; // a SIPI that came right behind the INIT stays
             sipiVector = vector;
@@ -481,14 +490,14 @@ public final class LocalApic implements InterruptPort {
     }
 
     int ppr() {
-        int isrv = Math.max(0, highest(isr));
+        int isrv = Math.max(0, VectorBits.highest(isr));
         return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr & 0xff : isrv & 0xf0;
     }
 
     /** Recomputes what pendingEvents() reports; call after every state change, lock held. */
     void updateLocked() {
         int e = 0;
-        if (nmiPending) {
+        if (nmiPending > 0) {
             e |= EVENT_NMI;
         }
         if (initPending) {
@@ -501,7 +510,7 @@ public final class LocalApic implements InterruptPort {
             e |= EVENT_INTR;
         }
         if (hardwareEnabled() && (svr & SVR_ENABLE) != 0) {
-            int vector = highest(irr);
+            int vector = VectorBits.highest(irr);
             if (vector >= 0 && (vector & 0xf0) > (ppr() & 0xf0)) {
                 e |= EVENT_INTR;
             }
@@ -522,12 +531,12 @@ public final class LocalApic implements InterruptPort {
         boolean level;
         lock.lock();
         try {
-            vector = highest(isr);
+            vector = VectorBits.highest(isr);
             if (vector < 0) {
                 return;
             }
-            setBit(isr, vector, false);
-            level = bit(tmr, vector);
+            VectorBits.set(isr, vector, false);
+            level = VectorBits.get(tmr, vector);
             updateLocked();
         } finally {
             lock.unlock();
@@ -563,27 +572,6 @@ public final class LocalApic implements InterruptPort {
             return;
         }
         bus.deliver(high >>> 24, logical, mode, vector, mode == ApicBus.FIXED && level, shorthand, this);
-    }
-
-    static int highest(int[] bits) {
-        for (int i = 7; i >= 0; i--) {
-            if (bits[i] != 0) {
-                return i * 32 + 31 - Integer.numberOfLeadingZeros(bits[i]);
-            }
-        }
-        return -1;
-    }
-
-    static boolean bit(int[] bits, int vector) {
-        return (bits[vector >>> 5] & (1 << (vector & 31))) != 0;
-    }
-
-    static void setBit(int[] bits, int vector, boolean value) {
-        if (value) {
-            bits[vector >>> 5] |= 1 << (vector & 31);
-        } else {
-            bits[vector >>> 5] &= ~(1 << (vector & 31));
-        }
     }
 
     @Override

@@ -213,6 +213,25 @@ class DomainsTest {
     }
 
     @Test
+    void aVmmThatDiedLeavesItsRunningDomainsShutOffCrashed() throws Exception {
+        Domains d = domains();
+        d.define(xml("web", ""));
+        d.define(xml("db", ""));
+        d.start("web");
+        assertTrue(Files.exists(dir.resolve("running/web.xml")), "status file while it runs");
+        // No stopAll: the process ended with the machine in it.
+        Domains next = domains();
+        assertEquals(DomainState.SHUTOFF, next.lookup("web").state());
+        assertEquals(StateReason.CRASHED, next.lookup("web").reason());
+        assertEquals(StateReason.UNKNOWN, next.lookup("db").reason());
+        assertEquals(StateReason.CRASHED, domains().lookup("web").reason(), "until it starts again");
+        next.start("web");
+        next.destroy("web");
+        assertFalse(Files.exists(dir.resolve("running/web.xml")));
+        assertEquals(StateReason.UNKNOWN, domains().lookup("web").reason());
+    }
+
+    @Test
     void autostartIsStored() throws Exception {
         Domains d = domains();
         d.define(xml("web", ""));

@@ -66,13 +66,16 @@ class InterruptRoutingTest {
     }
 
     @Test
-    void edgePinsLatchWhileMaskedAndIrq0UsesPin2() {
+    void edgesWhileMaskedAreLostAndIrq0UsesPin2() {
         enable(ap);
+        rig.pic.writePort(0, 1, 0xff);
         rig.route(2, IoApic.MASKED | (1L << 56) | 0x30);
         IrqLine pit = rig.gsi.line(0);
         pit.pulse();
         assertEquals(0, ap.pendingEvents());
         rig.route(2, (1L << 56) | 0x30);
+        assertEquals(0, ap.pendingEvents(), "the masked edge is gone (kvm-unit-tests ioapic edge_mask)");
+        pit.pulse();
         assertEquals(0x30, ap.acknowledgeInterrupt());
         write(ap, ApicRegisters.EOI, 0);
         pit.pulse();

@@ -146,6 +146,13 @@ class LocalApicTest {
         assertEquals(EVENT_NMI, bsp.pendingEvents());
         bsp.acknowledgeNmi();
         assertEquals(0, bsp.pendingEvents());
+        // NMIs that arrive before the CPU takes the pending one merge into it.
+        for (int i = 0; i < 3; i++) {
+            write(ap, ApicRegisters.ICR_LOW, 0x4400);
+        }
+        assertEquals(EVENT_NMI, bsp.pendingEvents());
+        bsp.acknowledgeNmi();
+        assertEquals(0, bsp.pendingEvents());
     }
 
     @Test

@@ -30,14 +30,17 @@ final class DomainEdit {
         }
         Path tmp;
         try {
-            tmp = Files.createTempFile("virsh", ".xml");
+            // As virsh: in $TMPDIR when set.
+            String dir = env(ctx, "TMPDIR");
+            tmp = dir == null || dir.isBlank() ? Files.createTempFile("virsh", ".xml")
+                    : Files.createTempFile(Path.of(dir), "virsh", ".xml");
             Files.writeString(tmp, before, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new VirshError("cannot create a temporary file: " + e.getMessage());
         }
         boolean keep = false;
         try {
-            runEditor(tmp);
+            runEditor(ctx, tmp);
             String after = Files.readString(tmp, StandardCharsets.UTF_8);
             if (after.equals(before)) {
                 ctx.out().println("Domain '" + d.name() + "' XML configuration not changed.");
@@ -65,10 +68,19 @@ final class DomainEdit {
         }
     }
 
-    private static void runEditor(Path file) throws VirshError {
-        String editor = System.getenv("VISUAL");
+    /**
+     * A variable of the user's environment: the session's (the daemon gets the client's
+     * EDITOR, VISUAL and TMPDIR so), else this process's.
+     */
+    private static String env(Context ctx, String name) {
+        Object v = ctx.session() == null ? null : ctx.session().get(name);
+        return v != null ? v.toString() : System.getenv(name);
+    }
+
+    private static void runEditor(Context ctx, Path file) throws VirshError {
+        String editor = env(ctx, "VISUAL");
         if (editor == null || editor.isBlank()) {
-            editor = System.getenv("EDITOR");
+            editor = env(ctx, "EDITOR");
         }
         if (editor == null || editor.isBlank()) {
             editor = "vi";

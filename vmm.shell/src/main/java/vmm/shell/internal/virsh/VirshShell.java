@@ -59,7 +59,8 @@ public final class VirshShell {
     @Activate
     public VirshShell(@Reference DomainManager domains, BundleContext context) {
         this.domains = domains;
-        this.version = context.getBundle().getVersion().toString();
+        var v = context.getBundle().getVersion();
+        this.version = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
         commands.addAll(DomainCommands.all());
         commands.addAll(LifecycleCommands.all());
         commands.add(new VirshCommand(new CommandSpec("help", Group.VIRSH, "print help",

@@ -23,6 +23,8 @@ final class Catalog {
         m.put("move", MoveForms.forms());
         m.put("stack", StackForms.forms());
         m.put("string", StringForms.forms());
+        m.put("control", ControlForms.forms());
+        m.put("crossing", CrossingForms.forms());
         return m;
     }
 

@@ -249,6 +249,12 @@ final class X87Arith {
         int flags = r.flags();
         if ((flags & OE) != 0 && !x.masked(OE)) {
             Rounded w = op.apply(wide(f));
+            if (w.inf() || (w.flags() & OE) != 0) {
+                // beyond even the wrapped range: infinity
+                x.signal(OE | PE);
+                x.setC1(true);
+                return new long[]{r.neg() ? 0xffff : 0x7fff, 1L << 63};
+            }
             x.signal(OE | (w.flags() & PE));
             x.setC1(w.up() && (w.flags() & PE) != 0);
             return new long[]{SoftFloat.extSe(shift(w, -WRAP)), w.sig()};

@@ -29,6 +29,8 @@ record Spec(String name, int prefix, int map, int opcode, int regField, int form
     static final int ENV = 3;
     /** FXSAVE: 512 bytes of memory; FOP/FIP/FDP and the reserved tail are not compared. */
     static final int FXSAVE = 4;
+    /** The 16-bit FNSTENV/FNSAVE layout: its pointer fields (bytes 6-13) are not compared. */
+    static final int ENV16 = 5;
 
     /** The memory operand's size: 512 for FXSAVE/FXRSTOR/FNSAVE/FRSTOR, else 64. */
     int memSize() {
@@ -48,6 +50,11 @@ record Spec(String name, int prefix, int map, int opcode, int regField, int form
 
     static Spec x87(String name, int opcode, int reg, int forms) {
         return new Spec(name, 0, 0, opcode, reg, forms, X87, false, false, false, -1, EXACT);
+    }
+
+    /** The same x87 form with a 66 prefix: 16-bit environment layouts. */
+    Spec o16() {
+        return new Spec(name + ".o16", 0x66, map, opcode, regField, forms, kind, rexW, gprRm, gprReg, fixedRm, check);
     }
 
     Spec w() {
@@ -84,8 +91,11 @@ record Spec(String name, int prefix, int map, int opcode, int regField, int form
         if (rex != 0) {
             b.write(0x40 | rex);
         }
-        if (map == 0x0f) {
+        if (map != 0) {
             b.write(0x0f);
+        }
+        if (map == 0x0f38 || map == 0x0f3a) {
+            b.write(map & 0xff);
         }
         b.write(opcode);
         if (map == 0x0f && opcode == 0x77) {
@@ -98,7 +108,7 @@ record Spec(String name, int prefix, int map, int opcode, int regField, int form
         if (hasImm) {
             b.write(imm);
         }
-        int opSize = rexW ? 8 : 4;
+        int opSize = rexW ? 8 : kind == X87 && prefix == 0x66 ? 2 : 4;
         SimdInsn insn = new SimdInsn(map, opcode, prefix, modrm, reg, memory ? 0 : rm, memory, rexW, opSize,
                 hasImm ? imm : 0);
         return new DiffCase(this, b.toByteArray(), insn, fx, gpr, mem, rflags);

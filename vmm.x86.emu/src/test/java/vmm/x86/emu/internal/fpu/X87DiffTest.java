@@ -118,6 +118,10 @@ class X87DiffTest {
         l.add(x87("fldenv", 0xd9, 4, MEM));
         l.add(x87("fnsave", 0xdd, 6, MEM).check(Spec.ENV));
         l.add(x87("frstor", 0xdd, 4, MEM));
+        l.add(x87("fnstenv", 0xd9, 6, MEM).check(Spec.ENV16).o16());
+        l.add(x87("fldenv", 0xd9, 4, MEM).o16());
+        l.add(x87("fnsave", 0xdd, 6, MEM).check(Spec.ENV16).o16());
+        l.add(x87("frstor", 0xdd, 4, MEM).o16());
         return l;
     }
 

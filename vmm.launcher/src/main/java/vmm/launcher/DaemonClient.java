@@ -1,0 +1,138 @@
+package vmm.launcher;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command side of the daemon: starts it on demand, relays commands to it and their output
+ * and status back, stops it. Runs without the framework, so a relayed command starts fast.
+ */
+final class DaemonClient {
+    private static final long START_WAIT_MS = 60_000;
+
+    private final Path state;
+
+    DaemonClient(Path state) {
+        this.state = state;
+    }
+
+    boolean alive() {
+        SocketChannel ch = DaemonProtocol.connect(state);
+        if (ch == null) {
+            return false;
+        }
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // Connected once: it answers.
+        }
+        return true;
+    }
+
+    /** Runs {@code commands} in the daemon; its output goes to ours; returns its status. */
+    int relay(List<String> commands) throws LaunchException {
+        DaemonProtocol.prepareDir(state);
+        SocketChannel ch = DaemonProtocol.connect(state);
+        if (ch == null) {
+            throw new LaunchException("the daemon does not answer on " + DaemonProtocol.socket(state));
+        }
+        Map<String, String> vars = new LinkedHashMap<>();
+        for (String name : DaemonProtocol.RELAYED_ENV) {
+            String v = System.getenv(name);
+            if (v != null) {
+                vars.put(name, v);
+            }
+        }
+        try (ch;
+             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch)));
+             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch)))) {
+            DaemonProtocol.writeRequest(out, new DaemonProtocol.Request(commands, vars));
+            return DaemonProtocol.readAnswer(in, System.out, System.err);
+        } catch (IOException e) {
+            throw new LaunchException("lost the daemon while it ran the commands: " + e.getMessage());
+        }
+    }
+
+    /** Starts a daemon for the state folder (detached, logging to STATE/logs) and waits until it answers. */
+    void spawn(Path dist) throws LaunchException, InterruptedException {
+        DaemonProtocol.prepareDir(state);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-jar", dist.resolve("vmm.launcher.jar").toString(), "--state", state.toString(), "--daemon"));
+        Path log = DaemonProtocol.log(state);
+        try {
+            Files.createDirectories(log.getParent());
+            new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new LaunchException("cannot start the daemon: " + e.getMessage());
+        }
+        long deadline = System.currentTimeMillis() + START_WAIT_MS;
+        while (!alive()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new LaunchException("the daemon did not answer within " + START_WAIT_MS / 1000 + " s; see " + log);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    int stop() throws LaunchException {
+        if (!alive()) {
+            System.out.println("vmm: no daemon runs for " + state);
+            return 0;
+        }
+        relay(List.of(DaemonProtocol.STOP));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (Files.exists(DaemonProtocol.socket(state)) && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        System.out.println("vmm: daemon stopped");
+        return 0;
+    }
+
+    /** A plain line-by-line shell on the daemon (no line editing: that needs the local terminal). */
+    int repl() throws LaunchException {
+        relay(List.of("vmm:__banner"));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        int status = 0;
+        while (true) {
+            System.out.print("vmm # ");
+            System.out.flush();
+            String line;
+            try {
+                line = in.readLine();
+            } catch (IOException e) {
+                throw new LaunchException("cannot read the terminal: " + e.getMessage());
+            }
+            if (line == null || line.strip().equals("quit") || line.strip().equals("exit")) {
+                System.out.println();
+                return status;
+            }
+            if (!line.isBlank()) {
+                status = relay(List.of(line));
+            }
+        }
+    }
+}
