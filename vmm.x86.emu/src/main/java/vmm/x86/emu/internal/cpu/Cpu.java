@@ -55,6 +55,8 @@ public final class Cpu {
     public long star, lstar, cstar, sfmask, kernelGsBase, sysenterCs, sysenterEsp, sysenterEip, tscAux;
     public long pat = 0x0007040600070406L, miscEnable = 1, tscOffset, mtrrDefType, apicBaseNoPort = 0xfee00900L;
     public long amdSyscfg, amdHwcr;
+    /** PERF_CTL0-3 then PERF_CTR0-3 (0xc0010000-0xc0010007): stored, never counting. */
+    public final long[] amdPerf = new long[8];
     public final long[] mtrrFixed = new long[11];
     public final long[] mtrrVar = new long[16];
 
