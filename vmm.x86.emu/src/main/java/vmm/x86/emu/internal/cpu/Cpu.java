@@ -68,6 +68,10 @@ public final class Cpu {
     public boolean nmiBlocked;
     /** Set by a handler that changed something the block loop must see at once (mode, IF, code write). */
     public boolean stop;
+    /** Set while a fault is delivered: the pushed RFLAGS image gets RF. */
+    public boolean pushRf;
+    /** Counts delivered exceptions and interrupts (single-step needs to know). */
+    public long eventsDelivered;
 
     public final GuestFault fault = new GuestFault();
     public final FpuUnit fpu = new FpuUnit();

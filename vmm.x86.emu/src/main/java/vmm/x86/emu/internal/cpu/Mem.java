@@ -102,12 +102,28 @@ public final class Mem {
 
     public long read(int seg, long off, int size) {
         long lin = cpu.segFlat[seg] ? cpu.segEff[seg] + off : checkedLinear(seg, off, size, false);
-        return readLin(lin, size, cpu.cpl == 3 ? 1 : 0);
+        try {
+            return readLin(lin, size, cpu.cpl == 3 ? 1 : 0);
+        } catch (GuestFault f) {
+            throw stackFault(f, seg);
+        }
     }
 
     public void write(int seg, long off, int size, long v) {
         long lin = cpu.segFlat[seg] ? cpu.segEff[seg] + off : checkedLinear(seg, off, size, true);
-        writeLin(lin, size, v, cpu.cpl == 3 ? 1 : 0);
+        try {
+            writeLin(lin, size, v, cpu.cpl == 3 ? 1 : 0);
+        } catch (GuestFault f) {
+            throw stackFault(f, seg);
+        }
+    }
+
+    /** A non-canonical address through SS is #SS(0), not #GP(0). */
+    private GuestFault stackFault(GuestFault f, int seg) {
+        if (seg == Cpu.SS && f.vector == GuestFault.GP && f.errorCode == 0 && cpu.longMode64 && paging.nonCanonical) {
+            return cpu.raise(GuestFault.SS, 0);
+        }
+        return f;
     }
 
     /** Checks that a write would succeed without doing it (multi-part stores, far calls). */
