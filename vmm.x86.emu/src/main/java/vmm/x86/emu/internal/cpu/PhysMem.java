@@ -39,6 +39,7 @@ public final class PhysMem {
     private final int[] pageGen;
     private final long pages;
     public final AtomicInteger codeEpoch = new AtomicInteger();
+    public static long DBG_INVAL;
     /** Serializes LOCKed operations that straddle an 8-byte boundary. */
     public final ReentrantLock splitLock = new ReentrantLock();
 
@@ -113,6 +114,7 @@ public final class PhysMem {
         if (page >= pages) {
             return;
         }
+        DBG_INVAL++;
         synchronized (codeBits) {
             pageGen[(int) page]++;
             codeBits[(int) (page >>> 6)] &= ~(1L << page);
@@ -139,8 +141,16 @@ public final class PhysMem {
                 return s.get(SHORT, off) & 0xffff;
             case 4:
                 return s.get(INT, off) & 0xffffffffL;
-            default:
+            case 8:
                 return s.get(LONG, off);
+            default:
+                // 3, 5, 6 or 7 bytes: the part of an access that crosses a page. A wider access
+                // would read another frame than the guest's page tables name.
+                long v = 0;
+                for (int k = size - 1; k >= 0; k--) {
+                    v = (v << 8) | (s.get(ValueLayout.JAVA_BYTE, off + k) & 0xff);
+                }
+                return v;
         }
     }
 
@@ -149,7 +159,13 @@ public final class PhysMem {
             case 1 -> s.set(ValueLayout.JAVA_BYTE, off, (byte) v);
             case 2 -> s.set(SHORT, off, (short) v);
             case 4 -> s.set(INT, off, (int) v);
-            default -> s.set(LONG, off, v);
+            case 8 -> s.set(LONG, off, v);
+            default -> {
+                // Part of a page-crossing access: only these bytes, never into the next frame.
+                for (int k = 0; k < size; k++) {
+                    s.set(ValueLayout.JAVA_BYTE, off + k, (byte) (v >>> (8 * k)));
+                }
+            }
         }
     }
 

@@ -129,8 +129,10 @@ final class Io {
                 }
             }
             if (--budget == 0 && count != 0) {
-                // Come back to this instruction after the block loop has looked at events.
+                // Come back to this instruction after the block loop has looked at events; the
+                // rest of the block must not run in between.
                 c.nextRip = c.rip;
+                c.stop = true;
                 return;
             }
         }
