@@ -79,7 +79,9 @@ public final class Cpuid {
             case 1 -> {
                 a = SIGNATURE;
                 b = (c.index << 24) | (Math.min(c.vcpuCount, 255) << 16) | (8 << 8);
-                cx = FPU_ECX | (1 << 31);
+                // tsc_deadline_timer with a local APIC: Linux then needs no LAPIC timer calibration,
+                // which under emulation came out a few percent off the PM timer.
+                cx = FPU_ECX | (1 << 31) | (c.port != null ? 1 << 24 : 0);
                 // HTT with CmpLegacy (leaf 0x80000001) says: the package's logical processors are cores.
                 d = CORE_EDX | FPU_EDX | (c.port != null ? 1 << 9 : 0) | (c.vcpuCount > 1 ? 1 << 28 : 0);
             }
