@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -147,6 +148,18 @@ final class LinuxGuest implements AutoCloseable {
     private static String lastLine(String serial) {
         String[] lines = serial.strip().split("\n");
         return lines.length == 0 ? "nothing printed" : lines[lines.length - 1];
+    }
+
+    /** What must not be in the kernel log of a healthy boot on our machine. */
+    static final List<String> LOG_TROUBLE = List.of("WARNING", "BUG", "Oops", "unchecked MSR access", "Call Trace",
+            "Marking TSC unstable", "calibrate_delay", "failed to get a good estimate", "clocksource watchdog");
+
+    static void assertCleanLog(String log) {
+        for (String bad : LOG_TROUBLE) {
+            if (log.contains(bad)) {
+                fail("'" + bad + "' in the kernel log:\n" + log);
+            }
+        }
     }
 
     SerialShell.Result run(String command) throws Exception {
