@@ -13,12 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * virsh's domain commands in a real shell session (the launcher as a process): the output is
+ * virsh's domain commands in a real shell session (the launcher as a process, the commands
+ * run by its daemon as they are once a domain has been started): the output is
  * compared with what virsh 9.x prints, character for character (tables as vsh-table.c draws
  * them, dominfo's "%-15s %s" fields, the blank line virsh prints after every command).
  */
@@ -30,10 +32,19 @@ class DomainShellTest {
     private Path xml;
 
     @BeforeEach
-    void demoXml() throws IOException {
+    void demoXmlAndDaemon() throws Exception {
         try (InputStream in = DomainShellTest.class.getResourceAsStream("demo.xml")) {
             xml = state.resolve("demo.xml");
             Files.write(xml, in.readAllBytes());
+        }
+        // Commands then run in the daemon: one framework start per test, not one per command.
+        assertEquals(0, VmmProcess.run(state, "daemon", "start").status());
+    }
+
+    @AfterEach
+    void stopDaemon() throws Exception {
+        if (Files.exists(state.resolve("run/vmm.sock"))) {
+            assertEquals(0, VmmProcess.run(state, "daemon", "stop").status());
         }
     }
 
@@ -112,6 +123,7 @@ class DomainShellTest {
         assertTrue(Files.isSymbolicLink(state.resolve("domains/autostart/demo.xml")));
 
         // The next VMM finds the definition and its autostart flag.
+        assertEquals(0, VmmProcess.run(state, "daemon", "stop").status());
         var again = VmmProcess.run(state, "-c", "list --all --autostart", "-c", "autostart --disable demo",
                 "-c", "list --all --no-autostart --uuid --name");
         assertEquals(0, again.status(), again.err());

@@ -74,7 +74,7 @@ class HotDeployTest {
             return "";
         }
         String rest = out.substring(at);
-        int end = rest.indexOf("g! ");
+        int end = rest.indexOf("vmm # ");
         return end < 0 ? "" : rest.substring(0, end);
     }
 

@@ -224,8 +224,8 @@ public final class LocalApic implements InterruptPort {
             errorLocked(1 << 6); // received illegal vector
             return;
         }
-        setBit(irr, vector, true);
-        setBit(tmr, vector, level);
+        VectorBits.set(irr, vector, true);
+        VectorBits.set(tmr, vector, level);
     }
 
     /** Latches an ESR bit and raises the error LVT interrupt. */
@@ -233,8 +233,8 @@ public final class LocalApic implements InterruptPort {
         esrPending |= bit;
         int entry = lvt[LVT_ERROR];
         if ((entry & LVT_MASKED) == 0 && (svr & SVR_ENABLE) != 0 && (entry & 0xff) >= 16) {
-            setBit(irr, entry & 0xff, true);
-            setBit(tmr, entry & 0xff, false);
+            VectorBits.set(irr, entry & 0xff, true);
+            VectorBits.set(tmr, entry & 0xff, false);
         }
     }
 
@@ -276,10 +276,10 @@ public final class LocalApic implements InterruptPort {
         lock.lock();
         try {
             checkTimerLocked(time.nanoTime());
-            int vector = highest(irr);
+            int vector = VectorBits.highest(irr);
             if (vector >= 0 && (svr & SVR_ENABLE) != 0 && hardwareEnabled() && (vector & 0xf0) > (ppr() & 0xf0)) {
-                setBit(irr, vector, false);
-                setBit(isr, vector, true);
+                VectorBits.set(irr, vector, false);
+                VectorBits.set(isr, vector, true);
                 updateLocked();
                 return vector;
             }
@@ -490,7 +490,7 @@ public final class LocalApic implements InterruptPort {
     }
 
     int ppr() {
-        int isrv = Math.max(0, highest(isr));
+        int isrv = Math.max(0, VectorBits.highest(isr));
         return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr & 0xff : isrv & 0xf0;
     }
 
@@ -510,7 +510,7 @@ public final class LocalApic implements InterruptPort {
             e |= EVENT_INTR;
         }
         if (hardwareEnabled() && (svr & SVR_ENABLE) != 0) {
-            int vector = highest(irr);
+            int vector = VectorBits.highest(irr);
             if (vector >= 0 && (vector & 0xf0) > (ppr() & 0xf0)) {
                 e |= EVENT_INTR;
             }
@@ -531,12 +531,12 @@ public final class LocalApic implements InterruptPort {
         boolean level;
         lock.lock();
         try {
-            vector = highest(isr);
+            vector = VectorBits.highest(isr);
             if (vector < 0) {
                 return;
             }
-            setBit(isr, vector, false);
-            level = bit(tmr, vector);
+            VectorBits.set(isr, vector, false);
+            level = VectorBits.get(tmr, vector);
             updateLocked();
         } finally {
             lock.unlock();
@@ -572,27 +572,6 @@ public final class LocalApic implements InterruptPort {
             return;
         }
         bus.deliver(high >>> 24, logical, mode, vector, mode == ApicBus.FIXED && level, shorthand, this);
-    }
-
-    static int highest(int[] bits) {
-        for (int i = 7; i >= 0; i--) {
-            if (bits[i] != 0) {
-                return i * 32 + 31 - Integer.numberOfLeadingZeros(bits[i]);
-            }
-        }
-        return -1;
-    }
-
-    static boolean bit(int[] bits, int vector) {
-        return (bits[vector >>> 5] & (1 << (vector & 31))) != 0;
-    }
-
-    static void setBit(int[] bits, int vector, boolean value) {
-        if (value) {
-            bits[vector >>> 5] |= 1 << (vector & 31);
-        } else {
-            bits[vector >>> 5] &= ~(1 << (vector & 31));
-        }
     }
 
     @Override

@@ -77,6 +77,23 @@ final class BootCpuState {
                 reset.lapic(), false, false, false);
     }
 
+    /** Where the IVT's handlers point: an IRET in the BIOS area, as SeaBIOS's default handler. */
+    static final long IRET_AT = 0xfff53;
+
+    /**
+     * A real-mode IVT whose every vector returns at once, as a BIOS leaves it: a guest that
+     * enables interrupts in real mode with the BIOS's PIC setup (IRQ0 on vector 8) survives.
+     * Written before the kernel is loaded, so a kernel that loads over it wins.
+     */
+    static void writeIvt(GuestMemory memory) {
+        ByteBuffer ivt = ByteBuffer.allocate(256 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v = 0; v < 256; v++) {
+            ivt.putShort((short) (IRET_AT & 0xf)).putShort((short) 0xfff5);
+        }
+        memory.write(0, ivt.flip());
+        memory.writeByte(IRET_AT, (byte) 0xcf);
+    }
+
     /** Null, null, code (32- or 64-bit) at 0x10, flat data at 0x18, a TSS at 0x20 (the Linux boot protocol's layout). */
     private static void writeGdt(GuestMemory memory, boolean longMode) {
         ByteBuffer gdt = ByteBuffer.allocate(5 * 8).order(ByteOrder.LITTLE_ENDIAN);

@@ -109,8 +109,9 @@ public final class PcMachine implements Machine {
             }
         };
         try {
-            board = new LegacyBoard(memory, config.cpus(), TSC_KHZ, config.console(), events,
-                    choice.hypervisor().hasInKernelIrqchip());
+            board = choice.hypervisor().hasInKernelIrqchip()
+                    ? new InKernelIrqchipBoard(memory, config.cpus(), TSC_KHZ, config.console(), events)
+                    : new PcBoard(memory, config.cpus(), TSC_KHZ, config.console(), events);
             vm = choice.hypervisor().createVm(board);
             board.attach(vm);
             for (int i = 0; i < vcpus.length; i++) {
@@ -140,11 +141,13 @@ public final class PcMachine implements Machine {
 
     /** Loads the kernel and puts every vCPU in its power-on state, the BSP at the kernel entry. */
     private void loadKernel() throws IOException {
+        BootCpuState.writeIvt(memory);
         BootInfo boot = KernelBoot.load(config, memory, board.e820());
         for (Placement p : boot.placements()) {
             vm.invalidateCode(p.address(), p.size());
         }
-        vm.invalidateCode(0, 0x10000); // the boot GDT and page tables
+        vm.invalidateCode(0, 0x10000); // the IVT, the boot GDT and page tables
+        vm.invalidateCode(BootCpuState.IRET_AT, 1);
         for (AcceleratedVcpu c : vcpus) {
             c.reset();
         }

@@ -46,6 +46,7 @@ import vmm.core.memory.MemoryRegion;
  * <tr><td>8254 PIT, port B</td><td>0x40-0x43, 0x61</td><td>IRQ0 (IOAPIC pin 2)</td></tr>
  * <tr><td>i8042 (reset line)</td><td>0x60, 0x64</td><td>IRQ1</td></tr>
  * <tr><td>CMOS RTC</td><td>0x70-0x71</td><td></td></tr>
+ * <tr><td>POST port (ignored)</td><td>0x80</td><td></td></tr>
  * <tr><td>pc-testdev</td><td>0xE0-0xE7, 0x2000-0x2017, MMIO 0xFF000000 (64 KiB)</td><td></td></tr>
  * <tr><td>isa-debug-exit</td><td>0xF4-0xF7</td><td></td></tr>
  * <tr><td>COM1 16550</td><td>0x3F8-0x3FF</td><td>IRQ4</td></tr>
@@ -69,7 +70,12 @@ import vmm.core.memory.MemoryRegion;
 public final class PcPlatform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PcPlatform.class);
 
-    /** What the machine does when the guest asks for it. */
+    /**
+     * What the machine does when the guest asks for it: {@code powerOff} on ACPI S5,
+     * {@code reset} on the i8042 reset line or 0xCF9, {@code debugExit} with QEMU's exit status
+     * {@code (value << 1) | 1} of an isa-debug-exit write, {@code codeFlush} when pc-testdev
+     * asks for a page's cached code to be dropped. Called from vCPU threads.
+     */
     public record Callbacks(Runnable powerOff, Runnable reset, IntConsumer debugExit, PcTestDev.CodeFlush codeFlush) {
         public Callbacks {
             Objects.requireNonNull(powerOff, "powerOff");
@@ -196,6 +202,7 @@ public final class PcPlatform implements AutoCloseable {
         place(pio, null, testDev.irqPorts(), PcTestDev.IRQ_PORT, PcTestDev.IRQ_LINES);
         place(mmio, null, testDev.iomem(), PcTestDev.IOMEM_BASE, PcTestDev.IOMEM_SIZE);
         place(pio, "debug-exit", debugExit, DebugExit.PORT, DebugExit.PORTS);
+        place(pio, null, new PostPort(), PostPort.PORT, 1);
         place(pio, "com1", com1, 0x3f8, 8);
         place(pio, "fw-cfg", fwCfg, FwCfg.BASE_PORT, FwCfg.PORTS);
         place(pio, "acpi-pm", acpiPm, AcpiPm.BASE_PORT, AcpiPm.PORTS);
@@ -271,14 +278,32 @@ public final class PcPlatform implements AutoCloseable {
         return List.of(acpiLayout.region());
     }
 
+    /** Where {@link #firmwareDefaults()} puts its interrupt stubs: the BIOS segment, reserved in the e820 map. */
+    public static final long BIOS_STUBS = 0xf_0000L;
+
     /**
-     * Leaves the 8259s and the PIT as a PC BIOS (SeaBIOS) does after POST, for guests started
-     * without firmware that expect that state (kvm-unit-tests' realmode test): PIC vectors at
-     * 0x08 and 0x70, IRQ 0, 1, 2, 6, 8, 12, 13 and 14 unmasked, the PCI IRQs 5, 9, 10 and 11 level
-     * in the ELCR, and PIT channel 0 in mode 3 with count 65536 (18.2 Hz on IRQ0). The machine
-     * also owes such guests an IVT whose vector 8 handler returns.
+     * Leaves the machine as a PC BIOS (SeaBIOS) does after POST, for guests started without
+     * firmware that expect that state (kvm-unit-tests' realmode test): PIC vectors at 0x08 and
+     * 0x70, IRQ 0, 1, 2, 6, 8, 12, 13 and 14 unmasked, the PCI IRQs 5, 9, 10 and 11 level in
+     * the ELCR, PIT channel 0 in mode 3 with count 65536 (18.2 Hz on IRQ0), and a real-mode
+     * IVT whose hardware-interrupt vectors (0x08-0x0F, 0x70-0x77) point to stubs at
+     * {@link #BIOS_STUBS} that acknowledge the PIC and return, every other vector to an IRET.
+     * Guests that set up their own interrupts (Linux) overwrite all of it.
      */
     public void firmwareDefaults() {
+        byte[] stubs = {
+            (byte) 0xcf, // +0: iret
+            0x50, (byte) 0xb0, 0x20, (byte) 0xe6, 0x20, 0x58, (byte) 0xcf, // +1: push ax; EOI master; pop ax; iret
+            0x50, (byte) 0xb0, 0x20, (byte) 0xe6, (byte) 0xa0, (byte) 0xe6, 0x20, 0x58, (byte) 0xcf, // +8: EOI both
+        };
+        memory.write(BIOS_STUBS, java.nio.ByteBuffer.wrap(stubs));
+        java.nio.ByteBuffer ivt = java.nio.ByteBuffer.allocate(256 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int segment = (int) (BIOS_STUBS >>> 4);
+        for (int vector = 0; vector < 256; vector++) {
+            int offset = vector >= 0x08 && vector <= 0x0f ? 1 : vector >= 0x70 && vector <= 0x77 ? 8 : 0;
+            ivt.putShort((short) offset).putShort((short) segment);
+        }
+        memory.write(0, ivt.flip());
         pic.initialize(0x08, 0x70, 0xb8, 0x8e, 0x0e20);
         pit.write(3, new byte[] {0x36});
         pit.write(0, new byte[] {0});
@@ -332,6 +357,28 @@ public final class PcPlatform implements AutoCloseable {
     public void close() {
         timers.close();
         com1.close();
+    }
+
+    /**
+     * Port 0x80, the POST diagnostic port: Linux's {@code outb_p} writes it after every slow
+     * port access (io_delay), so it is claimed and ignored rather than counted as unclaimed.
+     */
+    private static final class PostPort implements BusDevice {
+        static final int PORT = 0x80;
+
+        @Override
+        public void read(long offset, byte[] data) {
+            java.util.Arrays.fill(data, (byte) 0xff);
+        }
+
+        @Override
+        public void write(long offset, byte[] data) {
+        }
+
+        @Override
+        public String name() {
+            return "post-port";
+        }
     }
 
     /** Another port of a device whose registers are apart (the i8042's 0x64 beside the PIT's 0x61). */

@@ -66,7 +66,7 @@ class PcPlatformTest {
     void devicesSitAtTheirPcAddresses() {
         List<String> ports = pio.ranges().stream().map(r -> r.name() + "@" + Long.toHexString(r.base())).toList();
         assertEquals(List.of("pic-master@20", "pit@40", "i8042@60", "port-61@61", "i8042-command@64", "cmos@70",
-                "pc-testdev@e0", "pc-testdev-flush@e4", "debug-exit@f4", "pic-slave@a0", "serial@3f8", "pic-elcr@4d0",
+                "post-port@80", "pc-testdev@e0", "pc-testdev-flush@e4", "debug-exit@f4", "pic-slave@a0", "serial@3f8", "pic-elcr@4d0",
                 "fw-cfg@510", "acpi-pm@600", "pci-host@cf8", "pc-testdev-irq@2000").stream().sorted().toList(),
                 ports.stream().sorted().toList());
         List<Long> mmioBases = mmio.ranges().stream().map(BusRange::base).toList();
@@ -190,6 +190,10 @@ class PcPlatformTest {
     @Test
     void firmwareDefaultsGiveRealModeGuestsThePicBasesAndTheBiosTick() {
         platform.firmwareDefaults();
+        assertEquals(0xf000_0001, memory.readInt(8 * 4), "IVT vector 8: F000:0001, the master EOI stub");
+        assertEquals(0xf000_0008, memory.readInt(0x73 * 4));
+        assertEquals(0xf000_0000, memory.readInt(0x10 * 4));
+        assertEquals((byte) 0xcf, memory.readByte(PcPlatform.BIOS_STUBS));
         io.outb(0x20, 0x0a);
         assertEquals(0xb8, io.inb(0x21));
         assertEquals(0x0e, io.inb(0x4d1), "IRQ 9-11 level");

@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import vmm.core.block.BlockImage;
+import vmm.core.memory.GuestMemory;
+import vmm.core.memory.GuestMemoryException;
 import vmm.dev.virtio.queue.DescriptorChain;
 import vmm.dev.virtio.queue.Virtqueue;
 import vmm.dev.virtio.queue.VirtqueueException;
@@ -52,6 +55,12 @@ public final class VirtioBlk implements VirtioDevice {
     static final int MAX_DISCARD_SEG = 1;
     static final int MAX_DISCARD_SECTORS = 1 << 22;
     static final int ID_BYTES = 20;
+    /** Requests up to this size go through one bounce buffer per I/O thread. */
+    static final int BOUNCE = 2 << 20;
+    /** Up to this many separate pieces are read or written in place; more go through the bounce buffer. */
+    static final int MAX_DIRECT_PIECES = 4;
+    private static final ThreadLocal<ByteBuffer> BOUNCE_BUFFER = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(BOUNCE));
 
     private final String name;
     private final BlockImage image;
@@ -138,9 +147,18 @@ public final class VirtioBlk implements VirtioDevice {
     public void queueNotify(Virtqueue queue) {
         try {
             do {
+                // The last request popped runs on this thread and the others on the I/O threads:
+                // a driver with one request in flight (dd with O_DIRECT) then pays no hand-off.
+                DescriptorChain previous = null;
                 DescriptorChain chain;
                 while ((chain = queue.pop()) != null) {
-                    submit(queue, chain);
+                    if (previous != null) {
+                        submit(queue, previous, false);
+                    }
+                    previous = chain;
+                }
+                if (previous != null) {
+                    submit(queue, previous, true);
                 }
             } while (queue.hasPending());
         } catch (VirtqueueException e) {
@@ -152,7 +170,7 @@ public final class VirtioBlk implements VirtioDevice {
         }
     }
 
-    private void submit(Virtqueue queue, DescriptorChain chain) {
+    private void submit(Virtqueue queue, DescriptorChain chain, boolean inline) {
         if (chain.readableLength() < 16 || chain.writableLength() < 1) {
             guestErrors.warn("{}: request {} without a header or a status byte ({} readable, {} writable bytes)",
                     name, chain.head(), chain.readableLength(), chain.writableLength());
@@ -167,17 +185,17 @@ public final class VirtioBlk implements VirtioDevice {
         synchronized (inflightLock) {
             inflight++;
         }
-        io.execute(() -> {
+        Runnable request = () -> {
             int written = 0;
             byte status;
             try {
                 long dataIn = chain.writableLength() - 1;
                 switch (type) {
                     case T_IN -> {
-                        status = read(sector, chain, dataIn);
+                        status = read(queue.memory(), sector, chain, dataIn);
                         written = status == S_OK ? (int) dataIn : 0;
                     }
-                    case T_OUT -> status = write(sector, chain);
+                    case T_OUT -> status = write(queue.memory(), sector, chain);
                     case T_FLUSH -> {
                         image.flush();
                         status = S_OK;
@@ -207,7 +225,12 @@ public final class VirtioBlk implements VirtioDevice {
                     }
                 }
             }
-        });
+        };
+        if (inline) {
+            request.run();
+        } else {
+            io.execute(request);
+        }
     }
 
     private static void setStatus(DescriptorChain chain, byte status) {
@@ -220,20 +243,50 @@ public final class VirtioBlk implements VirtioDevice {
         return sector >= 0 && sector <= cap && bytes % SECTOR == 0 && bytes / SECTOR <= cap - sector;
     }
 
-    private byte read(long sector, DescriptorChain chain, long len) throws IOException {
+    private byte read(GuestMemory memory, long sector, DescriptorChain chain, long len) throws IOException {
         if (!inRange(sector, len)) {
             guestErrors.warn("{}: read of {} bytes at sector {} outside the disk", name, len, sector);
             return S_IOERR;
         }
         long off = sector * SECTOR;
-        for (MemorySegment s : chain.writableFrom(0, len)) {
+        List<MemorySegment> parts = pieces(memory, chain, true, 0, len);
+        if (parts.size() > MAX_DIRECT_PIECES && len <= BOUNCE) {
+            // One large read and a copy beat one read per guest page by far.
+            ByteBuffer b = bounce(len);
+            image.read(off, b);
+            MemorySegment src = MemorySegment.ofBuffer(b.flip());
+            long pos = 0;
+            for (MemorySegment s : parts) {
+                MemorySegment.copy(src, pos, s, 0, s.byteSize());
+                pos += s.byteSize();
+            }
+            return S_OK;
+        }
+        for (MemorySegment s : parts) {
             image.read(off, s.asByteBuffer());
             off += s.byteSize();
         }
         return S_OK;
     }
 
-    private byte write(long sector, DescriptorChain chain) throws IOException {
+    /**
+     * The request's data as guest memory, contiguous pages merged; when the merge cannot be
+     * made (a range across two RAM regions) the pages as the driver gave them.
+     */
+    private static List<MemorySegment> pieces(GuestMemory memory, DescriptorChain chain, boolean writable, long skip,
+            long len) {
+        try {
+            return chain.coalesced(memory, writable, skip, len);
+        } catch (GuestMemoryException e) {
+            return writable ? chain.writableFrom(skip, len) : chain.readableFrom(skip, len);
+        }
+    }
+
+    private static ByteBuffer bounce(long len) {
+        return BOUNCE_BUFFER.get().clear().limit((int) len);
+    }
+
+    private byte write(GuestMemory memory, long sector, DescriptorChain chain) throws IOException {
         long len = chain.readableLength() - 16;
         if (image.readOnly()) {
             return S_IOERR;
@@ -243,7 +296,21 @@ public final class VirtioBlk implements VirtioDevice {
             return S_IOERR;
         }
         long off = sector * SECTOR;
-        for (MemorySegment s : chain.readableFrom(16, len)) {
+        List<MemorySegment> parts = pieces(memory, chain, false, 16, len);
+        if (parts.size() > MAX_DIRECT_PIECES && len <= BOUNCE) {
+            // Gathered into one buffer: one write instead of one per guest page (the image API
+            // has no vectored write, and per-page writes cost a syscall and a block lookup each).
+            ByteBuffer b = bounce(len);
+            MemorySegment dst = MemorySegment.ofBuffer(b);
+            long pos = 0;
+            for (MemorySegment s : parts) {
+                MemorySegment.copy(s, 0, dst, pos, s.byteSize());
+                pos += s.byteSize();
+            }
+            image.write(off, b);
+            return S_OK;
+        }
+        for (MemorySegment s : parts) {
             image.write(off, s.asByteBuffer());
             off += s.byteSize();
         }

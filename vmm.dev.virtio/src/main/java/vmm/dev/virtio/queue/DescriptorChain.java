@@ -34,6 +34,46 @@ public record DescriptorChain(int head, List<Descriptor> readable, List<Descript
         return slices(writable, skip, length);
     }
 
+    /**
+     * {@code length} bytes from {@code skip} of the readable (or writable) part as guest
+     * ranges, neighbours in guest-physical memory merged into one: a driver's buffer of many
+     * pages that happen to be contiguous becomes one slice of guest memory, so the device does
+     * one I/O call for it instead of one per page.
+     */
+    public List<MemorySegment> coalesced(vmm.core.memory.GuestMemory memory, boolean fromWritable, long skip, long length) {
+        var out = new java.util.ArrayList<MemorySegment>();
+        long pos = 0;
+        long remaining = length;
+        long runStart = -1;
+        long runLen = 0;
+        for (Descriptor d : fromWritable ? writable : readable) {
+            long len = d.data().byteSize();
+            if (remaining <= 0) {
+                break;
+            }
+            if (pos + len > skip) {
+                long from = Math.max(0, skip - pos);
+                long n = Math.min(len - from, remaining);
+                long gpa = d.gpa() + from;
+                if (runStart >= 0 && runStart + runLen == gpa) {
+                    runLen += n;
+                } else {
+                    if (runStart >= 0) {
+                        out.add(memory.slice(runStart, runLen));
+                    }
+                    runStart = gpa;
+                    runLen = n;
+                }
+                remaining -= n;
+            }
+            pos += len;
+        }
+        if (runStart >= 0) {
+            out.add(memory.slice(runStart, runLen));
+        }
+        return out;
+    }
+
     private static List<MemorySegment> slices(List<Descriptor> ds, long skip, long length) {
         var out = new java.util.ArrayList<MemorySegment>(ds.size());
         long pos = 0;

@@ -24,6 +24,7 @@ final class Catalog {
         m.put("stack", StackForms.forms());
         m.put("string", StringForms.forms());
         m.put("control", ControlForms.forms());
+        m.put("crossing", CrossingForms.forms());
         return m;
     }
 

@@ -22,13 +22,13 @@ import vmm.core.memory.GuestMemory;
 
 /**
  * The software CPU under test, driven through the accelerator SPI: a 64-bit ring-0 guest with
- * identity-mapped 2 MiB pages, a GDT, and an IDT whose handlers write the vector to
+ * identity-mapped pages (4 KiB over the snippets and the data window, 2 MiB elsewhere), a GDT, and an IDT whose handlers write the vector to
  * {@link #EXC_MARK} and halt, so an exception shows up as a vector rather than a triple fault.
  */
 final class EmuOracle implements AutoCloseable {
     static final String EMU_CLASS = "vmm.x86.emu.internal.EmuHypervisor";
     private static final long GDT = 0x1000, PML4 = 0x2000, PDPT = 0x3000, PD = 0x4000, IDT = 0x5000,
-            STUBS = 0x6000, EXC_MARK = 0x7000;
+            STUBS = 0x6000, EXC_MARK = 0x7000, PT = 0x8000;
     private static final long RAM = 16L << 20;
     /** Kicks a vCPU whose snippet runs for too long, so that a looping case fails instead of hanging. */
     private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
@@ -120,6 +120,11 @@ final class EmuOracle implements AutoCloseable {
         memory.writeLong(PDPT, PD | 3);
         for (int i = 0; i < 512; i++) {
             memory.writeLong(PD + 8L * i, ((long) i << 21) | 0x83);
+        }
+        // 4 KiB pages over the code and data (2-4 MiB), so that the window crosses a page.
+        memory.writeLong(PD + 8, PT | 3);
+        for (int i = 0; i < 512; i++) {
+            memory.writeLong(PT + 8L * i, 0x200000 + ((long) i << 12) | 3);
         }
         for (int v = 0; v < 32; v++) {
             long handler = STUBS + 16L * v;

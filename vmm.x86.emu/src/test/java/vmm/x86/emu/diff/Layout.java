@@ -10,10 +10,14 @@ final class Layout {
     static final long CODE_BASE = 0x200000;
     static final int SLOT = 256;
     static final int MAX_FORMS = (int) ((0x300000 - CODE_BASE) / SLOT);
-    /** The data window that every case loads and compares after the snippet. */
-    static final long MEM_BASE = 0x300000;
+    /**
+     * The data window that every case loads and compares after the snippet. It straddles the
+     * 4 KiB page boundary at {@link #MEM_PTR} (the guest maps it with 4 KiB pages), so that
+     * accesses at [rbx-1..-7] cross pages.
+     */
+    static final long MEM_BASE = 0x300f00;
     static final int MEM_LEN = 512;
-    /** RBX in every case: memory operands are [rbx+disp], disp in -0x100..0xff. */
+    /** RBX in every case, on a page boundary: memory operands are [rbx+disp], disp in -0x100..0xff. */
     static final long MEM_PTR = MEM_BASE + 0x100;
     /** RSP in every case: pushes land inside the window. */
     static final long STACK = MEM_BASE + 0x1c0;

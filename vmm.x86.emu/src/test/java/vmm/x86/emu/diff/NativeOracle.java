@@ -38,7 +38,8 @@ final class NativeOracle {
             }
         }
         Path exe = dir.resolve("harness");
-        Tools.run(dir, List.of("gcc", "-O1", "-Wall", "-Werror", "-o", exe.toString(), "harness.c", "harness.S"));
+        Tools.run(dir, List.of("gcc", "-O1", "-Wall", "-Werror", "-DMEM_BASE=0x" + Long.toHexString(Layout.MEM_BASE) + "UL",
+                "-o", exe.toString(), "harness.c", "harness.S"));
         return new NativeOracle(dir, exe);
     }
 

@@ -21,7 +21,7 @@ public final class Msrs {
             TSC_DEADLINE = 0x6e0, EFER = 0xc0000080, STAR = 0xc0000081, LSTAR = 0xc0000082, CSTAR = 0xc0000083,
             SFMASK = 0xc0000084, FS_BASE = 0xc0000100, GS_BASE = 0xc0000101, KERNEL_GS_BASE = 0xc0000102,
             TSC_AUX = 0xc0000103, AMD_SYSCFG = 0xc0010010, AMD_HWCR = 0xc0010015,
-            AMD_INT_PENDING_MSG = 0xc0010055;
+            AMD_INT_PENDING = 0xc0010055;
     private static final int[] FIXED = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
 
     private Msrs() {
@@ -85,9 +85,8 @@ public final class Msrs {
                 return c.amdSyscfg;
             case AMD_HWCR:
                 return c.amdHwcr;
-            case AMD_INT_PENDING_MSG:
-                // The K8 family we report has erratum 400, so Linux reads this unguarded to see
-                // whether C1E is on: it never is here.
+            case AMD_INT_PENDING:
+                // No C1E: nothing to report (Linux reads it unguarded on family 0Fh, erratum 400).
                 return 0;
             default:
                 if (idx >= 0x200 && idx < 0x210) {
@@ -158,8 +157,7 @@ public final class Msrs {
             // Kept but without effect: no fixed-range MTRR DRAM bits, no SMM; Linux reads SYSCFG unguarded.
             case AMD_SYSCFG -> c.amdSyscfg = v;
             case AMD_HWCR -> c.amdHwcr = v;
-            case AMD_INT_PENDING_MSG -> {
-                // C1E cannot be enabled: nothing to keep.
+            case AMD_INT_PENDING -> {
             }
             default -> {
                 if (idx >= 0x200 && idx < 0x210) {

@@ -50,8 +50,9 @@ public final class Interpreter {
      */
     public void run(int maxBlocks, boolean single) {
         Cpu c = this.c;
+        // Pages other vCPUs marked as code since the last batch lose their fast write mappings here.
+        mem.checkCodeEpoch();
         for (int n = 0; n < maxBlocks; n++) {
-            mem.checkCodeEpoch();
             Block b = lookup();
             Insn[] insns = b.insns;
             int count = single ? 1 : insns.length;

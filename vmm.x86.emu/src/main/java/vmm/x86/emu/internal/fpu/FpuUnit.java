@@ -3,22 +3,37 @@ package vmm.x86.emu.internal.fpu;
 import vmm.core.hypervisor.state.FpuState;
 
 /**
- * The x87 FPU, MMX and SSE/SSE2/SSE3 state of one vCPU and the instructions on it.
+ * The x87 FPU, MMX, SSE, SSE2, SSE3, SSSE3 and SSE4.1 state of one vCPU and the instructions on
+ * it, checked bit for bit against the host CPU by the differential tests of this package.
  *
  * <p>The integer core routes here: the one-byte escapes D8-DF and 9B (FWAIT); in map 0x0f every
  * opcode it does not own itself (see {@link #ownsTwoByte}); all of maps 0x0f38 and 0x0f3a.
  * Every SIMD opcode routed here has a ModRM byte except 0F 77 (EMMS) and 9B.
  *
- * <p>Not kept: the x87 last-instruction and last-operand pointers (FIP/FDP/FOP) are not
- * updated by instructions (the core does not pass them); FXSAVE/FNSTENV report the values
- * last loaded.
+ * <p>Arithmetic is exact: {@link SoftFloat} rounds once, in every rounding mode, under x87
+ * precision control, with IEEE flags, denormals, DAZ/FTZ and the x86 NaN rules.
+ * Simplifications, all documented where they live:
+ * <ul>
+ * <li>the x87 last-instruction and last-operand pointers (FIP/FDP/FOP) are not updated by
+ * instructions (the core does not pass them); FXSAVE/FNSTENV report the values last loaded;
+ * <li>an unmasked x87 exception raises #MF on the next waiting instruction also with CR0.NE
+ * clear (a PC would signal FERR# to IRQ 13);
+ * <li>FNSTENV/FLDENV/FNSAVE/FRSTOR use the protected-mode layouts in every mode;
+ * <li>transcendental x87 instructions carry about 53 good bits (double-precision evaluation
+ * after an exact argument reduction by the x87's own 66-bit pi), not the hardware's 64;
+ * <li>RCPPS/RSQRTPS return the correctly rounded reciprocal, not Intel's table value (within
+ * the SDM's 1.5 * 2^-12);
+ * <li>DPPS/DPPD with an unmasked exception may report different MXCSR flags than Intel does;
+ * <li>MASKMOVQ/MASKMOVDQU store through {@link FpuHost#storeAtRdi}, #UD while the core does
+ * not provide it.
+ * </ul>
  */
 public final class FpuUnit {
 
     /** CPUID.1:EDX bits this unit implements: FPU (0), MMX (23), FXSR (24), SSE (25), SSE2 (26). */
     public static final int CPUID1_EDX = 1 | 1 << 23 | 1 << 24 | 1 << 25 | 1 << 26;
-    /** CPUID.1:ECX bits this unit implements: SSE3 (0), SSSE3 (9). */
-    public static final int CPUID1_ECX = 1 | 1 << 9;
+    /** CPUID.1:ECX bits this unit implements: SSE3 (0), SSSE3 (9), SSE4.1 (19). */
+    public static final int CPUID1_ECX = 1 | 1 << 9 | 1 << 19;
 
     private final Simd c = new Simd();
     private final X87 x87 = new X87(c);
@@ -67,6 +82,8 @@ public final class FpuUnit {
             twoByte(insn.opcode());
         } else if (Ssse3.owns(insn.map(), insn.opcode())) {
             Ssse3.exec(c);
+        } else if (Sse41.owns(insn.map(), insn.opcode())) {
+            Sse41.exec(c);
         } else {
             throw c.unimplemented();
         }

@@ -398,6 +398,52 @@ final class Mxcsr {
         return daz() && (r & 0x7ff0000000000000L) == 0 ? r & Long.MIN_VALUE : r;
     }
 
+    // ---- ROUNDxx: to an integral value in the same format ----
+
+    long roundD(long a, int rc, boolean noPrecision) {
+        Val x = SoftFloat.ofDouble(a);
+        if (x.isNan()) {
+            if (x.cls() == SoftFloat.SNAN) {
+                flags |= IE;
+            }
+            return a | (1L << 51);
+        }
+        if (daz() && (a & 0x7ff0000000000000L) == 0) {
+            return a & Long.MIN_VALUE;
+        }
+        if (x.cls() != SoftFloat.FINITE || x.exp() >= 52) {
+            return a;
+        }
+        java.math.BigInteger[] ri = SoftFloat.toIntegral(x, rc);
+        if (ri[1].signum() != 0 && !noPrecision) {
+            flags |= PE;
+        }
+        double v = ri[0].doubleValue();
+        return Double.doubleToRawLongBits(x.neg() ? -v : v);
+    }
+
+    int roundF(int a, int rc, boolean noPrecision) {
+        Val x = SoftFloat.ofFloat(a);
+        if (x.isNan()) {
+            if (x.cls() == SoftFloat.SNAN) {
+                flags |= IE;
+            }
+            return a | 0x400000;
+        }
+        if (daz() && (a & 0x7f800000) == 0) {
+            return a & 0x80000000;
+        }
+        if (x.cls() != SoftFloat.FINITE || x.exp() >= 23) {
+            return a;
+        }
+        java.math.BigInteger[] ri = SoftFloat.toIntegral(x, rc);
+        if (ri[1].signum() != 0 && !noPrecision) {
+            flags |= PE;
+        }
+        float v = ri[0].floatValue();
+        return Float.floatToRawIntBits(x.neg() ? -v : v);
+    }
+
     // ---- comparisons ----
 
     /**

@@ -30,13 +30,12 @@ final class SseArith {
         }
         c.checkSse();
         int d = in.reg();
-        long[] a = {c.lo(d), c.hi(d)};
-        long[] b;
-        if (p == 0 || p == 0x66) {
-            b = c.src128(true);
-        } else {
-            b = new long[]{p == 0xf3 ? c.src32() & 0xffffffffL : c.src64(), 0};
+        if (!logic && (p == 0xf2 || p == 0xf3)) {
+            scalar(c, op, d, p == 0xf2);
+            return;
         }
+        long[] a = {c.lo(d), c.hi(d)};
+        long[] b = c.src128(true);
         if (logic) {
             for (int i = 0; i < 2; i++) {
                 a[i] = switch (op) {
@@ -51,45 +50,63 @@ final class SseArith {
         }
         Mxcsr mx = c.mx;
         mx.begin();
-        boolean dbl = p == 0x66 || p == 0xf2;
-        int lanes = switch (p) {
-            case 0 -> 4;
-            case 0x66 -> 2;
-            default -> 1;
-        };
-        long[] r = a.clone();
-        for (int i = 0; i < lanes; i++) {
-            if (dbl) {
-                long x = a[i];
-                long y = b[i];
-                r[i] = switch (op) {
-                    case 0x51 -> mx.opD(Mxcsr.SQRT, y, y);
-                    case 0x58 -> mx.opD(Mxcsr.ADD, x, y);
-                    case 0x59 -> mx.opD(Mxcsr.MUL, x, y);
-                    case 0x5c -> mx.opD(Mxcsr.SUB, x, y);
-                    case 0x5e -> mx.opD(Mxcsr.DIV, x, y);
-                    case 0x5d -> mx.minMaxD(false, x, y);
-                    case 0x5f -> mx.minMaxD(true, x, y);
-                    default -> throw c.unimplemented();
-                };
-            } else {
-                int x = f(a, i);
-                int y = f(b, i);
-                int v = switch (op) {
-                    case 0x51 -> mx.opF(Mxcsr.SQRT, y, y);
-                    case 0x58 -> mx.opF(Mxcsr.ADD, x, y);
-                    case 0x59 -> mx.opF(Mxcsr.MUL, x, y);
-                    case 0x5c -> mx.opF(Mxcsr.SUB, x, y);
-                    case 0x5e -> mx.opF(Mxcsr.DIV, x, y);
-                    case 0x5d -> mx.minMaxF(false, x, y);
-                    case 0x5f -> mx.minMaxF(true, x, y);
-                    default -> throw c.unimplemented();
-                };
-                setF(r, i, v);
-            }
+        long r0;
+        long r1;
+        if (p == 0x66) {
+            r0 = dop(mx, op, a[0], b[0]);
+            r1 = dop(mx, op, a[1], b[1]);
+        } else {
+            r0 = (fop(mx, op, (int) a[0], (int) b[0]) & 0xffffffffL)
+                    | (long) fop(mx, op, (int) (a[0] >>> 32), (int) (b[0] >>> 32)) << 32;
+            r1 = (fop(mx, op, (int) a[1], (int) b[1]) & 0xffffffffL)
+                    | (long) fop(mx, op, (int) (a[1] >>> 32), (int) (b[1] >>> 32)) << 32;
         }
         mx.commit(c.host);
-        c.set(d, r[0], r[1]);
+        c.set(d, r0, r1);
+    }
+
+    private static long dop(Mxcsr mx, int op, long x, long y) {
+        return switch (op) {
+            case 0x51 -> mx.opD(Mxcsr.SQRT, y, y);
+            case 0x58 -> mx.opD(Mxcsr.ADD, x, y);
+            case 0x59 -> mx.opD(Mxcsr.MUL, x, y);
+            case 0x5c -> mx.opD(Mxcsr.SUB, x, y);
+            case 0x5e -> mx.opD(Mxcsr.DIV, x, y);
+            case 0x5d -> mx.minMaxD(false, x, y);
+            default -> mx.minMaxD(true, x, y);
+        };
+    }
+
+    private static int fop(Mxcsr mx, int op, int x, int y) {
+        return switch (op) {
+            case 0x51 -> mx.opF(Mxcsr.SQRT, y, y);
+            case 0x58 -> mx.opF(Mxcsr.ADD, x, y);
+            case 0x59 -> mx.opF(Mxcsr.MUL, x, y);
+            case 0x5c -> mx.opF(Mxcsr.SUB, x, y);
+            case 0x5e -> mx.opF(Mxcsr.DIV, x, y);
+            case 0x5d -> mx.minMaxF(false, x, y);
+            default -> mx.minMaxF(true, x, y);
+        };
+    }
+
+    /** The scalar forms without temporaries: the common case of compiled floating-point code. */
+    private static void scalar(Simd c, int op, int d, boolean dbl) {
+        Mxcsr mx = c.mx;
+        long a = c.lo(d);
+        if (dbl) {
+            long b = c.src64();
+            mx.begin();
+            long r = dop(mx, op, a, b);
+            mx.commit(c.host);
+            c.s.xmm[2 * d] = r;
+        } else {
+            int x = (int) a;
+            int b = c.src32();
+            mx.begin();
+            int r = fop(mx, op, x, b);
+            mx.commit(c.host);
+            c.s.xmm[2 * d] = (a & 0xffffffff00000000L) | (r & 0xffffffffL);
+        }
     }
 
     /** SSE3 ADDSUBPS/PD (D0), HADDPS/PD (7C), HSUBPS/PD (7D): 66 = double, F2 = single. */

@@ -35,6 +35,7 @@ final class X87 {
     private final X87Load load;
     private final X87Control control;
     private final X87Transcendental trans;
+    private final X87Exact exact;
 
     X87(Simd c) {
         this.c = c;
@@ -43,6 +44,7 @@ final class X87 {
         load = new X87Load(this);
         control = new X87Control(this);
         trans = new X87Transcendental(this);
+        exact = new X87Exact(this, trans);
     }
 
     // ---- decoding ----
@@ -240,20 +242,20 @@ final class X87 {
                     case 1 -> trans.fyl2x(false);
                     case 2 -> trans.fptan();
                     case 3 -> trans.fpatan();
-                    case 4 -> trans.fxtract();
-                    case 5 -> trans.fprem(true);
+                    case 4 -> exact.fxtract();
+                    case 5 -> exact.fprem(true);
                     case 6 -> control.incdec(-1);
                     default -> control.incdec(1);
                 }
             }
             default -> {
                 switch (i) {
-                    case 0 -> trans.fprem(false);
+                    case 0 -> exact.fprem(false);
                     case 1 -> trans.fyl2x(true);
                     case 2 -> arith.fsqrt();
                     case 3 -> trans.fsincos();
                     case 4 -> arith.frndint();
-                    case 5 -> trans.fscale();
+                    case 5 -> exact.fscale();
                     case 6 -> trans.fsin();
                     default -> trans.fcos();
                 }

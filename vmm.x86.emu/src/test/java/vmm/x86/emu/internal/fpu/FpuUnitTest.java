@@ -147,7 +147,8 @@ class FpuUnitTest {
     void unimplementedOpcodesAreUd() {
         FpuUnit u = new FpuUnit();
         FakeHost h = new FakeHost();
-        assertEquals(6, fault(u, new SimdInsn(0x0f38, 0x10, 0x66, 0xc1, 0, 1, false, false, 4, 0), h)); // pblendvb
+        assertEquals(6, fault(u, new SimdInsn(0x0f38, 0x37, 0x66, 0xc1, 0, 1, false, false, 4, 0), h)); // pcmpgtq (SSE4.2)
+        assertEquals(6, fault(u, new SimdInsn(0x0f38, 0x10, 0, 0xc1, 0, 1, false, false, 4, 0), h)); // pblendvb needs 66
         assertEquals(6, fault(u, sse(0, 0x78, 0, 1, false), h));
         assertEquals(6, fault(u, x87(0xd9, 0xd1), h)); // D9 D1 is undefined
         assertEquals(6, fault(u, sse(0, 0x13, 0, 1, false), h), "MOVLPS store needs memory");
@@ -171,7 +172,7 @@ class FpuUnitTest {
     @Test
     void cpuidAdvertisesWhatIsImplemented() {
         assertEquals(1 | 1 << 23 | 1 << 24 | 1 << 25 | 1 << 26, FpuUnit.CPUID1_EDX);
-        assertEquals(1 | 1 << 9, FpuUnit.CPUID1_ECX);
+        assertEquals(1 | 1 << 9 | 1 << 19, FpuUnit.CPUID1_ECX);
         assertTrue(FpuUnit.ownsTwoByte(0x58, 0xc1));
         assertTrue(!FpuUnit.ownsTwoByte(0xae, 0xf8), "fences are the core's");
     }

@@ -1,0 +1,108 @@
+package vmm.core.internal.machine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import vmm.core.bus.Bus;
+import vmm.core.hypervisor.AcceleratedVm;
+import vmm.core.hypervisor.InterruptPort;
+import vmm.core.internal.memory.GuestMemoryMap;
+import vmm.core.internal.platform.PcPlatform;
+import vmm.core.loader.E820Map;
+import vmm.core.machine.Console;
+import vmm.core.memory.GuestMemory;
+import vmm.core.memory.MemoryRegion;
+
+/**
+ * The whole PC in user space ({@link PcPlatform}: PICs, IOAPIC, local APICs, PIT, HPET, ACPI,
+ * RTC, i8042, COM1, fw_cfg, pc-testdev, debug-exit, i440FX), for an accelerator without an
+ * in-kernel irqchip (the software CPU). After power-on and every reset it leaves the PICs and
+ * the PIT as a BIOS does, as QEMU's guests find them after SeaBIOS.
+ */
+final class PcBoard implements Board {
+
+    private final GuestMemory memory;
+    private final int vcpus;
+    private final long tscKhz;
+    private final Bus pio = Bus.pio();
+    private final Bus mmio = Bus.mmio();
+    private final PcPlatform platform;
+    private final E820Map e820;
+    private volatile AcceleratedVm vm;
+
+    PcBoard(GuestMemory memory, int vcpus, long tscKhz, Console console, Events events) {
+        this.memory = memory;
+        this.vcpus = vcpus;
+        this.tscKhz = tscKhz;
+        this.platform = PcPlatform.create(memory, pio, mmio, vcpus, tscKhz, console.out(), new PcPlatform.Callbacks(
+                events::powerOff,
+                () -> events.resetRequested("guest reset (0xcf9 or the i8042)"),
+                status -> events.debugExit(status >>> 1), // the device reports (value << 1) | 1
+                (gpa, length) -> {
+                    AcceleratedVm v = vm;
+                    if (v != null) {
+                        v.invalidateCode(gpa, length);
+                    }
+                }));
+        platform.firmwareDefaults();
+        List<MemoryRegion> reserved = new ArrayList<>(GuestMemoryMap.plan(memory.size()).firmwareReserved());
+        reserved.addAll(platform.reservedRegions());
+        this.e820 = E820Map.of(memory, reserved);
+    }
+
+    @Override
+    public void attach(AcceleratedVm accelerated) {
+        this.vm = accelerated;
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public Bus pio() {
+        return pio;
+    }
+
+    @Override
+    public Bus mmio() {
+        return mmio;
+    }
+
+    @Override
+    public int vcpuCount() {
+        return vcpus;
+    }
+
+    @Override
+    public InterruptPort interrupts(int index) {
+        return platform.interrupts(index);
+    }
+
+    @Override
+    public long tscKhz() {
+        return tscKhz;
+    }
+
+    @Override
+    public E820Map e820() {
+        return e820;
+    }
+
+    @Override
+    public void reset() {
+        platform.reset();
+        platform.firmwareDefaults();
+    }
+
+    @Override
+    public int consoleInput(byte[] bytes) {
+        return platform.serial().enqueueInput(bytes);
+    }
+
+    @Override
+    public void close() {
+        platform.close();
+    }
+}

@@ -1,0 +1,130 @@
+package vmm.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real guest (a gcc-built multiboot kernel that prints, then idles) run as a domain on the
+ * software CPU: started by one {@code ./vmm -c}, it keeps running in the daemon and the next
+ * commands see it, pause it, resume it, shut it down, destroy it; a daemon killed under it
+ * leaves the domain shut off (crashed), its definition intact.
+ */
+class RunningDomainTest {
+    @TempDir
+    Path state;
+
+    @AfterEach
+    void stopDaemon() throws Exception {
+        if (Files.exists(state.resolve("run/vmm.sock"))) {
+            VmmProcess.run(state, "daemon", "stop");
+        }
+    }
+
+    /** Builds the idle guest from the test guests' runtime (vmm.testguests/guests) and this test's idle.c. */
+    private Path buildGuest() throws IOException, InterruptedException {
+        Path src = Path.of("..", "vmm.testguests", "guests").toAbsolutePath().normalize();
+        Path idle = state.resolve("idle.c");
+        try (InputStream in = RunningDomainTest.class.getResourceAsStream("idle.c")) {
+            Files.write(idle, in.readAllBytes());
+        }
+        Path elf = state.resolve("idle.elf");
+        List<String> cmd = new ArrayList<>(List.of("gcc", "-m32", "-march=i686", "-O2", "-ffreestanding", "-fno-pic",
+                "-fno-pie", "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-fno-asynchronous-unwind-tables",
+                "-I" + src, "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack",
+                "-Wl,--no-warn-rwx-segments", "-Wl,-T," + src.resolve("guest.ld"), "-o", elf.toString(),
+                src.resolve("boot.S").toString(), src.resolve("isr.S").toString(), src.resolve("lib.c").toString(),
+                idle.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "gcc failed:\n" + log);
+        return elf;
+    }
+
+    private String state(String domain) throws Exception {
+        var r = VmmProcess.run(state, "-c", "domstate --reason " + domain);
+        assertEquals(0, r.status(), r.err());
+        return r.out().strip();
+    }
+
+    private void awaitState(String domain, String expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String now = state(domain);
+        while (!now.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            now = state(domain);
+        }
+        assertEquals(expected, now);
+    }
+
+    @Test
+    void aDomainStartedByOneCommandRunsForTheNext() throws Exception {
+        Path elf = buildGuest();
+        Path xml = state.resolve("idle.xml");
+        Files.writeString(xml, """
+                <domain type='qemu'>
+                  <name>idle</name>
+                  <memory unit='MiB'>16</memory>
+                  <vcpu>1</vcpu>
+                  <os>
+                    <type>hvm</type>
+                    <kernel>%s</kernel>
+                  </os>
+                </domain>
+                """.formatted(elf));
+        var start = VmmProcess.run(state, "-c", "define " + xml, "-c", "start idle");
+        assertEquals(0, start.status(), start.err());
+        assertEquals("Domain 'idle' defined from " + xml + "\n\nDomain 'idle' started\n\n", start.out());
+
+        // The command has returned; the guest runs on in the daemon.
+        var list = VmmProcess.run(state, "-c", "list", "-c", "domid idle");
+        assertEquals(" Id   Name   State\n----------------------\n 1    idle   running\n\n1\n\n", list.out());
+        assertEquals("running (booted)", state("idle"));
+        Path console = state.resolve("logs/idle.console.log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(Files.exists(console) && Files.readString(console).contains("idle guest up"))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.readString(console).contains("idle guest up"), "the guest's serial output");
+
+        var pause = VmmProcess.run(state, "-c", "suspend idle", "-c", "domstate --reason idle", "-c", "resume idle",
+                "-c", "domstate --reason idle", "-c", "start idle");
+        assertEquals(1, pause.status());
+        assertEquals("Domain 'idle' suspended\n\npaused (user)\n\nDomain 'idle' resumed\n\nrunning (unpaused)\n\n\n",
+                pause.out());
+        assertEquals("error: Domain is already active\n", pause.err());
+
+        var shutdown = VmmProcess.run(state, "-c", "shutdown idle");
+        assertEquals("Domain 'idle' is being shutdown\n\n", shutdown.out());
+        awaitState("idle", "shut off (shutdown)");
+
+        var again = VmmProcess.run(state, "-c", "start idle", "-c", "domid idle", "-c", "destroy idle",
+                "-c", "domstate --reason idle");
+        assertEquals(0, again.status(), again.err());
+        assertEquals("Domain 'idle' started\n\n2\n\nDomain 'idle' destroyed\n\nshut off (destroyed)\n\n", again.out());
+
+        // The daemon dies under a running domain: the next command finds it shut off (crashed).
+        assertEquals(0, VmmProcess.run(state, "-c", "start idle").status());
+        String version = VmmProcess.run(state, "-c", "vmm:version").out();
+        long pid = Long.parseLong(version.lines().filter(l -> l.startsWith("process: ")).findFirst().orElseThrow()
+                .split(" ")[1]);
+        ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+        daemon.destroyForcibly();
+        daemon.onExit().get(30, TimeUnit.SECONDS);
+        assertEquals("shut off (crashed)", state("idle"));
+        assertTrue(Files.exists(state.resolve("domains/idle.xml")));
+    }
+}

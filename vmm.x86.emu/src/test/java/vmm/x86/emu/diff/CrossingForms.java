@@ -1,0 +1,45 @@
+package vmm.x86.emu.diff;
+
+import static vmm.x86.emu.diff.Layout.RAX;
+import static vmm.x86.emu.diff.Layout.RDX;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Memory operands that straddle the 4 KiB page boundary at RBX: loads, stores,
+ * read-modify-writes, exchanges, a compare-exchange and a push/pop, each at every misalignment
+ * that crosses. Every byte of the window is compared, so a piece written twice or too wide shows.
+ */
+final class CrossingForms {
+    private CrossingForms() {
+    }
+
+    static List<Form> forms() {
+        List<Form> out = new ArrayList<>();
+        for (int w : new int[] {16, 32, 64}) {
+            for (int d = -(w / 8) + 1; d <= -1; d++) {
+                String m = Asm.mem(w, d), r = Asm.reg(RDX, w), a = Asm.reg(RAX, w);
+                String at = w + "@" + d;
+                out.add(form("load " + at, "mov " + a + ", " + m, Slot.mem(d, w)));
+                out.add(form("store " + at, "mov " + m + ", " + r, Slot.reg(RDX, w)));
+                out.add(form("add m " + at, "add " + m + ", " + r, Slot.mem(d, w), Slot.reg(RDX, w)));
+                out.add(form("xchg " + at, "xchg " + m + ", " + r, Slot.reg(RDX, w)));
+                out.add(form("cmpxchg " + at, "cmpxchg " + m + ", " + r, Slot.mem(d, w), Slot.reg(RAX, w)));
+                out.add(form("movsx " + at, w == 64 ? "movsxd rax, " + Asm.mem(32, d) : "movsx rax, " + Asm.mem(16, d),
+                        Slot.mem(d, w == 64 ? 32 : 16)));
+            }
+        }
+        for (int d = 1; d < 8; d++) {
+            out.add(form("push/pop rsp-" + d, "lea rsp, [rbx+" + d + "]\npush rdx\npop rcx\npush qword ptr [rbx-4]\n"
+                    + "pop qword ptr [rbx-12]\nlea rsp, [rbx+0xc0]"));
+        }
+        out.add(form("cmpxchg8b cross", "cmpxchg8b qword ptr [rbx-4]"));
+        out.add(form("bts m cross", "bts dword ptr [rbx-2], edx", BitForms.bitOffset(RDX, 32)));
+        return out;
+    }
+
+    private static Form form(String name, String asm, Slot... slots) {
+        return new Form(name, asm, true, Form.Gen.of(slots), Undef.Rule.none(), null);
+    }
+}
