@@ -23,7 +23,7 @@ static uint64_t compute(void) {
     static uint32_t a[N];
     uint64_t x = 88172645463325252ULL, sum = 0;
     double d = 0;
-    for (int round = 0; round < 60; round++) {
+    for (int round = 0; round < 120; round++) {
         for (int i = 0; i < N; i++) {
             x ^= x << 13;
             x ^= x >> 7;
