@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import vmm.core.device.BusDevice;
 import vmm.core.device.DeviceType;
+import vmm.core.device.PciConfigSpace;
 import vmm.core.device.PciDevice;
 import vmm.core.internal.platform.PcPlatform;
 import vmm.core.internal.platform.PciHostBridge;
@@ -26,6 +27,7 @@ final class ConfiguredDevices implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfiguredDevices.class);
 
     private final List<PciDevice> plugged = new ArrayList<>();
+    private final List<Integer> gsis = new ArrayList<>();
 
     /**
      * @throws IllegalArgumentException naming the device when its type is unknown, its settings
@@ -37,6 +39,7 @@ final class ConfiguredDevices implements AutoCloseable {
             for (DeviceSpec spec : specs) {
                 devices.plugOne(platform.pciHost(), platform, spec, types);
             }
+            devices.firmwareDefaults();
             return devices;
         } catch (RuntimeException e) {
             devices.close();
@@ -62,7 +65,18 @@ final class ConfiguredDevices implements AutoCloseable {
         }
         host.attach(slot, 0, pci);
         plugged.add(pci);
+        gsis.add(PcPlatform.pciIntxGsi(slot, 0));
         LOG.info("machine: {} plugged in, INTA# on GSI {}", name, settings.get("irq"));
+    }
+
+    /**
+     * Fills in each function's interrupt line register with its INTA# GSI, as SeaBIOS does
+     * during POST: guests started without firmware read it there (a value, not a routing).
+     */
+    void firmwareDefaults() {
+        for (int i = 0; i < plugged.size(); i++) {
+            plugged.get(i).configSpace().write(PciConfigSpace.INTERRUPT_LINE, 1, gsis.get(i));
+        }
     }
 
     private static int freeSlot(PciHostBridge host) {

@@ -103,6 +103,9 @@ final class PcBoard implements Board {
     public void reset() {
         platform.reset();
         platform.firmwareDefaults();
+        if (devices != null) {
+            devices.firmwareDefaults();
+        }
     }
 
     @Override
