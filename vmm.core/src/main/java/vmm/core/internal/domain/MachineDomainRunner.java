@@ -70,10 +70,10 @@ public final class MachineDomainRunner implements DomainRunner {
 
     @Override
     public DomainRunner.Machine start(DomainDefinition def, ExitHandler onExit) throws DomainException {
-        OutputStream log = consoleLog(def.name());
+        ConsoleHub log = new ConsoleHub(consoleLog(def.name()));
         vmm.core.machine.Machine m;
         try {
-            m = factory.create(config(def, Console.output(log)));
+            m = factory.create(config(def, new Console(log, log.input())));
         } catch (MachineException | IllegalArgumentException e) {
             close(log);
             throw new DomainException(Kind.FAILED, "internal error: cannot build the machine: " + e.getMessage(), e);
@@ -115,10 +115,10 @@ public final class MachineDomainRunner implements DomainRunner {
     /** A started machine as the domain manager drives it. */
     private static final class Running implements DomainRunner.Machine {
         private final vmm.core.machine.Machine machine;
-        private final OutputStream log;
+        private final ConsoleHub log;
         private volatile boolean destroyed;
 
-        Running(vmm.core.machine.Machine machine, OutputStream log) {
+        Running(vmm.core.machine.Machine machine, ConsoleHub log) {
             this.machine = machine;
             this.log = log;
         }
@@ -172,6 +172,11 @@ public final class MachineDomainRunner implements DomainRunner {
         public void powerOff() {
             destroyed = true;
             machine.destroy();
+        }
+
+        @Override
+        public vmm.core.domain.DomainConsole openConsole(OutputStream guestOutput) throws DomainException {
+            return log.attach(guestOutput);
         }
 
         @Override
