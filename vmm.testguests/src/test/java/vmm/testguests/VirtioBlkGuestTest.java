@@ -129,6 +129,35 @@ class VirtioBlkGuestTest {
         assertGuestWrote(back);
     }
 
+    /** readonly=on: the guest's write fails with an I/O error status (its step 0x16) and the image is unchanged. */
+    @Test
+    void readOnlyImageRefusesTheWrite() throws Exception {
+        Assumptions.assumeTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
+        Path img = rawImage("ro.img");
+        byte[] before = Files.readAllBytes(img);
+        RunToolTest.Run r = RunToolTest.run("--kernel", Guests.elf("virtioblk").toString(), "--accel", "emu",
+                "--device", "virtio-blk,file=" + img + ",readonly=on");
+        assertEquals((0x16 << 1) | 1, r.status(), "exit status; stderr:\n" + r.err() + "\nserial:\n" + r.out());
+        assertTrue(r.out().contains("FAIL: request status not OK"), r.out());
+        assertArrayEquals(before, Files.readAllBytes(img));
+    }
+
+    @Test
+    void missingImageIsNamed() throws Exception {
+        Path missing = dir.resolve("nope.img");
+        RunToolTest.Run r = RunToolTest.run("--kernel", Guests.elf("virtioblk").toString(), "--accel", "emu",
+                "--device", "virtio-blk,file=" + missing);
+        assertEquals(124, r.status(), r.err());
+        assertTrue(r.err().contains("nope.img"), r.err());
+    }
+
+    @Test
+    void malformedDeviceIsAUsageError() throws Exception {
+        RunToolTest.Run r = RunToolTest.run("--kernel", Guests.elf("virtioblk").toString(), "--device", "virtio-blk,=x");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("empty setting name"), r.err());
+    }
+
     @Test
     void unknownDeviceTypeIsNamed() throws Exception {
         RunToolTest.Run r = RunToolTest.run("--kernel", Guests.elf("virtioblk").toString(), "--accel", "emu",
