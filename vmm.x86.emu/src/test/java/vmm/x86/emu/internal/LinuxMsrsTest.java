@@ -51,6 +51,23 @@ class LinuxMsrsTest {
     }
 
     @Test
+    void rdpmcReadsTheLegacyCounterThatWrmsrSet() throws Exception {
+        VcpuState s = rig.run64("""
+                mov ecx, 0xc0010005
+                mov eax, 0x89abcdef
+                mov edx, 0x1234
+                wrmsr
+                mov ecx, 1
+                rdpmc
+                shl rdx, 32
+                or rax, rdx
+                mov rbx, rax
+                hlt
+                """);
+        assertReg(s, 3, 0x123489abcdefL);
+    }
+
+    @Test
     void vcpusShareOneTscEvenAfterAStateRoundTrip() throws Exception {
         Thread.sleep(20);
         AcceleratedVcpu second = rig.vm.createVcpu(1);

@@ -165,7 +165,7 @@ public final class Exec {
             case Op.WRMSR -> SystemOps.wrmsr(c);
             case Op.RDMSR -> SystemOps.rdmsr(c);
             case Op.RDTSC -> SystemOps.rdtsc(c);
-            case Op.RDPMC -> throw c.gp(0);
+            case Op.RDPMC -> SystemOps.rdpmc(c);
             case Op.CPUID -> Cpuid.execute(c);
             case Op.ARPL -> arpl(c, i);
             case Op.FPU -> fpu.execute(c, i);

@@ -389,6 +389,23 @@ final class SystemOps {
         c.r[2] = t >>> 32;
     }
 
+    /**
+     * RDPMC of the four legacy AMD counters (PERF_CTR0-3, 0xc0010004-7): CPL 0 or CR4.PCE. Linux
+     * finds those counters and reads them with RDPMC when it stops a perf event (at reboot, say).
+     */
+    static void rdpmc(Cpu c) {
+        if ((c.cr4 & (1L << 8)) == 0 && c.cpl != 0 && c.pe()) {
+            throw c.gp(0);
+        }
+        long index = c.r[1] & 0xffffffffL;
+        if (index > 3) {
+            throw c.gp(0);
+        }
+        long v = c.amdPerf[4 + (int) index] & 0xffffffffffffL;
+        c.r[0] = v & 0xffffffffL;
+        c.r[2] = v >>> 32;
+    }
+
     static void rdmsr(Cpu c) {
         requireCpl0(c);
         long v = vmm.x86.emu.internal.cpu.Msrs.read(c, c.r[1] & 0xffffffffL);
