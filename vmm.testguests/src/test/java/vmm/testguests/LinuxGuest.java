@@ -104,6 +104,8 @@ final class LinuxGuest implements AutoCloseable {
                 mount -t devtmpfs dev /dev
                 mount -t proc proc /proc
                 mount -t sysfs sys /sys
+                # Kernel messages stay in the log (dmesg) instead of landing inside command output.
+                dmesg -n 1
                 echo "%s"
                 exec setsid cttyhack sh
                 """.formatted(INIT_DONE);
