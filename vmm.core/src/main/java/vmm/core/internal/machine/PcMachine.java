@@ -337,7 +337,12 @@ public final class PcMachine implements Machine {
 
     private void kickAll() {
         for (AcceleratedVcpu c : vcpus) {
-            c.kick();
+            try {
+                c.kick();
+            } catch (RuntimeException e) {
+                // The vCPU keeps running until its next exit; the waits here retry the kick.
+                LOG.warn("kicking vCPU {} failed: {}", c.index(), e.toString());
+            }
         }
     }
 
