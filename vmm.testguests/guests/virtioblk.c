@@ -1,5 +1,5 @@
 /* virtio-blk over modern virtio-pci (1af4:1042) as a driver does it: find the function on
- * bus 0, walk its capabilities, place BAR4, negotiate VERSION_1, set up split queue 0 in our
+ * bus 0, walk its capabilities, place BAR4, negotiate VERSION_1, read the capacity, set up split queue 0 in our
  * own memory, write sector 1 (completion by MSI-X to the local APIC), then read sector 2 that
  * the host prepared (completion by INTx through the IOAPIC, the line the interrupt line register
  * names, as firmware left it; level-triggered). Exit value 0 on success; a failure exits with the step's code:
@@ -13,7 +13,7 @@
 #define INTX_VECTOR 0x41
 
 static int dev;                 /* device number on bus 0 */
-static u32 common, notify, isr_reg, notify_mult, msix_table;
+static u32 common, notify, isr_reg, devcfg, notify_mult, msix_table;
 static int msix_cap;
 static volatile u32 msi_count, intx_count, isr_seen;
 
@@ -123,11 +123,14 @@ static void walk_caps(void) {
             } else if (type == 3) {
                 isr_reg = bar_addr(bar, off);
                 found |= 4;
+            } else if (type == 4) {
+                devcfg = bar_addr(bar, off);
+                found |= 8;
             }
         }
     }
-    if (found != 7 || msix_cap == 0) {
-        step_fail(0x11, "missing common, notify, ISR or MSI-X capability");
+    if (found != 15 || msix_cap == 0) {
+        step_fail(0x11, "missing common, notify, ISR, device or MSI-X capability");
     }
     puts("capabilities ok\n");
 }
@@ -150,6 +153,14 @@ static void negotiate(void) {
     mmio_write8(common + 0x14, 1 | 2 | 8);       /* FEATURES_OK */
     if ((mmio_read8(common + 0x14) & 8) == 0) {
         step_fail(0x13, "FEATURES_OK not accepted");
+    }
+    /* virtio_blk_config.capacity: the host's image is 4 sectors. */
+    u32 cap_lo = mmio_read32(devcfg), cap_hi = mmio_read32(devcfg + 4);
+    puts("capacity ");
+    put_dec(cap_lo);
+    puts(" sectors\n");
+    if (cap_lo != 4 || cap_hi != 0) {
+        step_fail(0x13, "capacity is not the image's 4 sectors");
     }
     puts("features ok\n");
 }
