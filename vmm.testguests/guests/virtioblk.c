@@ -1,9 +1,10 @@
 /* virtio-blk over modern virtio-pci (1af4:1042) as a driver does it: find the function on
- * bus 0, walk its capabilities, place BAR4, negotiate VERSION_1, read the capacity, set up split queue 0 in our
- * own memory, write sector 1 (completion by MSI-X to the local APIC), then read sector 2 that
- * the host prepared (completion by INTx through the IOAPIC, the line the interrupt line register
- * names, as firmware left it; level-triggered). Exit value 0 on success; a failure exits with the step's code:
- * 0x10 no device, 0x11 capabilities, 0x12 BAR, 0x13 features, 0x14 queue, 0x15 MSI-X,
+ * bus 0, walk its capabilities, place BAR4, negotiate VERSION_1, read the capacity, set up
+ * split queue 0 in our own memory, write sector 1 (completion by MSI-X to the local APIC),
+ * then read sector 2 that the host prepared (completion by INTx through the IOAPIC, on the
+ * line the interrupt line register names as firmware left it, level-triggered).
+ * Exit value 0 on success; a failure exits with its step's code: 0x10 no device,
+ * 0x11 capabilities, 0x12 BAR, 0x13 features or capacity, 0x14 queue, 0x15 MSI-X,
  * 0x16 write request, 0x17 read request, 0x18 read data, 0x19 INTx line or storm. */
 #include "lib.h"
 

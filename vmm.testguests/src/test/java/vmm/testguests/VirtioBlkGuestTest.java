@@ -42,8 +42,7 @@ class VirtioBlkGuestTest {
     static final int OK_STATUS = 1; // debug-exit value 0
     static final byte[] GUEST_MARK = "virtio-blk guest wrote sector 1".getBytes(StandardCharsets.US_ASCII);
     static final List<String> EXPECT = List.of("capabilities ok", "capacity 4 sectors", "features ok", "queue ok",
-            "write by MSI-X ok",
-            "read by INTx (level) ok", "virtio-blk ok");
+            "write by MSI-X ok", "read by INTx (level) ok", "virtio-blk ok");
 
     @TempDir
     Path dir;
