@@ -194,6 +194,29 @@ class LocalApicTest {
     }
 
     @Test
+    void oneShotSwitchedToPeriodicMidCountKeepsCountingAndReloads() {
+        // kvm-unit-tests apic's test_apic_change_mode, second half.
+        enable(bsp);
+        int tmict = 0x999999;
+        write(bsp, ApicRegisters.TIMER_INITIAL, tmict);
+        write(bsp, 0x320, 0x20000 | read(bsp, 0x320));
+        assertEquals(tmict, read(bsp, ApicRegisters.TIMER_INITIAL));
+        write(bsp, 0x320, read(bsp, 0x320) & ~0x60000);
+        write(bsp, ApicRegisters.TIMER_INITIAL, tmict);
+        assertNotEquals(0, read(bsp, ApicRegisters.TIMER_CURRENT));
+        rig.time.advance(25_000_000);
+        assertEquals(0, read(bsp, ApicRegisters.TIMER_CURRENT));
+        write(bsp, ApicRegisters.TIMER_INITIAL, tmict);
+        rig.time.advance(12_000_000);
+        assertTrue(read(bsp, ApicRegisters.TIMER_CURRENT) <= tmict / 2);
+        write(bsp, 0x320, (read(bsp, 0x320) & ~0x60000) | 0x20000);
+        int left = read(bsp, ApicRegisters.TIMER_CURRENT);
+        assertTrue(left > 0 && left < tmict / 2, "continues: " + left);
+        rig.time.advance(9_000_000);
+        assertTrue(read(bsp, ApicRegisters.TIMER_CURRENT) > tmict / 2, "reloaded from the initial count");
+    }
+
+    @Test
     void tscDeadlineTimer() {
         enable(bsp);
         write(bsp, ApicRegisters.TIMER_INITIAL, 1000);

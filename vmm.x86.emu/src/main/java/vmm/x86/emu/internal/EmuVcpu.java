@@ -36,11 +36,12 @@ final class EmuVcpu implements AcceleratedVcpu {
     private volatile boolean kicked;
     private volatile Thread runner;
 
-    EmuVcpu(int index, VmPlatform platform, PhysMem phys) {
+    EmuVcpu(int index, VmPlatform platform, PhysMem phys, long tscEpochNanos) {
         this.index = index;
         this.platform = platform;
         this.port = platform.interrupts(index);
         this.cpu = new Cpu(index, port);
+        cpu.tscEpochNanos = tscEpochNanos;
         cpu.mem = new Mem(cpu, phys);
         cpu.pio = platform.pio();
         long khz = platform.tscKhz();

@@ -267,7 +267,13 @@ public final class Msrs {
                 case PAT -> c.pat = v;
                 case MISC_ENABLE -> c.miscEnable = v;
                 case MTRR_DEF_TYPE -> c.mtrrDefType = v;
-                case TSC -> c.tscOffset = v - (tsc(c) - c.tscOffset);
+                case TSC -> {
+                    // As KVM does: a value within a second of the VM's common TSC is a state taken
+                    // and given back moments apart (the boot state, a reset), so the vCPU stays on
+                    // the common TSC; a per-vCPU offset of microseconds would be a warp between CPUs.
+                    long offset = v - (tsc(c) - c.tscOffset);
+                    c.tscOffset = Math.abs(offset) < c.tscKhz * 1000 ? 0 : offset;
+                }
                 default -> {
                     if (idx >= 0x200 && idx < 0x210) {
                         c.mtrrVar[idx - 0x200] = v;
