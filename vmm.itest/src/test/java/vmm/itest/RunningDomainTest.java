@@ -93,6 +93,26 @@ class RunningDomainTest {
         var list = VmmProcess.run(state, "-c", "list", "-c", "domid idle");
         assertEquals(" Id   Name   State\n----------------------\n 1    idle   running\n\n1\n\n", list.out());
         assertEquals("running (booted)", state("idle"));
+        // vcpuinfo and domstats of the running vCPU: its host CPU and the CPU time its thread used.
+        var stats = VmmProcess.run(state, "-c", "vcpuinfo idle", "-c", "domstats --state --vcpu idle");
+        assertEquals(0, stats.status(), stats.err());
+        assertTrue(stats.out().matches("""
+                VCPU:           0
+                CPU:            [0-9]+
+                State:          running
+                CPU time:       [0-9]+\\.[0-9]s
+                CPU Affinity:   y+
+
+                Domain: 'idle'
+                  state.state=1
+                  state.reason=1
+                  vcpu.current=1
+                  vcpu.maximum=1
+                  vcpu.0.state=1
+                  vcpu.0.time=[1-9][0-9]*
+
+
+                """), stats.out());
         Path console = state.resolve("logs/idle.console.log");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!(Files.exists(console) && Files.readString(console).contains("idle guest up"))
