@@ -113,6 +113,10 @@ class RunningDomainTest {
 
 
                 """), stats.out());
+        // virt-clone's rule: a running original is not cloned.
+        var clone = VmmProcess.run(state, "-c", "clone --original idle --name twin --auto-clone");
+        assertEquals(1, clone.status());
+        assertEquals("error: Domain with devices to clone must be paused or shutoff.\n", clone.err());
         Path console = state.resolve("logs/idle.console.log");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!(Files.exists(console) && Files.readString(console).contains("idle guest up"))
