@@ -11,8 +11,8 @@ import vmm.core.domain.DomainManager;
 public record VirshCommand(CommandSpec spec, Handler handler) {
 
     /** What a command runs with. */
-    public record Context(DomainManager domains, BlockFormats formats, CommandSession session, PrintStream out,
-            PrintStream err) {
+    public record Context(DomainManager domains, BlockFormats formats, java.nio.file.Path stateDir,
+            CommandSession session, PrintStream out, PrintStream err) {
     }
 
     @FunctionalInterface
