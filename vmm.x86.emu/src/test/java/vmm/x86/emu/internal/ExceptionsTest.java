@@ -75,6 +75,23 @@ class ExceptionsTest {
     }
 
     @Test
+    void faultWhileDeliveringIntRestartsTheInt() throws Exception {
+        // Gate 0x40 points at a not-present selector: #NP(selector) with RIP at the INT itself.
+        rig.gate64(11, GuestRig.CODE + 0x800, 0, 0);
+        long lo = (GuestRig.CODE + 0x900) & 0xffff | (0x48L << 16) | (0x8eL << 40);
+        rig.memory.writeLong(GuestRig.IDT + 16 * 0x40, lo | ((((GuestRig.CODE + 0x900) >>> 16) & 0xffff) << 48));
+        rig.memory.writeLong(GuestRig.IDT + 16 * 0x40 + 8, 0);
+        rig.memory.writeLong(GuestRig.GDT + 0x48, 0x00af1b000000ffffL);
+        VcpuState s = rig.run64("""
+                nop
+                int 0x40
+                hlt
+                """ + ERR_HANDLER);
+        assertReg(s, 3, 0x48);
+        assertReg(s, 1, GuestRig.CODE + 1);
+    }
+
+    @Test
     void nonCanonicalStackAccessIsAStackFault() throws Exception {
         rig.gate64(12, GuestRig.CODE + 0x800, 0, 1);
         rig.memory.writeLong(GuestRig.TSS + 0x24, GuestRig.STACK - 0x4000);
