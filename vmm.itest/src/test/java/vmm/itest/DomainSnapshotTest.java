@@ -125,11 +125,16 @@ class DomainSnapshotTest {
                         "error: Domain snapshot not found: no domain snapshot with matching name 'nope'\n"),
                 new Case("snapshot-delete base ../x",
                         "error: Domain snapshot not found: no domain snapshot with matching name '../x'\n"),
-                new Case("snapshot-list nope", "error: failed to get domain 'nope'\n"))) {
+                new Case("snapshot-list nope", "error: failed to get domain 'nope'\n"),
+                new Case("undefine base", "error: Failed to undefine domain 'base'\n"
+                        + "error: Requested operation is not valid: cannot delete inactive domain with 1 snapshots\n"))) {
             var e = VmmProcess.run(state, "-c", c.command());
             assertEquals(1, e.status(), c.command());
             assertEquals(c.err(), e.err(), c.command());
         }
         assertFalse(Files.exists(state.resolve("snapshots/flat")), "nothing stored for a refused snapshot");
+        var undefine = VmmProcess.run(state, "-c", "undefine base --snapshots-metadata");
+        assertEquals("Domain 'base' has been undefined\n\n", undefine.out(), undefine.err());
+        assertFalse(Files.exists(state.resolve("snapshots/base/one.xml")));
     }
 }
