@@ -136,11 +136,15 @@ class RunningDomainTest {
         }
         assertEquals("running (booted)", state("idle"));
 
-        var pause = VmmProcess.run(state, "-c", "suspend idle", "-c", "domstate --reason idle", "-c", "resume idle",
+        var pause = VmmProcess.run(state, "-c", "suspend idle", "-c", "domstate --reason idle",
+                "-c", "clone --original idle --name twin", "-c", "resume idle",
                 "-c", "domstate --reason idle", "-c", "start idle");
         assertEquals(1, pause.status());
-        assertEquals("Domain 'idle' suspended\n\npaused (user)\n\nDomain 'idle' resumed\n\nrunning (unpaused)\n\n\n",
-                pause.out());
+        assertEquals("Domain 'idle' suspended\n\npaused (user)\n\nClone 'twin' created successfully.\n\n"
+                + "Domain 'idle' resumed\n\nrunning (unpaused)\n\n\n", pause.out());
+        // A paused original may be cloned (virt-clone's rule); the clone is its own shut-off domain.
+        var twin = VmmProcess.run(state, "-c", "domstate twin", "-c", "undefine twin");
+        assertEquals("shut off\n\nDomain 'twin' has been undefined\n\n", twin.out(), twin.err());
         assertEquals("error: Domain is already active\n", pause.err());
 
         var shutdown = VmmProcess.run(state, "-c", "shutdown idle");

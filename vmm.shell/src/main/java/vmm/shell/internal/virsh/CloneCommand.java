@@ -118,7 +118,9 @@ final class CloneCommand {
             }
             throw e instanceof VirshError v ? v : new VirshError("Failed to define the clone '" + name + "'", e.getMessage());
         }
-        ctx.out().println();
+        if (!copies.isEmpty()) {
+            ctx.out().println();
+        }
         ctx.out().println("Clone '" + name + "' created successfully.");
     }
 
