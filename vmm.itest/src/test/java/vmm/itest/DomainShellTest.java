@@ -141,6 +141,52 @@ class DomainShellTest {
     }
 
     @Test
+    void vcpuinfoAndDomstatsOfAShutOffDomain() throws Exception {
+        var r = VmmProcess.run(state, "-c", "define " + xml, "-c", "vcpuinfo demo", "-c", "domstats demo",
+                "-c", "domstats --balloon --vcpu demo", "-c", "vcpuinfo nope");
+        assertEquals(1, r.status());
+        String y = "y".repeat(Runtime.getRuntime().availableProcessors());
+        assertEquals("Domain 'demo' defined from " + xml + "\n\n"
+                + """
+                VCPU:           0
+                CPU:            N/A
+                State:          N/A
+                CPU time        N/A
+                CPU Affinity:   %1$s
+
+                VCPU:           1
+                CPU:            N/A
+                State:          N/A
+                CPU time        N/A
+                CPU Affinity:   %1$s
+
+                Domain: 'demo'
+                  state.state=5
+                  state.reason=0
+                  balloon.current=262144
+                  balloon.maximum=524288
+                  vcpu.current=2
+                  vcpu.maximum=2
+                  net.count=1
+                  block.count=2
+                  block.0.name=vda
+                  block.0.path=/var/lib/libvirt/images/demo.qcow2
+                  block.1.name=hdc
+
+
+                Domain: 'demo'
+                  balloon.current=262144
+                  balloon.maximum=524288
+                  vcpu.current=2
+                  vcpu.maximum=2
+
+
+
+                """.formatted(y), r.out());
+        assertTrue(r.err().endsWith("kept as is\nerror: failed to get domain 'nope'\n"), r.err());
+    }
+
+    @Test
     void dumpxmlRoundTripsUnknownElements() throws Exception {
         Path dumped = state.resolve("dumped.xml");
         var r = VmmProcess.run(state, "-c", "define " + xml, "-c", "dumpxml demo");
@@ -267,6 +313,7 @@ class DomainShellTest {
                     domiflist                      list all domain virtual interfaces
                     dominfo                        domain information
                     domstate                       domain state
+                    domstats                       get statistics about one or multiple domains
                     list                           list domains
                 """), out);
         assertTrue(out.contains(" Host and Hypervisor (help keyword 'host'):\n"), out);

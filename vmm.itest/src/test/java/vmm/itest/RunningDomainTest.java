@@ -93,6 +93,30 @@ class RunningDomainTest {
         var list = VmmProcess.run(state, "-c", "list", "-c", "domid idle");
         assertEquals(" Id   Name   State\n----------------------\n 1    idle   running\n\n1\n\n", list.out());
         assertEquals("running (booted)", state("idle"));
+        // vcpuinfo and domstats of the running vCPU: its host CPU and the CPU time its thread used.
+        var stats = VmmProcess.run(state, "-c", "vcpuinfo idle", "-c", "domstats --state --vcpu idle");
+        assertEquals(0, stats.status(), stats.err());
+        assertTrue(stats.out().matches("""
+                VCPU:           0
+                CPU:            [0-9]+
+                State:          running
+                CPU time:       [0-9]+\\.[0-9]s
+                CPU Affinity:   y+
+
+                Domain: 'idle'
+                  state.state=1
+                  state.reason=1
+                  vcpu.current=1
+                  vcpu.maximum=1
+                  vcpu.0.state=1
+                  vcpu.0.time=[1-9][0-9]*
+
+
+                """), stats.out());
+        // virt-clone's rule: a running original is not cloned.
+        var clone = VmmProcess.run(state, "-c", "clone --original idle --name twin --auto-clone");
+        assertEquals(1, clone.status());
+        assertEquals("error: Domain with devices to clone must be paused or shutoff.\n", clone.err());
         Path console = state.resolve("logs/idle.console.log");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!(Files.exists(console) && Files.readString(console).contains("idle guest up"))
@@ -112,11 +136,15 @@ class RunningDomainTest {
         }
         assertEquals("running (booted)", state("idle"));
 
-        var pause = VmmProcess.run(state, "-c", "suspend idle", "-c", "domstate --reason idle", "-c", "resume idle",
+        var pause = VmmProcess.run(state, "-c", "suspend idle", "-c", "domstate --reason idle",
+                "-c", "clone --original idle --name twin", "-c", "resume idle",
                 "-c", "domstate --reason idle", "-c", "start idle");
         assertEquals(1, pause.status());
-        assertEquals("Domain 'idle' suspended\n\npaused (user)\n\nDomain 'idle' resumed\n\nrunning (unpaused)\n\n\n",
-                pause.out());
+        assertEquals("Domain 'idle' suspended\n\npaused (user)\n\nClone 'twin' created successfully.\n\n"
+                + "Domain 'idle' resumed\n\nrunning (unpaused)\n\n\n", pause.out());
+        // A paused original may be cloned (virt-clone's rule); the clone is its own shut-off domain.
+        var twin = VmmProcess.run(state, "-c", "domstate twin", "-c", "undefine twin");
+        assertEquals("shut off\n\nDomain 'twin' has been undefined\n\n", twin.out(), twin.err());
         assertEquals("error: Domain is already active\n", pause.err());
 
         var shutdown = VmmProcess.run(state, "-c", "shutdown idle");

@@ -74,6 +74,13 @@ public interface DomainManager {
      */
     DomainConsole openConsole(String domain, java.io.OutputStream guestOutput) throws DomainException;
 
+    /**
+     * The vCPUs of an active domain: host CPU and CPU time of each (virsh vcpuinfo). Since 1.1.
+     *
+     * @throws DomainException {@link DomainException.Kind#NO_DOMAIN} when there is none
+     */
+    List<VcpuInfo> vcpuInfo(String domain) throws DomainException;
+
     /** Stored definitions that could not be read: file and reason, one line each. */
     List<String> problems();
 }

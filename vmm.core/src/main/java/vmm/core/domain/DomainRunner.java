@@ -41,6 +41,11 @@ public interface DomainRunner {
         /** CPU time its vCPUs used, in nanoseconds. */
         long cpuTimeNs();
 
+        /** Each vCPU's host CPU and CPU time, in vCPU order; empty when unknown. Since 1.1. */
+        default java.util.List<VcpuInfo> vcpus() {
+            return java.util.List.of();
+        }
+
         /**
          * Attaches to the serial console: guest output goes to {@code guestOutput} until the
          * returned console is closed. One attachment at a time.

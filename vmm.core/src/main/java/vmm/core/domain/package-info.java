@@ -5,5 +5,5 @@
  * {@link vmm.core.domain.DomainListener}s.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package vmm.core.domain;

@@ -1,6 +1,7 @@
 package vmm.core.machine;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,14 @@ public interface Machine extends AutoCloseable {
 
     /** Waits at most {@code timeout}; empty when still running. */
     Optional<MachineExit> awaitExit(Duration timeout) throws InterruptedException;
+
+    /**
+     * What each vCPU has used so far (CPU time, the host CPU it last ran on), in vCPU order;
+     * empty when the machine has not started or the implementation cannot tell. Since 1.2.
+     */
+    default List<VcpuStats> vcpuStats() {
+        return List.of();
+    }
 
     /** Destroys the machine if it still runs, and releases its memory and accelerator resources. */
     @Override

@@ -14,7 +14,10 @@
  * In OSGi, {@link vmm.core.machine.MachineFactory} is a service that knows every registered
  * {@link vmm.core.hypervisor.Hypervisor}; outside it, {@link vmm.core.machine.Machines} takes
  * the accelerators as arguments.
+ *
+ * <p>1.2: {@link vmm.core.machine.Machine#vcpuStats()} (per-vCPU CPU time and host CPU, for
+ * virsh's vcpuinfo and domstats).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package vmm.core.machine;

@@ -320,6 +320,11 @@ class Domains implements DomainManager {
         }
     }
 
+    @Override
+    public synchronized List<vmm.core.domain.VcpuInfo> vcpuInfo(String domain) throws DomainException {
+        return active(domain).machine.vcpus();
+    }
+
     private Entry active(String domain) throws DomainException {
         Entry e = require(domain);
         if (!e.state.active() || e.machine == null) {

@@ -212,8 +212,13 @@ public final class MachineDomainRunner implements DomainRunner {
 
         @Override
         public long cpuTimeNs() {
-            // The machine does not account vCPU time yet; 0 makes dominfo leave the line out.
-            return 0;
+            return machine.vcpuStats().stream().mapToLong(vmm.core.machine.VcpuStats::cpuTimeNs).sum();
+        }
+
+        @Override
+        public java.util.List<vmm.core.domain.VcpuInfo> vcpus() {
+            return machine.vcpuStats().stream()
+                    .map(v -> new vmm.core.domain.VcpuInfo(v.vcpu(), v.hostCpu(), v.cpuTimeNs())).toList();
         }
     }
 }

@@ -48,6 +48,7 @@ public final class PcMachine implements Machine {
     private final AcceleratedVm vm;
     private final AcceleratedVcpu[] vcpus;
     private final Thread[] threads;
+    private final VcpuAccounting accounting;
     private final ExecutorService control;
     private final CountDownLatch ended = new CountDownLatch(1);
 
@@ -71,6 +72,7 @@ public final class PcMachine implements Machine {
         this.vm = vm;
         this.vcpus = vcpus;
         this.threads = new Thread[vcpus.length];
+        this.accounting = new VcpuAccounting(vcpus.length);
         this.control = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "vmm-machine-control");
             t.setDaemon(true);
@@ -172,6 +174,16 @@ public final class PcMachine implements Machine {
         synchronized (ctl) {
             return state;
         }
+    }
+
+    @Override
+    public java.util.List<vmm.core.machine.VcpuStats> vcpuStats() {
+        return accounting.stats(threads);
+    }
+
+    /** Called by vCPU {@code index}'s thread as it starts. */
+    void vcpuThreadStarted(int index) {
+        accounting.register(index);
     }
 
     @Override

@@ -30,6 +30,7 @@ final class VcpuThread implements Runnable {
 
     @Override
     public void run() {
+        machine.vcpuThreadStarted(index);
         try {
             while (machine.await()) {
                 VcpuExit exit = vcpu.run();

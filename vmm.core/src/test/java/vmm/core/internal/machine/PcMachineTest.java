@@ -181,6 +181,14 @@ class PcMachineTest {
             m.start();
             m.pause();
             assertEquals(MachineState.PAUSED, m.state());
+            // Every vCPU thread has run: its CPU time and the host CPU it ran on are known (Linux /proc).
+            var stats = m.vcpuStats();
+            assertEquals(3, stats.size());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(i, stats.get(i).vcpu());
+                assertTrue(stats.get(i).cpuTimeNs() > 0, stats.toString());
+                assertTrue(stats.get(i).hostCpu() >= 0 && stats.get(i).hostCpu() < 4096, stats.toString());
+            }
             m.resume();
             assertEquals(MachineState.RUNNING, m.state());
             m.reset();

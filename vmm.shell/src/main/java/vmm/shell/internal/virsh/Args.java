@@ -14,6 +14,8 @@ import vmm.shell.internal.virsh.CommandSpec.Option.Kind;
 public final class Args {
 
     private final Map<String, String> values = new HashMap<>();
+    /** Every value of an option given more than once (virt-clone's repeated --file). */
+    private final Map<String, List<String>> repeated = new HashMap<>();
 
     private Args() {
     }
@@ -46,6 +48,7 @@ public final class Args {
                         value = argv.get(++i);
                     }
                     a.values.put(name, value);
+                    a.repeated.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
                 }
             } else {
                 while (positional < opts.size()
@@ -81,6 +84,11 @@ public final class Args {
 
     public String get(String name) {
         return values.get(name);
+    }
+
+    /** Every value given for {@code name}, in order (empty when none). */
+    public List<String> all(String name) {
+        return List.copyOf(repeated.getOrDefault(name, List.of()));
     }
 
     public String domain() {

@@ -33,7 +33,8 @@ public final class DomainCommands {
                                 Option.flag("validate", "validate the XML against the schema"))),
                         DomainCommands::define),
                 new VirshCommand(new CommandSpec("undefine", Group.DOMAIN, "undefine a domain",
-                        "Undefine an inactive domain, or convert persistent to transient.", List.of(DOMAIN_OPTION)),
+                        "Undefine an inactive domain, or convert persistent to transient.", List.of(DOMAIN_OPTION,
+                                Option.flag("snapshots-metadata", "remove all domain snapshot metadata (vm must be inactive)"))),
                         DomainCommands::undefine),
                 new VirshCommand(new CommandSpec("dumpxml", Group.DOMAIN, "domain information in XML",
                         "Output the domain information as an XML dump to stdout.",
@@ -129,11 +130,32 @@ public final class DomainCommands {
 
     private static void undefine(Args args, Context ctx) throws VirshError {
         DomainInfo d = domain(ctx, args);
+        // As libvirt: snapshot metadata is not orphaned silently (the disks keep their snapshots).
+        Path snapshots = ctx.stateDir().resolve("snapshots").resolve(d.name());
+        List<Path> metadata = List.of();
+        if (Files.isDirectory(snapshots)) {
+            try (var files = Files.list(snapshots)) {
+                metadata = files.filter(p -> p.getFileName().toString().endsWith(".xml")
+                        && !p.getFileName().toString().startsWith(".")).toList();
+            } catch (IOException e) {
+                throw new VirshError("Failed to undefine domain '" + d.name() + "'", e.getMessage());
+            }
+        }
+        if (!metadata.isEmpty() && !args.flag("snapshots-metadata")) {
+            throw new VirshError("Failed to undefine domain '" + d.name() + "'",
+                    "Requested operation is not valid: cannot delete inactive domain with " + metadata.size() + " snapshots");
+        }
         try {
             ctx.domains().undefine(d.definition().uuid().toString());
+            for (Path p : metadata) {
+                Files.deleteIfExists(p);
+            }
             ctx.out().println("Domain '" + d.name() + "' has been undefined");
         } catch (DomainException e) {
             throw new VirshError("Failed to undefine domain '" + d.name() + "'", e.getMessage());
+        } catch (IOException e) {
+            throw new VirshError("Domain '" + d.name() + "' has been undefined, but its snapshot metadata could not be "
+                    + "removed", e.getMessage());
         }
     }
 

@@ -4,13 +4,15 @@ import java.io.PrintStream;
 
 import org.apache.felix.service.command.CommandSession;
 
+import vmm.core.block.BlockFormats;
 import vmm.core.domain.DomainManager;
 
 /** A virsh command: its description and what it does. */
 public record VirshCommand(CommandSpec spec, Handler handler) {
 
     /** What a command runs with. */
-    public record Context(DomainManager domains, CommandSession session, PrintStream out, PrintStream err) {
+    public record Context(DomainManager domains, BlockFormats formats, java.nio.file.Path stateDir,
+            CommandSession session, PrintStream out, PrintStream err) {
     }
 
     @FunctionalInterface

@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import vmm.core.block.BlockFormats;
 import vmm.core.domain.DomainInfo;
 import vmm.core.domain.DomainManager;
 import vmm.core.hypervisor.Hypervisor;
@@ -50,6 +51,8 @@ public final class VirshShell {
     }
 
     private final DomainManager domains;
+    private final BlockFormats formats;
+    private final java.nio.file.Path stateDir;
     private final String version;
     private final List<VirshCommand> commands = new ArrayList<>();
     private final List<CommandSpec> specs = new ArrayList<>();
@@ -57,12 +60,17 @@ public final class VirshShell {
     private final List<Hypervisor> hypervisors = new CopyOnWriteArrayList<>();
 
     @Activate
-    public VirshShell(@Reference DomainManager domains, BundleContext context) {
+    public VirshShell(@Reference DomainManager domains, @Reference BlockFormats formats, BundleContext context) {
         this.domains = domains;
+        this.formats = formats;
+        this.stateDir = vmm.core.state.VmmHome.fromProperty(context.getProperty(vmm.core.state.VmmHome.PROPERTY)).root();
         var v = context.getBundle().getVersion();
         this.version = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
         commands.addAll(DomainCommands.all());
         commands.addAll(LifecycleCommands.all());
+        commands.addAll(MonitorCommands.all());
+        commands.add(CloneCommand.command());
+        commands.addAll(SnapshotCommands.all());
         commands.add(ConsoleCommand.command());
         commands.add(new VirshCommand(new CommandSpec("help", Group.VIRSH, "print help",
                 "Prints global help, command specific help, or help for a group of related commands",
@@ -125,7 +133,7 @@ public final class VirshShell {
         List<String> argv = arguments.stream().map(String::valueOf).toList();
         try {
             Args args = Args.parse(c.spec(), argv);
-            c.handler().run(args, new VirshCommand.Context(domains, session, out, System.err));
+            c.handler().run(args, new VirshCommand.Context(domains, formats, stateDir, session, out, System.err));
             return null;
         } finally {
             out.println();
