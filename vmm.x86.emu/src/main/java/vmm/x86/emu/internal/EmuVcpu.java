@@ -87,7 +87,7 @@ final class EmuVcpu implements AcceleratedVcpu {
             boolean shadow = cpu.interruptShadow;
             if (port != null) {
                 int ev = port.pendingEvents();
-                if (ev != 0) {
+                if (ev != 0 || cpu.nmiLatched && !cpu.nmiBlocked) {
                     events(ev, shadow);
                 }
             }
@@ -131,10 +131,19 @@ final class EmuVcpu implements AcceleratedVcpu {
             return;
         }
         try {
-            if ((ev & InterruptPort.EVENT_NMI) != 0 && !cpu.nmiBlocked) {
-                port.acknowledgeNmi();
+            if (cpu.nmiLatched && !cpu.nmiBlocked) {
+                cpu.nmiLatched = false;
                 Interrupts.external(cpu, GuestFault.NMI);
                 return;
+            }
+            if ((ev & InterruptPort.EVENT_NMI) != 0) {
+                port.acknowledgeNmi();
+                if (!cpu.nmiBlocked) {
+                    Interrupts.external(cpu, GuestFault.NMI);
+                    return;
+                }
+                // Inside an NMI handler: one more waits for IRET, any further ones merge into it.
+                cpu.nmiLatched = true;
             }
             if ((ev & InterruptPort.EVENT_INTR) != 0 && cpu.iflag() && !shadow) {
                 int vector = port.acknowledgeInterrupt();

@@ -55,6 +55,8 @@ public final class Cpu {
     public long star, lstar, cstar, sfmask, kernelGsBase, sysenterCs, sysenterEsp, sysenterEip, tscAux;
     public long pat = 0x0007040600070406L, miscEnable = 1, tscOffset, mtrrDefType, apicBaseNoPort = 0xfee00900L;
     public long amdSyscfg, amdHwcr;
+    /** AMD performance-counter MSRs (see {@code Msrs.amdPerf}). */
+    public final long[] amdPerf = new long[20];
     public final long[] mtrrFixed = new long[11];
     public final long[] mtrrVar = new long[16];
 
@@ -64,6 +66,8 @@ public final class Cpu {
     public boolean interruptShadow;
     /** NMIs blocked until IRET. */
     public boolean nmiBlocked;
+    /** An NMI that arrived while blocked, taken after the IRET (hardware latches one). */
+    public boolean nmiLatched;
     /** Set by a handler that changed something the block loop must see at once (mode, IF, code write). */
     public boolean stop;
 

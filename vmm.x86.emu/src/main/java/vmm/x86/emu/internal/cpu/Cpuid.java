@@ -54,6 +54,11 @@ public final class Cpuid {
         return w;
     }
 
+    /** CPUID.1:EDX.APIC follows IA32_APIC_BASE's global enable bit, as on hardware. */
+    private static boolean apicEnabled(Cpu c) {
+        return c.port != null && (c.port.apicBase() & 0x800) != 0;
+    }
+
     /** Executes CPUID for the leaf in EAX and subleaf in ECX. */
     public static void execute(Cpu c) {
         int leaf = (int) c.r[0];
@@ -72,7 +77,7 @@ public final class Cpuid {
                 a = SIGNATURE;
                 b = (c.index << 24) | (1 << 16) | (8 << 8);
                 cx = FPU_ECX | (1 << 31);
-                d = CORE_EDX | FPU_EDX | (c.port != null ? 1 << 9 : 0);
+                d = CORE_EDX | FPU_EDX | (apicEnabled(c) ? 1 << 9 : 0);
             }
             case 0x40000000 -> {
                 a = 0x40000010;

@@ -21,7 +21,7 @@ public final class Msrs {
             TSC_DEADLINE = 0x6e0, EFER = 0xc0000080, STAR = 0xc0000081, LSTAR = 0xc0000082, CSTAR = 0xc0000083,
             SFMASK = 0xc0000084, FS_BASE = 0xc0000100, GS_BASE = 0xc0000101, KERNEL_GS_BASE = 0xc0000102,
             TSC_AUX = 0xc0000103, AMD_SYSCFG = 0xc0010010, AMD_HWCR = 0xc0010015,
-            AMD_INT_PENDING = 0xc0010055;
+            AMD_INT_PENDING = 0xc0010055, AMD_PERF_LEGACY = 0xc0010000, AMD_PERF_CORE = 0xc0010200;
     private static final int[] FIXED = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
 
     private Msrs() {
@@ -91,6 +91,10 @@ public final class Msrs {
             default:
                 if (idx >= 0x200 && idx < 0x210) {
                     return c.mtrrVar[idx - 0x200];
+                }
+                int perf = amdPerf(idx);
+                if (perf >= 0) {
+                    return c.amdPerf[perf];
                 }
                 for (int k = 0; k < FIXED.length; k++) {
                     if (FIXED[k] == idx) {
@@ -164,6 +168,11 @@ public final class Msrs {
                     c.mtrrVar[idx - 0x200] = v;
                     return;
                 }
+                int perf = amdPerf(idx);
+                if (perf >= 0) {
+                    c.amdPerf[perf] = v;
+                    return;
+                }
                 for (int k = 0; k < FIXED.length; k++) {
                     if (FIXED[k] == idx) {
                         c.mtrrFixed[k] = v;
@@ -174,6 +183,22 @@ public final class Msrs {
                 throw c.gp(0);
             }
         }
+    }
+
+    /**
+     * The slot in {@code Cpu.amdPerf} of an AMD performance-counter MSR (4 legacy event selects
+     * and counters, 6 core select/counter pairs), or -1. They are plain storage: the counters
+     * never count, as under KVM without a vPMU, but Linux and kvm-unit-tests probe them on an AMD
+     * identity without checking CPUID and must not take #GP.
+     */
+    static int amdPerf(int idx) {
+        if (idx >= AMD_PERF_LEGACY && idx < AMD_PERF_LEGACY + 8) {
+            return idx - AMD_PERF_LEGACY;
+        }
+        if (idx >= AMD_PERF_CORE && idx < AMD_PERF_CORE + 12) {
+            return 8 + idx - AMD_PERF_CORE;
+        }
+        return -1;
     }
 
     private static void writeEfer(Cpu c, long v) {
@@ -229,6 +254,12 @@ public final class Msrs {
         for (int k = 0; k < FIXED.length; k++) {
             m.put(FIXED[k], c.mtrrFixed[k]);
         }
+        for (int k = 0; k < 8; k++) {
+            m.put(AMD_PERF_LEGACY + k, c.amdPerf[k]);
+        }
+        for (int k = 0; k < 12; k++) {
+            m.put(AMD_PERF_CORE + k, c.amdPerf[8 + k]);
+        }
         return m;
     }
 
@@ -255,6 +286,8 @@ public final class Msrs {
                 default -> {
                     if (idx >= 0x200 && idx < 0x210) {
                         c.mtrrVar[idx - 0x200] = v;
+                    } else if (amdPerf(idx) >= 0) {
+                        c.amdPerf[amdPerf(idx)] = v;
                     } else {
                         for (int k = 0; k < FIXED.length; k++) {
                             if (FIXED[k] == idx) {
