@@ -23,6 +23,11 @@ public final class Interrupts {
 
     /** Delivers a fault raised by the instruction at {@code c.rip}. */
     public static void fault(Cpu c, GuestFault f) {
+        if (f.vector != GuestFault.DB) {
+            // A fault pushes RF = 1 (SDM 17.3.1.1), so that an IRET back to the instruction does
+            // not hit its instruction breakpoint again; delivery then clears RF.
+            c.flagsHi |= Flags.RF;
+        }
         event(c, f.vector, f.hasErrorCode, f.errorCode, false, c.rip, 0);
     }
 

@@ -16,7 +16,7 @@ public final class Msrs {
     private static final Logger LOG = LoggerFactory.getLogger(Msrs.class);
     private static final Set<Long> LOGGED = ConcurrentHashMap.newKeySet();
 
-    public static final int TSC = 0x10, APIC_BASE = 0x1b, PATCH_LEVEL = 0x8b, MTRRCAP = 0xfe, SYSENTER_CS = 0x174,
+    public static final int TSC = 0x10, APIC_BASE = 0x1b, PATCH_LEVEL = 0x8b, MTRRCAP = 0xfe, MCG_CAP = 0x179, MCG_STATUS = 0x17a, SYSENTER_CS = 0x174,
             SYSENTER_ESP = 0x175, SYSENTER_EIP = 0x176, MISC_ENABLE = 0x1a0, PAT = 0x277, MTRR_DEF_TYPE = 0x2ff,
             TSC_DEADLINE = 0x6e0, EFER = 0xc0000080, STAR = 0xc0000081, LSTAR = 0xc0000082, CSTAR = 0xc0000083,
             SFMASK = 0xc0000084, FS_BASE = 0xc0000100, GS_BASE = 0xc0000101, KERNEL_GS_BASE = 0xc0000102,
@@ -46,6 +46,10 @@ public final class Msrs {
                 return 0;
             case MTRRCAP:
                 return 0x508;
+            case MCG_CAP, MCG_STATUS:
+                // No machine-check banks (CPUID does not advertise MCE/MCA), but the registers
+                // exist as under KVM: kvm-unit-tests' msr test reads MCG_CAP unconditionally.
+                return 0;
             case SYSENTER_CS:
                 return c.sysenterCs;
             case SYSENTER_ESP:
@@ -121,6 +125,11 @@ public final class Msrs {
                 }
             }
             case PATCH_LEVEL -> {
+            }
+            case MCG_STATUS -> {
+                if (v != 0) {
+                    throw c.gp(0);
+                }
             }
             case SYSENTER_CS -> c.sysenterCs = v & 0xffff;
             case SYSENTER_ESP -> c.sysenterEsp = canonical(c, v);
