@@ -1,6 +1,7 @@
 package vmm.itest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -100,6 +101,17 @@ class RunningDomainTest {
         }
         assertTrue(Files.readString(console).contains("idle guest up"), "the guest's serial output");
 
+        // virsh console: a reboot's output shows on the attached console; Ctrl+] detaches.
+        try (VmmProcess viewer = VmmProcess.start(state, "-c", "console idle")) {
+            viewer.waitForOutput("Escape character is ^] (Ctrl + ])\n", java.time.Duration.ofSeconds(30));
+            assertEquals("Domain 'idle' is being rebooted\n\n", VmmProcess.run(state, "-c", "reboot idle").out());
+            viewer.waitForOutput("idle guest up", java.time.Duration.ofSeconds(30));
+            viewer.sendRaw("\u001d");
+            assertEquals(0, viewer.waitFor(java.time.Duration.ofSeconds(30)), viewer.errors());
+            assertTrue(viewer.output().startsWith("Connected to domain 'idle'\n"), viewer.output());
+        }
+        assertEquals("running (booted)", state("idle"));
+
         var pause = VmmProcess.run(state, "-c", "suspend idle", "-c", "domstate --reason idle", "-c", "resume idle",
                 "-c", "domstate --reason idle", "-c", "start idle");
         assertEquals(1, pause.status());
@@ -115,6 +127,29 @@ class RunningDomainTest {
                 "-c", "domstate --reason idle");
         assertEquals(0, again.status(), again.err());
         assertEquals("Domain 'idle' started\n\n2\n\nDomain 'idle' destroyed\n\nshut off (destroyed)\n\n", again.out());
+
+        // A transient domain: created without a definition, gone when it stops.
+        Path scratch = state.resolve("scratch.xml");
+        Files.writeString(scratch, Files.readString(xml).replace("<name>idle</name>", "<name>scratch</name>"));
+        var create = VmmProcess.run(state, "-c", "create " + scratch, "-c", "list --transient", "-c", "dominfo scratch");
+        assertEquals(0, create.status(), create.err());
+        assertTrue(create.out().startsWith("Domain 'scratch' created from " + scratch + "\n\n"
+                + " Id   Name      State\n-------------------------\n 3    scratch   running\n\n"), create.out());
+        assertTrue(create.out().contains("Persistent:     no\n"), create.out());
+        assertFalse(Files.exists(state.resolve("domains/scratch.xml")));
+        var gone = VmmProcess.run(state, "-c", "destroy scratch", "-c", "dominfo scratch");
+        assertEquals("Domain 'scratch' destroyed\n\n\n", gone.out());
+        assertEquals("error: failed to get domain 'scratch'\n", gone.err());
+
+        // The interactive shell talks to the daemon too.
+        try (VmmProcess shell = VmmProcess.start(state)) {
+            shell.send("list --all");
+            shell.closeInput();
+            assertEquals(0, shell.waitFor(java.time.Duration.ofSeconds(30)));
+            assertTrue(shell.output().contains("Welcome to vmm"), shell.output());
+            assertTrue(shell.output().contains("vmm #  Id   Name   State\n-----------------------\n -    idle   shut off\n"),
+                    shell.output());
+        }
 
         // The daemon dies under a running domain: the next command finds it shut off (crashed).
         assertEquals(0, VmmProcess.run(state, "-c", "start idle").status());

@@ -62,9 +62,76 @@ final class DaemonClient {
              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch)));
              DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch)))) {
             DaemonProtocol.writeRequest(out, new DaemonProtocol.Request(commands, vars));
+            if (interactiveInput(commands)) {
+                forwardInput(out);
+            }
             return DaemonProtocol.readAnswer(in, System.out, System.err);
         } catch (IOException e) {
             throw new LaunchException("lost the daemon while it ran the commands: " + e.getMessage());
+        }
+    }
+
+    /** Commands that read what the user types (virsh's console). */
+    private static boolean interactiveInput(List<String> commands) {
+        return commands.stream().anyMatch(c -> {
+            String first = c.strip().split("\\s+", 2)[0];
+            return first.equals("console") || first.equals("vmm:console");
+        });
+    }
+
+    /**
+     * Sends what is typed here to the daemon's session. On a terminal the keys go raw (no
+     * echo, no line editing, Ctrl+] arrives as a byte), as virsh's console sets them.
+     */
+    private static void forwardInput(DataOutputStream out) {
+        boolean tty = System.console() != null && System.console().isTerminal();
+        if (tty) {
+            stty("raw -echo");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stty("sane")));
+        }
+        Thread.ofPlatform().name("vmm-console-keys").daemon().start(() -> {
+            byte[] buf = new byte[256];
+            try {
+                int n;
+                while ((n = System.in.read(buf)) > 0) {
+                    synchronized (out) {
+                        out.writeByte(DaemonProtocol.STDIN);
+                        out.writeInt(n);
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
+                    if (tty && indexOf(buf, n, (byte) 0x1d) >= 0) {
+                        stty("sane");
+                        return;
+                    }
+                }
+                synchronized (out) {
+                    out.writeByte(DaemonProtocol.STDIN);
+                    out.writeInt(0);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // The daemon ended the command; nothing more to send.
+            }
+        });
+    }
+
+    private static int indexOf(byte[] b, int n, byte value) {
+        for (int i = 0; i < n; i++) {
+            if (b[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void stty(String mode) {
+        try {
+            new ProcessBuilder("sh", "-c", "stty " + mode + " < /dev/tty").inheritIO().start().waitFor();
+        } catch (IOException e) {
+            System.err.println("vmm: cannot set the terminal mode: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -29,6 +29,8 @@ final class DaemonProtocol {
     static final int STDOUT = 1;
     static final int STDERR = 2;
     static final int EXIT = 3;
+    /** Client to daemon, after the request: typed input (an empty frame ends it). */
+    static final int STDIN = 4;
     /** The request that stops the daemon. */
     static final String STOP = "\0stop";
     /** Client environment variables that commands use (edit's editor and its temporary folder). */

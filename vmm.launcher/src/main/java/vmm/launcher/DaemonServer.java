@@ -5,7 +5,6 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -81,7 +80,7 @@ final class DaemonServer {
             }
             int status;
             try {
-                status = runner.run(request.commands(), request.variables(), InputStream.nullInputStream(),
+                status = runner.run(request.commands(), request.variables(), ClientInput.from(in),
                         DaemonProtocol.frames(out, DaemonProtocol.STDOUT), DaemonProtocol.frames(out, DaemonProtocol.STDERR));
             } catch (LaunchException e) {
                 DaemonProtocol.frames(out, DaemonProtocol.STDERR).write(("vmm: " + e.getMessage() + "\n").getBytes());

@@ -23,10 +23,14 @@ final class DebianKernel {
     private DebianKernel() {
     }
 
-    static Path bzImage() throws IOException {
+    /** Where scripts/guest-material keeps the guest material ($VMM_GUEST_CACHE or ~/.cache/vmm/guest). */
+    static Path guestCache() {
         String cache = System.getenv("VMM_GUEST_CACHE");
-        Path boot = (cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache/vmm/guest"))
-                .resolve("kernel/boot");
+        return cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache/vmm/guest");
+    }
+
+    static Path bzImage() throws IOException {
+        Path boot = guestCache().resolve("kernel/boot");
         if (Files.isDirectory(boot)) {
             try (DirectoryStream<Path> found = Files.newDirectoryStream(boot, "vmlinuz-*")) {
                 for (Path p : found) {

@@ -39,8 +39,20 @@ class LinuxEarlyBootTest {
     @BeforeAll
     static void boot() throws Exception {
         Assumptions.assumeTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
+        Boot b = boot(DebianKernel.vmlinux());
+        serial = b.serial();
+        exitBeforeDone = b.exit();
+    }
+
+    /** What the console showed until the checks were met, and the machine's end if it came first. */
+    record Boot(String serial, MachineExit exit) {
+    }
+
+    /** Boots {@code kernel} on emu until the banner, command line and memory map are printed (or it ends). */
+    static Boot boot(java.nio.file.Path kernel) throws Exception {
+        MachineExit ended = null;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        MachineConfig config = MachineConfig.builder(DebianKernel.vmlinux()).memory(MEMORY).cpus(1)
+        MachineConfig config = MachineConfig.builder(kernel).memory(MEMORY).cpus(1)
                 .commandLine(CMDLINE).accelerator("emu").console(Console.output(out)).reboot(RebootPolicy.EXIT)
                 .build();
         try (Machine m = Machines.create(config, Accelerators.all())) {
@@ -50,7 +62,7 @@ class LinuxEarlyBootTest {
                 Optional<MachineExit> exit = m.awaitExit(Duration.ofMillis(200));
                 String text = text(out);
                 if (exit.isPresent()) {
-                    exitBeforeDone = exit.get();
+                    ended = exit.get();
                     break;
                 }
                 if (done(text)) {
@@ -59,7 +71,7 @@ class LinuxEarlyBootTest {
             }
             m.destroy();
         }
-        serial = text(out);
+        return new Boot(text(out), ended);
     }
 
     private static boolean done(String text) {
@@ -73,7 +85,11 @@ class LinuxEarlyBootTest {
         }
     }
 
-    private static void require(String what) {
+    static void require(String what) {
+        require(serial, exitBeforeDone, what);
+    }
+
+    static void require(String serial, MachineExit exitBeforeDone, String what) {
         if (!serial.contains(what)) {
             String cut = what.substring(0, Math.min(what.length(), 12));
             if (serial.contains("Linux version") && serial.lines().anyMatch(l -> l.contains(cut) && !l.contains(what))) {

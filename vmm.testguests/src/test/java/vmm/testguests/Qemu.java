@@ -21,6 +21,12 @@ final class Qemu {
 
     static Result run(Path kernel, int cpus, String append, boolean noReboot, int timeoutSeconds)
             throws IOException, InterruptedException {
+        return run(kernel, cpus, append, noReboot, timeoutSeconds, List.of());
+    }
+
+    /** As above, with more QEMU arguments (devices, drives). */
+    static Result run(Path kernel, int cpus, String append, boolean noReboot, int timeoutSeconds, List<String> extra)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-M", "pc",
                 "-smp", Integer.toString(cpus), "-m", "128",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "pc-testdev",
@@ -31,6 +37,7 @@ final class Qemu {
         if (noReboot) {
             cmd.add("-no-reboot");
         }
+        cmd.addAll(extra);
         Path err = Files.createTempFile("qemu", ".err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         p.getOutputStream().close();

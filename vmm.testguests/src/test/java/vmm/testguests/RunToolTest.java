@@ -30,7 +30,7 @@ class RunToolTest {
     record Run(int status, String out, String err) {
     }
 
-    private static Run run(String... args) throws Exception {
+    static Run run(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",

@@ -48,7 +48,8 @@ class TestGuestsTest {
             new Guest("smp", 4, 0, List.of("AP 1 up", "AP 2 up", "AP 3 up", "all 4 CPUs up")),
             new Guest("ring3", 1, 0, List.of("int 0x80 from CPL 3, result 0xf0153b99", "ring 3 ok")),
             new Guest("reset", 1, 3, List.of("boot 1\n", "boot 2\n", "boot 3\n")),
-            new Guest("triple", 1, -1, List.of("about to triple fault")));
+            new Guest("triple", 1, -1, List.of("about to triple fault")),
+            new Guest("acpi", 2, 0, List.of("RSDP found, checksum ok", "MADT: 2 local APICs, 1 IOAPIC")));
 
     static final String APPEND = "console=ttyS0 x=1";
     static final int TIMEOUT = 30;

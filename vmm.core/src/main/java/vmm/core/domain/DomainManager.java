@@ -68,6 +68,12 @@ public interface DomainManager {
      */
     String dumpXml(String domain, boolean inactive) throws DomainException;
 
+    /**
+     * Attaches to a running domain's serial console: its output goes to {@code guestOutput}
+     * until the console is closed.
+     */
+    DomainConsole openConsole(String domain, java.io.OutputStream guestOutput) throws DomainException;
+
     /** Stored definitions that could not be read: file and reason, one line each. */
     List<String> problems();
 }

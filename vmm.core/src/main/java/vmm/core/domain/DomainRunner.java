@@ -40,6 +40,12 @@ public interface DomainRunner {
 
         /** CPU time its vCPUs used, in nanoseconds. */
         long cpuTimeNs();
+
+        /**
+         * Attaches to the serial console: guest output goes to {@code guestOutput} until the
+         * returned console is closed. One attachment at a time.
+         */
+        DomainConsole openConsole(java.io.OutputStream guestOutput) throws DomainException;
     }
 
     /** Builds and starts the machine for {@code definition}. */

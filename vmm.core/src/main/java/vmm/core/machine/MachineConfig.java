@@ -1,6 +1,8 @@
 package vmm.core.machine;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,9 +16,10 @@ import java.util.Objects;
  * @param accelerator {@code kvm}, {@code emu} or {@code auto}
  * @param console     where COM1 goes
  * @param reboot      what a guest reset does
+ * @param devices     devices plugged in as PCI functions on bus 0, in order (QEMU's -device)
  */
 public record MachineConfig(long memoryBytes, int cpus, Path kernel, String initrd, String commandLine,
-                            String accelerator, Console console, RebootPolicy reboot) {
+                            String accelerator, Console console, RebootPolicy reboot, List<DeviceSpec> devices) {
 
     public static final int MAX_CPUS = 64;
     public static final long MIN_MEMORY = 2L << 20;
@@ -33,6 +36,13 @@ public record MachineConfig(long memoryBytes, int cpus, Path kernel, String init
         accelerator = accelerator == null ? AcceleratorChoice.AUTO : accelerator;
         console = console == null ? Console.none() : console;
         reboot = reboot == null ? RebootPolicy.RESET : reboot;
+        devices = devices == null ? List.of() : List.copyOf(devices);
+    }
+
+    /** A machine without configured devices. */
+    public MachineConfig(long memoryBytes, int cpus, Path kernel, String initrd, String commandLine,
+                         String accelerator, Console console, RebootPolicy reboot) {
+        this(memoryBytes, cpus, kernel, initrd, commandLine, accelerator, console, reboot, List.of());
     }
 
     public static Builder builder(Path kernel) {
@@ -49,6 +59,7 @@ public record MachineConfig(long memoryBytes, int cpus, Path kernel, String init
         private String accelerator = AcceleratorChoice.AUTO;
         private Console console = Console.none();
         private RebootPolicy reboot = RebootPolicy.RESET;
+        private final List<DeviceSpec> devices = new ArrayList<>();
 
         private Builder(Path kernel) {
             this.kernel = kernel;
@@ -89,8 +100,14 @@ public record MachineConfig(long memoryBytes, int cpus, Path kernel, String init
             return this;
         }
 
+        /** Adds a device; devices take PCI slots in the order added. */
+        public Builder device(DeviceSpec spec) {
+            this.devices.add(Objects.requireNonNull(spec, "spec"));
+            return this;
+        }
+
         public MachineConfig build() {
-            return new MachineConfig(memory, cpus, kernel, initrd, commandLine, accelerator, console, reboot);
+            return new MachineConfig(memory, cpus, kernel, initrd, commandLine, accelerator, console, reboot, devices);
         }
     }
 }

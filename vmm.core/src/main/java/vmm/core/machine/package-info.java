@@ -16,5 +16,5 @@
  * the accelerators as arguments.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package vmm.core.machine;

@@ -2,9 +2,12 @@ package vmm.shell.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import vmm.core.machine.AcceleratorChoice;
+import vmm.core.machine.DeviceSpec;
 import vmm.core.machine.MachineConfig;
 import vmm.core.machine.RebootPolicy;
 
@@ -14,7 +17,7 @@ import vmm.core.machine.RebootPolicy;
  * [--no-reboot]}.
  */
 record RunOptions(Path kernel, String initrd, String append, long memory, int cpus, String accel, boolean noReboot,
-                  boolean help) {
+                  boolean help, List<DeviceSpec> devices) {
 
     static final String USAGE = """
             usage: vmm run --kernel FILE [options]
@@ -25,6 +28,8 @@ record RunOptions(Path kernel, String initrd, String append, long memory, int cp
               --cpus N          vCPUs (default 1)
               --accel NAME      kvm, emu or auto (default: kvm if /dev/kvm works, else emu)
               --no-reboot       end when the guest resets (as QEMU's -no-reboot)
+              --device SPEC     a PCI device, as QEMU's -device: TYPE[,key=value...], e.g.
+                                virtio-blk,file=disk.img[,format=raw|qcow2][,readonly=on]
             The guest's serial console (COM1) is on stdout; stdin goes to it.
             Exit status: 0 the guest powered off (or reset with --no-reboot);
               (value << 1) | 1 the guest wrote value to isa-debug-exit (port 0xf4);
@@ -42,11 +47,12 @@ record RunOptions(Path kernel, String initrd, String append, long memory, int cp
         int cpus = 1;
         String accel = AcceleratorChoice.AUTO;
         boolean noReboot = false;
+        List<DeviceSpec> devices = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "-h", "--help" -> {
-                    return new RunOptions(null, null, "", memory, cpus, accel, false, true);
+                    return new RunOptions(null, null, "", memory, cpus, accel, false, true, List.of());
                 }
                 case "--kernel", "-kernel" -> kernel = Path.of(value(args, ++i, a));
                 case "--initrd", "-initrd" -> initrd = value(args, ++i, a);
@@ -55,6 +61,7 @@ record RunOptions(Path kernel, String initrd, String append, long memory, int cp
                 case "--cpus", "-smp" -> cpus = count(value(args, ++i, a));
                 case "--accel", "-accel" -> accel = value(args, ++i, a);
                 case "--no-reboot", "-no-reboot" -> noReboot = true;
+                case "--device", "-device" -> devices.add(DeviceSpec.parse(value(args, ++i, a)));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
@@ -67,12 +74,14 @@ record RunOptions(Path kernel, String initrd, String append, long memory, int cp
         if (!accel.equals("kvm") && !accel.equals("emu") && !accel.equals(AcceleratorChoice.AUTO)) {
             throw new IllegalArgumentException("--accel takes kvm, emu or auto, not '" + accel + "'");
         }
-        return new RunOptions(kernel, initrd, append, memory, cpus, accel, noReboot, false);
+        return new RunOptions(kernel, initrd, append, memory, cpus, accel, noReboot, false, List.copyOf(devices));
     }
 
     MachineConfig.Builder config() {
-        return MachineConfig.builder(kernel).initrd(initrd).commandLine(append).memory(memory).cpus(cpus)
-                .accelerator(accel).reboot(noReboot ? RebootPolicy.EXIT : RebootPolicy.RESET);
+        MachineConfig.Builder b = MachineConfig.builder(kernel).initrd(initrd).commandLine(append).memory(memory)
+                .cpus(cpus).accelerator(accel).reboot(noReboot ? RebootPolicy.EXIT : RebootPolicy.RESET);
+        devices.forEach(b::device);
+        return b;
     }
 
     private static String value(String[] args, int i, String option) {

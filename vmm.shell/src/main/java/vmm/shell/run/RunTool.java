@@ -11,6 +11,7 @@ import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import vmm.core.device.DeviceType;
 import vmm.core.hypervisor.Hypervisor;
 import vmm.core.machine.Machines;
 
@@ -33,7 +34,23 @@ public final class RunTool {
     public static int run(String[] args) {
         // Unbuffered serial output: a guest's prompt must appear before its newline.
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
-        return MachineRunner.run(args, config -> Machines.create(config, accelerators()), out, System.err, System.in);
+        return MachineRunner.run(args, config -> Machines.create(config, accelerators(), deviceTypes()), out, System.err, System.in);
+    }
+
+    /** The device types on the class path ({@code --device} names them). */
+    static List<DeviceType> deviceTypes() {
+        List<DeviceType> found = new ArrayList<>();
+        var it = ServiceLoader.load(DeviceType.class).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    return found;
+                }
+                found.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                LOG.warn("a device type could not be loaded: {}", e.getMessage());
+            }
+        }
     }
 
     static List<Hypervisor> accelerators() {

@@ -411,6 +411,12 @@ class Domains implements DomainManager {
     }
 
     @Override
+    public synchronized vmm.core.domain.DomainConsole openConsole(String domain, java.io.OutputStream guestOutput)
+            throws DomainException {
+        return active(domain).machine.openConsole(guestOutput);
+    }
+
+    @Override
     public List<String> problems() {
         return problems;
     }

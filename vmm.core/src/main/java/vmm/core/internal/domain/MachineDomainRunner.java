@@ -5,6 +5,10 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -18,6 +22,7 @@ import vmm.core.domain.DomainException;
 import vmm.core.domain.DomainException.Kind;
 import vmm.core.domain.DomainRunner;
 import vmm.core.machine.Console;
+import vmm.core.machine.DeviceSpec;
 import vmm.core.machine.MachineConfig;
 import vmm.core.machine.MachineException;
 import vmm.core.machine.MachineExit;
@@ -65,15 +70,41 @@ public final class MachineDomainRunner implements DomainRunner {
         RebootPolicy reboot = def.onReboot() == DomainDefinition.LifecycleAction.RESTART ? RebootPolicy.RESET
                 : RebootPolicy.EXIT;
         return new MachineConfig(bytes, def.vcpus(), Path.of(os.kernel()), os.initrd(), os.cmdline(), def.accelerator(),
-                console, reboot);
+                console, reboot, devices(def));
+    }
+
+    /**
+     * The disks the machine can plug in: virtio disks with a source become {@code virtio-blk}
+     * PCI functions (in document order); others (IDE, CD-ROMs) are not attached yet, said in the log.
+     */
+    static List<DeviceSpec> devices(DomainDefinition def) {
+        List<DeviceSpec> specs = new ArrayList<>();
+        for (DomainDefinition.Disk d : def.disks()) {
+            boolean disk = d.device() == null || d.device().equals("disk");
+            if (disk && "virtio".equals(d.bus()) && d.source() != null) {
+                Map<String, String> settings = new LinkedHashMap<>();
+                settings.put("file", d.source());
+                if (d.format() != null) {
+                    settings.put("format", d.format());
+                }
+                if (d.readonly()) {
+                    settings.put("readonly", "on");
+                }
+                specs.add(new DeviceSpec("virtio-blk", settings));
+            } else {
+                LOG.warn("domain '{}': disk {} ({} on bus {}) is not attached: the machine has virtio disks only",
+                        def.name(), d.target(), d.device(), d.bus());
+            }
+        }
+        return specs;
     }
 
     @Override
     public DomainRunner.Machine start(DomainDefinition def, ExitHandler onExit) throws DomainException {
-        OutputStream log = consoleLog(def.name());
+        ConsoleHub log = new ConsoleHub(consoleLog(def.name()));
         vmm.core.machine.Machine m;
         try {
-            m = factory.create(config(def, Console.output(log)));
+            m = factory.create(config(def, new Console(log, log.input())));
         } catch (MachineException | IllegalArgumentException e) {
             close(log);
             throw new DomainException(Kind.FAILED, "internal error: cannot build the machine: " + e.getMessage(), e);
@@ -115,10 +146,10 @@ public final class MachineDomainRunner implements DomainRunner {
     /** A started machine as the domain manager drives it. */
     private static final class Running implements DomainRunner.Machine {
         private final vmm.core.machine.Machine machine;
-        private final OutputStream log;
+        private final ConsoleHub log;
         private volatile boolean destroyed;
 
-        Running(vmm.core.machine.Machine machine, OutputStream log) {
+        Running(vmm.core.machine.Machine machine, ConsoleHub log) {
             this.machine = machine;
             this.log = log;
         }
@@ -172,6 +203,11 @@ public final class MachineDomainRunner implements DomainRunner {
         public void powerOff() {
             destroyed = true;
             machine.destroy();
+        }
+
+        @Override
+        public vmm.core.domain.DomainConsole openConsole(OutputStream guestOutput) throws DomainException {
+            return log.attach(guestOutput);
         }
 
         @Override

@@ -1,8 +1,13 @@
 package vmm.core.internal.machine;
 
+import java.util.Collection;
+import java.util.List;
+
+import vmm.core.device.DeviceType;
 import vmm.core.hypervisor.AcceleratedVm;
 import vmm.core.hypervisor.VmPlatform;
 import vmm.core.loader.E820Map;
+import vmm.core.machine.DeviceSpec;
 
 /**
  * The machine's devices as the machine drives them: the {@link VmPlatform} handed to the
@@ -25,6 +30,17 @@ interface Board extends VmPlatform, AutoCloseable {
 
     /** Called once the accelerator made the VM: interrupt lines go through its in-kernel irqchip if it has one. */
     void attach(AcceleratedVm vm);
+
+    /**
+     * Plugs the configured devices in as PCI functions (types looked up by name in {@code types}).
+     *
+     * @throws IllegalArgumentException naming the device that cannot be made or placed
+     */
+    default void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
+        if (!specs.isEmpty()) {
+            throw new IllegalArgumentException("this machine kind takes no configured devices yet: " + specs);
+        }
+    }
 
     /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
     void reset();

@@ -1,6 +1,7 @@
 package vmm.core.internal.machine;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 
@@ -9,6 +10,9 @@ import vmm.core.device.BusDevice;
 import vmm.core.device.IrqLine;
 import vmm.core.hypervisor.AcceleratedVm;
 import vmm.core.hypervisor.InterruptPort;
+import vmm.core.internal.acpi.AcpiPm;
+import vmm.core.internal.acpi.AcpiTables;
+import vmm.core.internal.irq.IoApic;
 import vmm.core.internal.memory.GuestMemoryMap;
 import vmm.core.internal.platform.CmosRtc;
 import vmm.core.internal.platform.DebugExit;
@@ -17,15 +21,19 @@ import vmm.core.internal.platform.I8042;
 import vmm.core.internal.platform.PcTestDev;
 import vmm.core.internal.platform.PciHostBridge;
 import vmm.core.internal.platform.Serial16550;
+import vmm.core.internal.timer.ThreadTimerService;
+import vmm.core.internal.timer.TimeSource;
 import vmm.core.loader.E820Map;
 import vmm.core.machine.Console;
 import vmm.core.memory.GuestMemory;
+import vmm.core.memory.MemoryRegion;
 
 /**
  * The PC for an accelerator with an in-kernel irqchip (KVM: the PICs, IOAPIC, local APICs and
  * PIT are in the kernel), the other devices wired on the buses: COM1 (0x3f8, IRQ 4), isa-debug-exit
  * (0xf4), the i8042 (0x60/0x64, reset), the RTC/CMOS (0x70), the i440FX host bridge (0xcf8,
- * with 0xcf9 reset), pc-testdev (0xe0, 0x2000, 0xff000000), fw_cfg (0x510). Interrupt lines reach
+ * with 0xcf9 reset), pc-testdev (0xe0, 0x2000, 0xff000000), fw_cfg (0x510), the ACPI PM
+ * block (0x600) and ACPI tables at 0xe0000. Interrupt lines reach
  * the in-kernel irqchip through {@link AcceleratedVm#setIrqLine}. (Without one, {@link PcBoard}.)
  */
 final class InKernelIrqchipBoard implements Board {
@@ -43,6 +51,8 @@ final class InKernelIrqchipBoard implements Board {
     private final E820Map e820;
     private volatile AcceleratedVm irqchip;
     private volatile AcceleratedVm vm;
+    private final ThreadTimerService timers = new ThreadTimerService(TimeSource.SYSTEM, "vmm-acpi-timer");
+    private final AcpiTables.Config acpiConfig;
 
     InKernelIrqchipBoard(GuestMemory memory, int vcpus, long tscKhz, Console console, Events events) {
         this.memory = memory;
@@ -74,8 +84,17 @@ final class InKernelIrqchipBoard implements Board {
         mmio.insert(testDev.iomem(), PcTestDev.IOMEM_BASE, PcTestDev.IOMEM_SIZE);
         FwCfg fwCfg = new FwCfg(memory.size(), vcpus);
         pio.insert(fwCfg, FwCfg.BASE_PORT, FwCfg.PORTS);
-        this.devices = List.of(serial, debugExit, i8042, rtc, pci, testDev.scratch(), testDev.iomem(), fwCfg);
-        this.e820 = E820Map.of(memory, map.firmwareReserved());
+        // ACPI: the PM block (power-off through S5, the PM timer) and the tables that describe
+        // the machine (MADT with the in-kernel IOAPIC and one local APIC per vCPU, no HPET).
+        AcpiPm acpiPm = new AcpiPm(TimeSource.SYSTEM, line(AcpiPm.SCI_IRQ), events::powerOff, timers);
+        pio.insert(acpiPm, AcpiPm.BASE_PORT, AcpiPm.PORTS);
+        long pciWindow = Math.max(0xc000_0000L, (map.belowFourGiB() + 0xf_ffffL) & ~0xf_ffffL);
+        this.acpiConfig = new AcpiTables.Config(vcpus, pciWindow, IoApic.BASE - 1, 0);
+        AcpiTables.Layout acpi = AcpiTables.write(memory, acpiConfig);
+        this.devices = List.of(serial, debugExit, i8042, rtc, pci, testDev.scratch(), testDev.iomem(), fwCfg, acpiPm);
+        List<MemoryRegion> reserved = new ArrayList<>(map.firmwareReserved());
+        reserved.add(acpi.region());
+        this.e820 = E820Map.of(memory, reserved);
     }
 
     /** A GSI of the in-kernel irqchip, once the VM exists. */
@@ -151,6 +170,7 @@ final class InKernelIrqchipBoard implements Board {
 
     @Override
     public void reset() {
+        AcpiTables.write(memory, acpiConfig);
         devices.forEach(BusDevice::reset);
     }
 
@@ -162,5 +182,6 @@ final class InKernelIrqchipBoard implements Board {
     @Override
     public void close() {
         serial.close();
+        timers.close();
     }
 }

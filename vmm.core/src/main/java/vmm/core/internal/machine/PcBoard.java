@@ -1,15 +1,18 @@
 package vmm.core.internal.machine;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 import vmm.core.bus.Bus;
+import vmm.core.device.DeviceType;
 import vmm.core.hypervisor.AcceleratedVm;
 import vmm.core.hypervisor.InterruptPort;
 import vmm.core.internal.memory.GuestMemoryMap;
 import vmm.core.internal.platform.PcPlatform;
 import vmm.core.loader.E820Map;
 import vmm.core.machine.Console;
+import vmm.core.machine.DeviceSpec;
 import vmm.core.memory.GuestMemory;
 import vmm.core.memory.MemoryRegion;
 
@@ -29,6 +32,7 @@ final class PcBoard implements Board {
     private final PcPlatform platform;
     private final E820Map e820;
     private volatile AcceleratedVm vm;
+    private ConfiguredDevices devices;
 
     PcBoard(GuestMemory memory, int vcpus, long tscKhz, Console console, Events events) {
         this.memory = memory;
@@ -53,6 +57,11 @@ final class PcBoard implements Board {
     @Override
     public void attach(AcceleratedVm accelerated) {
         this.vm = accelerated;
+    }
+
+    @Override
+    public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
+        devices = ConfiguredDevices.plug(platform, specs, types);
     }
 
     @Override
@@ -94,6 +103,9 @@ final class PcBoard implements Board {
     public void reset() {
         platform.reset();
         platform.firmwareDefaults();
+        if (devices != null) {
+            devices.firmwareDefaults();
+        }
     }
 
     @Override
@@ -103,6 +115,9 @@ final class PcBoard implements Board {
 
     @Override
     public void close() {
+        if (devices != null) {
+            devices.close();
+        }
         platform.close();
     }
 }

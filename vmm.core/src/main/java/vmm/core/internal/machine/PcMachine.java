@@ -80,6 +80,12 @@ public final class PcMachine implements Machine {
 
     /** Builds the machine: RAM, devices, the VM and its vCPUs, the kernel loaded. */
     public static Machine create(MachineConfig config, AcceleratorChoice choice) throws MachineException {
+        return create(config, choice, java.util.List.of());
+    }
+
+    /** As {@link #create(MachineConfig, AcceleratorChoice)}, with the device types the configured devices name. */
+    public static Machine create(MachineConfig config, AcceleratorChoice choice,
+                                 java.util.Collection<vmm.core.device.DeviceType> deviceTypes) throws MachineException {
         LOG.info("machine: {} MiB, {} vCPU(s), kernel {}; accelerator {}: {}", config.memoryBytes() >> 20,
                 config.cpus(), config.kernel(), choice.name(), choice.reason());
         GuestMemory memory;
@@ -112,6 +118,7 @@ public final class PcMachine implements Machine {
             board = choice.hypervisor().hasInKernelIrqchip()
                     ? new InKernelIrqchipBoard(memory, config.cpus(), TSC_KHZ, config.console(), events)
                     : new PcBoard(memory, config.cpus(), TSC_KHZ, config.console(), events);
+            board.plugDevices(config.devices(), deviceTypes);
             vm = choice.hypervisor().createVm(board);
             board.attach(vm);
             for (int i = 0; i < vcpus.length; i++) {
@@ -330,7 +337,12 @@ public final class PcMachine implements Machine {
 
     private void kickAll() {
         for (AcceleratedVcpu c : vcpus) {
-            c.kick();
+            try {
+                c.kick();
+            } catch (RuntimeException e) {
+                // The vCPU keeps running until its next exit; the waits here retry the kick.
+                LOG.warn("kicking vCPU {} failed: {}", c.index(), e.toString());
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import vmm.core.device.DeviceType;
 import vmm.core.hypervisor.Hypervisor;
 import vmm.core.machine.AcceleratorChoice;
 import vmm.core.machine.Machine;
@@ -25,6 +26,7 @@ import vmm.core.machine.MachineFactory;
 public final class PcMachineFactory implements MachineFactory {
 
     private final List<Hypervisor> hypervisors = new CopyOnWriteArrayList<>();
+    private final List<DeviceType> deviceTypes = new CopyOnWriteArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -34,6 +36,17 @@ public final class PcMachineFactory implements MachineFactory {
 
     void removeHypervisor(Hypervisor h) {
         hypervisors.remove(h);
+    }
+
+    /** The device types configured devices are made of, as the bundles offering them come and go. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addDeviceType(DeviceType t) {
+        deviceTypes.add(t);
+    }
+
+    void removeDeviceType(DeviceType t) {
+        deviceTypes.remove(t);
     }
 
     @Override
@@ -48,6 +61,6 @@ public final class PcMachineFactory implements MachineFactory {
 
     @Override
     public Machine create(MachineConfig config) throws MachineException {
-        return PcMachine.create(config, choose(config.accelerator()));
+        return PcMachine.create(config, choose(config.accelerator()), List.copyOf(deviceTypes));
     }
 }

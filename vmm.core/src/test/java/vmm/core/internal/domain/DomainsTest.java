@@ -70,6 +70,22 @@ class DomainsTest {
             public long cpuTimeNs() {
                 return 1_500_000_000L;
             }
+
+            @Override
+            public vmm.core.domain.DomainConsole openConsole(java.io.OutputStream guestOutput) {
+                calls.add("console");
+                return new vmm.core.domain.DomainConsole() {
+                    @Override
+                    public void send(byte[] data, int offset, int length) {
+                        calls.add("typed " + new String(data, offset, length, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+
+                    @Override
+                    public void close() {
+                        calls.add("detached");
+                    }
+                };
+            }
         };
     }
 
@@ -229,6 +245,19 @@ class DomainsTest {
         next.destroy("web");
         assertFalse(Files.exists(dir.resolve("running/web.xml")));
         assertEquals(StateReason.UNKNOWN, domains().lookup("web").reason());
+    }
+
+    @Test
+    void consoleNeedsARunningDomain() throws Exception {
+        Domains d = domains();
+        d.define(xml("web", ""));
+        assertEquals(Kind.INVALID_OPERATION,
+                assertThrows(DomainException.class, () -> d.openConsole("web", java.io.OutputStream.nullOutputStream())).kind());
+        d.start("web");
+        try (var console = d.openConsole("web", java.io.OutputStream.nullOutputStream())) {
+            console.send("ls\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 3);
+        }
+        assertEquals(List.of("start web", "console", "typed ls\n", "detached"), calls);
     }
 
     @Test

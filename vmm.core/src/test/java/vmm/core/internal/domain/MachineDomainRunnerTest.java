@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import vmm.core.domain.DomainException;
 import vmm.core.machine.Console;
+import vmm.core.machine.DeviceSpec;
 import vmm.core.machine.MachineConfig;
 import vmm.core.machine.RebootPolicy;
 
@@ -27,6 +30,10 @@ class MachineDomainRunnerTest {
         assertEquals("console=ttyS0 root=/dev/vda1 ro", c.commandLine());
         assertEquals("kvm", c.accelerator());
         assertEquals(RebootPolicy.RESET, c.reboot());
+        // the virtio disks become virtio-blk functions; the IDE CD-ROM is left out
+        assertEquals(List.of(
+                new DeviceSpec("virtio-blk", Map.of("file", "/var/lib/libvirt/images/web01.qcow2", "format", "qcow2")),
+                new DeviceSpec("virtio-blk", Map.of("file", "/dev/vg0/web01-data", "format", "raw"))), c.devices());
     }
 
     @Test

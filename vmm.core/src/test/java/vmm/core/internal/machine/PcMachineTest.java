@@ -127,6 +127,23 @@ class PcMachineTest {
     }
 
     @Test
+    void anAcpiS5RequestPowersOff() throws Exception {
+        try (Machine m = machine((cpu, p) -> {
+            if (cpu.index == 0) {
+                int slpTypS5 = 5 << 10;
+                int slpEn = 1 << 13;
+                short value = (short) (slpTypS5 | slpEn);
+                p.pio().write(0x604, new byte[] {(byte) value, (byte) (value >> 8)}); // PM1a_CNT
+                return new VcpuExit.Kicked();
+            }
+            return null;
+        }, RebootPolicy.RESET, Console.none(), 1)) {
+            m.start();
+            assertEquals(new MachineExit.PoweredOff(), m.awaitExit(Duration.ofSeconds(10)).orElseThrow());
+        }
+    }
+
+    @Test
     void aTripleFaultIsACrashWithRegistersUnderNoReboot() throws Exception {
         try (Machine m = machine((cpu, p) -> cpu.index == 0
                 ? new VcpuExit.TripleFault(cpu.state(), "#DF while delivering #GP") : null,

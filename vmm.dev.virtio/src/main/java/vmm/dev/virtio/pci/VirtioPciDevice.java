@@ -27,7 +27,7 @@ import vmm.dev.virtio.queue.VirtioFeatures;
  * writing the notify register never waits for the device. Without MSI-X the device raises INTx
  * and the ISR register says why.
  */
-public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost {
+public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioPciDevice.class);
     public static final int BAR = 4;
     static final int BAR_SIZE = 0x10000;
@@ -413,5 +413,11 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost {
             configGeneration++;
         }
         interrupt(configVector, 2);
+    }
+
+    /** Ends the device model's work and releases its backend (the disk image, say). */
+    @Override
+    public void close() {
+        device.close();
     }
 }

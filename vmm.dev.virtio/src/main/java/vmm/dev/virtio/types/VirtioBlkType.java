@@ -16,11 +16,12 @@ import vmm.core.block.OpenOptions;
 import vmm.core.device.BusDevice;
 import vmm.core.device.DeviceContext;
 import vmm.core.device.DeviceType;
+import vmm.core.machine.DeviceSpec;
 import vmm.dev.virtio.device.VirtioBlk;
 
 /**
- * {@code virtio-blk}: settings {@code image=FILE} (required), {@code format=raw|qcow2} (probed
- * when absent), {@code readonly=true}, {@code serial=ID}, {@code queues=N}, {@code irq=GSI}.
+ * {@code virtio-blk}: settings {@code image=FILE} or {@code file=FILE} (QEMU's name; required),
+ * {@code format=raw|qcow2} (probed when absent), {@code readonly=on|true}, {@code serial=ID}, {@code queues=N}, {@code irq=GSI}.
  */
 @Component(property = DeviceType.PROPERTY + "=virtio-blk")
 public final class VirtioBlkType implements DeviceType {
@@ -44,15 +45,15 @@ public final class VirtioBlkType implements DeviceType {
 
     @Override
     public BusDevice create(DeviceContext ctx, Map<String, String> config) {
-        String image = config.get("image");
+        String image = config.getOrDefault("image", config.get("file"));
         if (image == null) {
-            throw new IllegalArgumentException("virtio-blk needs image=FILE");
+            throw new IllegalArgumentException("virtio-blk needs file=FILE");
         }
         BlockFormats f = formats;
         if (f == null) {
             throw new IllegalStateException("virtio-blk: no disk formats available");
         }
-        boolean ro = Boolean.parseBoolean(config.getOrDefault("readonly", "false"));
+        boolean ro = DeviceSpec.flag(config, "readonly");
         BlockImage img;
         try {
             img = f.open(Path.of(image), config.get("format"), ro ? OpenOptions.readOnlyImage() : OpenOptions.readWrite());

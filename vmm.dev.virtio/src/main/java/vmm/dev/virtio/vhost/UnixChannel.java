@@ -165,8 +165,9 @@ final class UnixChannel implements AutoCloseable {
         for (int f : fds) {
             try {
                 Libc.close(f);
-            } catch (IOException ignored) {
-                // Already failing: the descriptor is gone either way.
+            } catch (IOException e) {
+                // Already failing: the descriptor is gone either way; say so for diagnosis.
+                org.slf4j.LoggerFactory.getLogger(UnixChannel.class).debug("closing fd {}: {}", f, e.getMessage());
             }
         }
     }

@@ -89,6 +89,8 @@ class HostileGuestFuzzTest {
             }
             blk.close();
         }
+        org.slf4j.LoggerFactory.getLogger(HostileGuestFuzzTest.class).warn(
+                "fuzzed {} rings (seed {}): {} reset requests, {} requests completed", iterations, seed, resets, completed);
         assertTrue(resets > iterations / 20, "hostile rings were detected: " + resets);
         assertTrue(completed > 0, "well-formed requests still completed: " + completed);
     }

@@ -63,6 +63,7 @@ public final class VirshShell {
         this.version = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
         commands.addAll(DomainCommands.all());
         commands.addAll(LifecycleCommands.all());
+        commands.add(ConsoleCommand.command());
         commands.add(new VirshCommand(new CommandSpec("help", Group.VIRSH, "print help",
                 "Prints global help, command specific help, or help for a group of related commands",
                 List.of(Option.optionalData("command", "Prints global help, command specific help, or help for a group of related commands"),

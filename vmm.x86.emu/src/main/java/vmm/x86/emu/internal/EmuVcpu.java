@@ -9,6 +9,7 @@ import vmm.core.hypervisor.VcpuExit;
 import vmm.core.hypervisor.VmPlatform;
 import vmm.core.hypervisor.state.VcpuState;
 import vmm.x86.emu.internal.cpu.Cpu;
+import vmm.x86.emu.internal.cpu.Flags;
 import vmm.x86.emu.internal.cpu.GuestFault;
 import vmm.x86.emu.internal.cpu.Interrupts;
 import vmm.x86.emu.internal.cpu.Mem;
@@ -35,11 +36,12 @@ final class EmuVcpu implements AcceleratedVcpu {
     private volatile boolean kicked;
     private volatile Thread runner;
 
-    EmuVcpu(int index, VmPlatform platform, PhysMem phys) {
+    EmuVcpu(int index, VmPlatform platform, PhysMem phys, long tscEpochNanos) {
         this.index = index;
         this.platform = platform;
         this.port = platform.interrupts(index);
         this.cpu = new Cpu(index, port);
+        cpu.tscEpochNanos = tscEpochNanos;
         cpu.mem = new Mem(cpu, phys);
         cpu.pio = platform.pio();
         long khz = platform.tscKhz();
@@ -103,13 +105,31 @@ final class EmuVcpu implements AcceleratedVcpu {
                 }
                 continue;
             }
+            boolean trap = (cpu.flagsHi & Flags.TF) != 0;
             try {
                 cpu.interruptShadow = false;
-                interp.run(shadow ? 1 : BATCH, shadow);
+                if (trap) {
+                    singleStep();
+                } else {
+                    interp.run(shadow ? 1 : BATCH, shadow);
+                }
             } catch (GuestFault f) {
                 cpu.mem.releaseLock();
                 Interrupts.fault(cpu, f);
             }
+        }
+    }
+
+    /**
+     * RFLAGS.TF: one instruction, then a single-step #DB (a trap, DR6.BS) unless the instruction
+     * itself delivered an interrupt (INT n clears TF for its handler) or opened a MOV SS shadow.
+     */
+    private void singleStep() {
+        long delivered = cpu.eventsDelivered;
+        interp.run(1, true);
+        if (cpu.eventsDelivered == delivered && !cpu.interruptShadow && !cpu.halted) {
+            cpu.dr[6] |= 0x4000;
+            Interrupts.external(cpu, GuestFault.DB);
         }
     }
 

@@ -14,6 +14,8 @@ final class EmuVm implements AcceleratedVm {
     private final VmPlatform platform;
     private final PhysMem phys;
     private final Map<Integer, EmuVcpu> vcpus = new ConcurrentHashMap<>();
+    /** One TSC origin for every vCPU: their TSCs agree unless the guest writes one (Linux checks for warps). */
+    private final long tscEpochNanos = System.nanoTime();
 
     EmuVm(VmPlatform platform) {
         this.platform = platform;
@@ -25,7 +27,7 @@ final class EmuVm implements AcceleratedVm {
         if (index < 0 || (platform.vcpuCount() > 0 && index >= platform.vcpuCount())) {
             throw new HypervisorException("emu: vCPU index " + index + " outside 0.." + (platform.vcpuCount() - 1));
         }
-        EmuVcpu v = new EmuVcpu(index, platform, phys);
+        EmuVcpu v = new EmuVcpu(index, platform, phys, tscEpochNanos);
         if (vcpus.putIfAbsent(index, v) != null) {
             throw new HypervisorException("emu: vCPU " + index + " already exists");
         }

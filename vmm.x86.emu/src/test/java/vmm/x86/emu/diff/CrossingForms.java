@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Memory operands that straddle the 4 KiB page boundary at RBX: loads, stores,
  * read-modify-writes, exchanges, a compare-exchange and a push/pop, each at every misalignment
- * that crosses. Every byte of the window is compared, so a piece written twice or too wide shows.
+ * that crosses, and LOCK-prefixed read-modify-writes. Every byte of the window is compared, so a piece written twice or too wide shows.
  */
 final class CrossingForms {
     private CrossingForms() {
@@ -35,7 +35,21 @@ final class CrossingForms {
                     + "pop qword ptr [rbx-12]\nlea rsp, [rbx+0xc0]"));
         }
         out.add(form("cmpxchg8b cross", "cmpxchg8b qword ptr [rbx-4]"));
-        out.add(form("bts m cross", "bts dword ptr [rbx-2], edx", BitForms.bitOffset(RDX, 32)));
+        // LOCK-prefixed read-modify-writes, aligned and across the page.
+        for (int d : new int[] {8, -3}) {
+            out.add(form("lock add " + d, "lock add qword ptr [rbx" + (d < 0 ? "" : "+") + d + "], rdx",
+                    Slot.mem(d, 64), Slot.reg(RDX, 64)));
+            out.add(form("lock xadd " + d, "lock xadd dword ptr [rbx" + (d < 0 ? "" : "+") + d + "], edx",
+                    Slot.mem(d, 32), Slot.reg(RDX, 32)));
+            out.add(form("lock cmpxchg " + d, "lock cmpxchg qword ptr [rbx" + (d < 0 ? "" : "+") + d + "], rdx",
+                    Slot.mem(d, 64), Slot.reg(RAX, 64)));
+            out.add(form("lock not " + d, "lock not word ptr [rbx" + (d < 0 ? "" : "+") + d + "]", Slot.mem(d, 16)));
+            out.add(form("lock inc " + d, "lock inc byte ptr [rbx" + (d < 0 ? "" : "+") + d + "]", Slot.mem(d, 8)));
+        }
+        out.add(form("lock btc m", "lock btc qword ptr [rbx], rdx", BitForms.bitOffset(RDX, 64))
+                .withUndef(Undef.Rule.flags(BitForms.BT_UNDEF)));
+        out.add(form("bts m cross", "bts dword ptr [rbx-2], edx", BitForms.bitOffset(RDX, 32))
+                .withUndef(Undef.Rule.flags(BitForms.BT_UNDEF)));
         return out;
     }
 

@@ -26,6 +26,10 @@ record Form(String name, String asm, boolean usesMem, Gen gen, Undef.Rule undef,
         return new Form(name, asm, usesMem, gen, undef, f);
     }
 
+    Form withUndef(Undef.Rule u) {
+        return new Form(name, asm, usesMem, gen, u, feature);
+    }
+
     Form withName(String n) {
         return new Form(n, asm, usesMem, gen, undef, feature);
     }

@@ -43,6 +43,7 @@ class ExceptionsTest {
             .org 0x900
                 pop rcx
                 mov rdx, [rsp]
+                mov rsi, [rsp + 8]
                 hlt
             """;
 
@@ -56,6 +57,34 @@ class ExceptionsTest {
                 """ + NOERR_HANDLER);
         assertReg(s, 1, GuestRig.CODE + 1);
         assertReg(s, 2, GuestRig.KCODE);
+        assertEquals(0x10000, GuestRig.reg(s, 6) & 0x10000, "a fault pushes RFLAGS with RF set");
+    }
+
+    @Test
+    void trapFlagSingleStepsAfterTheNextInstruction() throws Exception {
+        rig.gate64(1, GuestRig.CODE + 0x900, 0, 0);
+        VcpuState s = rig.run64("""
+                pushfq
+                or qword ptr [rsp], 0x100
+                popfq
+                nop
+                hlt
+                """ + NOERR_HANDLER);
+        assertReg(s, 1, GuestRig.CODE + 11);
+        assertEquals(0, s.regs().rflags() & 0x100, "the handler runs with TF clear");
+    }
+
+    @Test
+    void nonCanonicalStackAccessIsAStackFault() throws Exception {
+        rig.gate64(12, GuestRig.CODE + 0x800, 0, 1);
+        rig.memory.writeLong(GuestRig.TSS + 0x24, GuestRig.STACK - 0x4000);
+        VcpuState s = rig.run64("""
+                mov rsp, 0x8000000000000000
+                push rax
+                hlt
+                """ + ERR_HANDLER);
+        assertReg(s, 3, 0);
+        assertReg(s, 1, GuestRig.CODE + 10);
     }
 
     @Test

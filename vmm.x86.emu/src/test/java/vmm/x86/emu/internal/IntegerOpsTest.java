@@ -350,6 +350,32 @@ class IntegerOpsTest {
     }
 
     @Test
+    void longAndOverlappingRepeatedMoves() throws Exception {
+        VcpuState s = rig.run64("""
+                mov rdi, 0x200000
+                mov rcx, 3000
+                mov rax, 0x0102030405060708
+                rep stosq
+                mov rsi, 0x200000
+                mov rdi, 0x210003
+                mov rcx, 24000
+                rep movsb
+                mov byte ptr [0x220000], 0x5a
+                mov rsi, 0x220000
+                mov rdi, 0x220001
+                mov rcx, 5000
+                rep movsb
+                mov rbx, [0x210003 + 23992]
+                mov rdx, [0x220000 + 4992]
+                hlt
+                """);
+        assertReg(s, 3, 0x0102030405060708L);
+        assertReg(s, 2, 0x5a5a5a5a5a5a5a5aL);
+        assertReg(s, 1, 0);
+        assertReg(s, 7, 0x220001 + 5000);
+    }
+
+    @Test
     void exchangeAndCompareExchange() throws Exception {
         VcpuState s = rig.run64("""
                 mov rdi, 0x200000

@@ -59,6 +59,14 @@ public final class Cpuid {
         return c.port != null && (c.port.apicBase() & 0x800) != 0;
     }
 
+    private static int coreIdBits(int cores) {
+        int bits = 0;
+        while ((1 << bits) < cores) {
+            bits++;
+        }
+        return bits;
+    }
+
     /** Executes CPUID for the leaf in EAX and subleaf in ECX. */
     public static void execute(Cpu c) {
         int leaf = (int) c.r[0];
@@ -75,9 +83,12 @@ public final class Cpuid {
             }
             case 1 -> {
                 a = SIGNATURE;
-                b = (c.index << 24) | (1 << 16) | (8 << 8);
-                cx = FPU_ECX | (1 << 31);
-                d = CORE_EDX | FPU_EDX | (apicEnabled(c) ? 1 << 9 : 0);
+                b = (c.index << 24) | (Math.min(c.vcpuCount, 255) << 16) | (8 << 8);
+                // tsc_deadline_timer with a local APIC: Linux then needs no LAPIC timer calibration,
+                // which under emulation came out a few percent off the PM timer.
+                cx = FPU_ECX | (1 << 31) | (c.port != null ? 1 << 24 : 0);
+                // HTT with CmpLegacy (leaf 0x80000001) says: the package's logical processors are cores.
+                d = CORE_EDX | FPU_EDX | (apicEnabled(c) ? 1 << 9 : 0) | (c.vcpuCount > 1 ? 1 << 28 : 0);
             }
             case 0x40000000 -> {
                 a = 0x40000010;
@@ -97,7 +108,7 @@ public final class Cpuid {
             }
             case 0x80000001 -> {
                 a = SIGNATURE;
-                cx = 1;
+                cx = 1 | (c.vcpuCount > 1 ? 1 << 1 : 0);
                 d = (1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29);
             }
             case 0x80000002, 0x80000003, 0x80000004 -> {
@@ -108,7 +119,13 @@ public final class Cpuid {
                 d = BRAND[o + 3];
             }
             case 0x80000007 -> d = 1 << 8;
-            case 0x80000008 -> a = 0x3028;
+            case 0x80000008 -> {
+                a = 0x3028;
+                // Every vCPU a core of one package (APIC ID = core number), as a multi-core K8 says:
+                // Linux then takes an AP's delay-loop calibration from its sibling instead of
+                // measuring it against jiffies, which an emulated AP cannot do reliably.
+                cx = Math.min(c.vcpuCount, 256) - 1 | (coreIdBits(c.vcpuCount) << 12);
+            }
             default -> {
                 // Leaves 2-7 and 0x80000005/6 exist but report nothing (no cache or feature data).
             }

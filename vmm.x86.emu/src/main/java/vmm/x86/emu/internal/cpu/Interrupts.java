@@ -23,12 +23,14 @@ public final class Interrupts {
 
     /** Delivers a fault raised by the instruction at {@code c.rip}. */
     public static void fault(Cpu c, GuestFault f) {
-        if (f.vector != GuestFault.DB) {
-            // A fault pushes RF = 1 (SDM 17.3.1.1), so that an IRET back to the instruction does
-            // not hit its instruction breakpoint again; delivery then clears RF.
-            c.flagsHi |= Flags.RF;
+        // A fault restarts its instruction: the pushed RFLAGS has RF set (SDM 17.3.1.1), except #DB.
+        boolean restart = f.vector != GuestFault.DB && f.vector != GuestFault.BP && f.vector != GuestFault.OF;
+        c.pushRf = restart;
+        try {
+            event(c, f.vector, f.hasErrorCode, f.errorCode, false, c.rip, 0);
+        } finally {
+            c.pushRf = false;
         }
-        event(c, f.vector, f.hasErrorCode, f.errorCode, false, c.rip, 0);
     }
 
     /** INT n, INT3, INTO (gate DPL checked) returning to {@code c.nextRip}. */
@@ -44,6 +46,7 @@ public final class Interrupts {
     }
 
     private static void event(Cpu c, int vector, boolean hasErr, int err, boolean soft, long ret, int depth) {
+        c.eventsDelivered++;
         try {
             deliver(c, vector, hasErr, err, soft, ret);
         } catch (GuestFault second) {
@@ -135,7 +138,7 @@ public final class Interrupts {
         boolean conforming = (attr & 4) != 0;
         int newCpl = conforming ? c.cpl : dpl;
         int size = gate32 ? 4 : 2;
-        long flags = c.rflags();
+        long flags = c.rflags() | (c.pushRf ? Flags.RF : 0);
         long frameSs;
         long ssBase;
         long sp;
@@ -266,7 +269,7 @@ public final class Interrupts {
         sp &= ~0xfL;
         long oldSs = c.segSel[Cpu.SS];
         long oldSp = c.r[4];
-        long flags = c.rflags();
+        long flags = c.rflags() | (c.pushRf ? Flags.RF : 0);
         int user = newCpl == 3 ? 1 : 0;
         long[] frame = {oldSs, oldSp, flags, c.segSel[Cpu.CS], ret, err};
         int n = hasErr ? 6 : 5;

@@ -102,12 +102,28 @@ public final class Mem {
 
     public long read(int seg, long off, int size) {
         long lin = cpu.segFlat[seg] ? cpu.segEff[seg] + off : checkedLinear(seg, off, size, false);
-        return readLin(lin, size, cpu.cpl == 3 ? 1 : 0);
+        try {
+            return readLin(lin, size, cpu.cpl == 3 ? 1 : 0);
+        } catch (GuestFault f) {
+            throw stackFault(f, seg);
+        }
     }
 
     public void write(int seg, long off, int size, long v) {
         long lin = cpu.segFlat[seg] ? cpu.segEff[seg] + off : checkedLinear(seg, off, size, true);
-        writeLin(lin, size, v, cpu.cpl == 3 ? 1 : 0);
+        try {
+            writeLin(lin, size, v, cpu.cpl == 3 ? 1 : 0);
+        } catch (GuestFault f) {
+            throw stackFault(f, seg);
+        }
+    }
+
+    /** A non-canonical address through SS is #SS(0), not #GP(0). */
+    private GuestFault stackFault(GuestFault f, int seg) {
+        if (seg == Cpu.SS && f.vector == GuestFault.GP && f.errorCode == 0 && cpu.longMode64 && paging.nonCanonical) {
+            return cpu.raise(GuestFault.SS, 0);
+        }
+        return f;
     }
 
     /** Checks that a write would succeed without doing it (multi-part stores, far calls). */
@@ -144,6 +160,33 @@ public final class Mem {
             return;
         }
         writeSlow(lin, size, v, user);
+    }
+
+    /** The host segment of the last {@link #fastRead}/{@link #fastWrite} hit. */
+    public MemorySegment fastSeg;
+
+    /**
+     * The offset in {@link #fastSeg} of linear {@code lin} when the TLB already maps its page
+     * readable for this mode (bulk string operations), else -1. Nothing is filled or checked
+     * beyond the tag.
+     */
+    public long fastRead(long lin) {
+        int i = (int) (lin >>> 12) & (TLB_SIZE - 1);
+        if (rTag[i] == ((lin & ~0xfffL) | (cpu.cpl == 3 ? 1 : 0))) {
+            fastSeg = host[i];
+            return hostOff[i] + lin;
+        }
+        return -1;
+    }
+
+    /** Like {@link #fastRead} for a write mapping (RAM, dirty, no decoded code). */
+    public long fastWrite(long lin) {
+        int i = (int) (lin >>> 12) & (TLB_SIZE - 1);
+        if (wTag[i] == ((lin & ~0xfffL) | (cpu.cpl == 3 ? 1 : 0))) {
+            fastSeg = host[i];
+            return hostOff[i] + lin;
+        }
+        return -1;
     }
 
     private long readSlow(long lin, int size, int user) {

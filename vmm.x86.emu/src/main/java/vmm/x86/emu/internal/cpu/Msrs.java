@@ -16,12 +16,13 @@ public final class Msrs {
     private static final Logger LOG = LoggerFactory.getLogger(Msrs.class);
     private static final Set<Long> LOGGED = ConcurrentHashMap.newKeySet();
 
-    public static final int TSC = 0x10, APIC_BASE = 0x1b, PATCH_LEVEL = 0x8b, MTRRCAP = 0xfe, MCG_CAP = 0x179, MCG_STATUS = 0x17a, SYSENTER_CS = 0x174,
+    public static final int TSC = 0x10, APIC_BASE = 0x1b, PATCH_LEVEL = 0x8b, MTRRCAP = 0xfe, SYSENTER_CS = 0x174, MCG_CAP = 0x179, MCG_STATUS = 0x17a,
             SYSENTER_ESP = 0x175, SYSENTER_EIP = 0x176, MISC_ENABLE = 0x1a0, PAT = 0x277, MTRR_DEF_TYPE = 0x2ff,
             TSC_DEADLINE = 0x6e0, EFER = 0xc0000080, STAR = 0xc0000081, LSTAR = 0xc0000082, CSTAR = 0xc0000083,
             SFMASK = 0xc0000084, FS_BASE = 0xc0000100, GS_BASE = 0xc0000101, KERNEL_GS_BASE = 0xc0000102,
             TSC_AUX = 0xc0000103, AMD_SYSCFG = 0xc0010010, AMD_HWCR = 0xc0010015,
-            AMD_INT_PENDING = 0xc0010055, AMD_PERF_LEGACY = 0xc0010000, AMD_PERF_CORE = 0xc0010200;
+            AMD_INT_PENDING = 0xc0010055, AMD_PERF_CTL0 = 0xc0010000,
+            AMD_PERF_CORE = 0xc0010200;
     private static final int[] FIXED = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
 
     private Msrs() {
@@ -44,12 +45,11 @@ public final class Msrs {
                 return c.port != null ? c.port.apicBase() : c.apicBaseNoPort | (c.index == 0 ? 0x100 : 0);
             case PATCH_LEVEL:
                 return 0;
+            case MCG_CAP, MCG_STATUS:
+                // No machine-check banks (MCE/MCA are not advertised).
+                return 0;
             case MTRRCAP:
                 return 0x508;
-            case MCG_CAP, MCG_STATUS:
-                // No machine-check banks (CPUID does not advertise MCE/MCA), but the registers
-                // exist as under KVM: kvm-unit-tests' msr test reads MCG_CAP unconditionally.
-                return 0;
             case SYSENTER_CS:
                 return c.sysenterCs;
             case SYSENTER_ESP:
@@ -96,9 +96,11 @@ public final class Msrs {
                 if (idx >= 0x200 && idx < 0x210) {
                     return c.mtrrVar[idx - 0x200];
                 }
-                int perf = amdPerf(idx);
-                if (perf >= 0) {
-                    return c.amdPerf[perf];
+                if (idx >= AMD_PERF_CTL0 && idx < AMD_PERF_CTL0 + 8) {
+                    return c.amdPerf[idx - AMD_PERF_CTL0];
+                }
+                if (idx >= AMD_PERF_CORE && idx < AMD_PERF_CORE + 12) {
+                    return c.amdPerf[8 + idx - AMD_PERF_CORE];
                 }
                 for (int k = 0; k < FIXED.length; k++) {
                     if (FIXED[k] == idx) {
@@ -177,9 +179,15 @@ public final class Msrs {
                     c.mtrrVar[idx - 0x200] = v;
                     return;
                 }
-                int perf = amdPerf(idx);
-                if (perf >= 0) {
-                    c.amdPerf[perf] = v;
+                if (idx >= AMD_PERF_CTL0 && idx < AMD_PERF_CTL0 + 8) {
+                    // The four legacy AMD counters exist on every AMD64 CPU; here they hold values but never count.
+                    c.amdPerf[idx - AMD_PERF_CTL0] = idx < AMD_PERF_CTL0 + 4 ? v & 0xffffffffL : v & 0xffffffffffffL;
+                    return;
+                }
+                if (idx >= AMD_PERF_CORE && idx < AMD_PERF_CORE + 12) {
+                    // The core counters' PERF_CTL/PERF_CTR pairs (PerfCtrExtCore's MSRs): KVM lets
+                    // them be read and written whatever CPUID says, and guests probe them.
+                    c.amdPerf[8 + idx - AMD_PERF_CORE] = (idx & 1) == 0 ? v & 0xffffffffL : v & 0xffffffffffffL;
                     return;
                 }
                 for (int k = 0; k < FIXED.length; k++) {
@@ -192,22 +200,6 @@ public final class Msrs {
                 throw c.gp(0);
             }
         }
-    }
-
-    /**
-     * The slot in {@code Cpu.amdPerf} of an AMD performance-counter MSR (4 legacy event selects
-     * and counters, 6 core select/counter pairs), or -1. They are plain storage: the counters
-     * never count, as under KVM without a vPMU, but Linux and kvm-unit-tests probe them on an AMD
-     * identity without checking CPUID and must not take #GP.
-     */
-    static int amdPerf(int idx) {
-        if (idx >= AMD_PERF_LEGACY && idx < AMD_PERF_LEGACY + 8) {
-            return idx - AMD_PERF_LEGACY;
-        }
-        if (idx >= AMD_PERF_CORE && idx < AMD_PERF_CORE + 12) {
-            return 8 + idx - AMD_PERF_CORE;
-        }
-        return -1;
     }
 
     private static void writeEfer(Cpu c, long v) {
@@ -263,12 +255,6 @@ public final class Msrs {
         for (int k = 0; k < FIXED.length; k++) {
             m.put(FIXED[k], c.mtrrFixed[k]);
         }
-        for (int k = 0; k < 8; k++) {
-            m.put(AMD_PERF_LEGACY + k, c.amdPerf[k]);
-        }
-        for (int k = 0; k < 12; k++) {
-            m.put(AMD_PERF_CORE + k, c.amdPerf[8 + k]);
-        }
         return m;
     }
 
@@ -291,12 +277,16 @@ public final class Msrs {
                 case PAT -> c.pat = v;
                 case MISC_ENABLE -> c.miscEnable = v;
                 case MTRR_DEF_TYPE -> c.mtrrDefType = v;
-                case TSC -> c.tscOffset = v - (tsc(c) - c.tscOffset);
+                case TSC -> {
+                    // As KVM does: a value within a second of the VM's common TSC is a state taken
+                    // and given back moments apart (the boot state, a reset), so the vCPU stays on
+                    // the common TSC; a per-vCPU offset of microseconds would be a warp between CPUs.
+                    long offset = v - (tsc(c) - c.tscOffset);
+                    c.tscOffset = Math.abs(offset) < c.tscKhz * 1000 ? 0 : offset;
+                }
                 default -> {
                     if (idx >= 0x200 && idx < 0x210) {
                         c.mtrrVar[idx - 0x200] = v;
-                    } else if (amdPerf(idx) >= 0) {
-                        c.amdPerf[amdPerf(idx)] = v;
                     } else {
                         for (int k = 0; k < FIXED.length; k++) {
                             if (FIXED[k] == idx) {

@@ -69,7 +69,8 @@ final class Paging {
             long table;
             if (cpu.lma()) {
                 long top = lin >> 47;
-                if (top != 0 && top != -1) {
+                nonCanonical = top != 0 && top != -1;
+                if (nonCanonical) {
                     throw cpu.gp(0);
                 }
                 level = 4;
@@ -146,6 +147,8 @@ final class Paging {
     }
 
     private final long[] walkAddrs = new long[4];
+    /** The last walk failed for a non-canonical address (Mem turns that into #SS for stack accesses). */
+    boolean nonCanonical;
 
     private GuestFault pageFault(long lin, int access, int user, int bits) {
         int code = bits;

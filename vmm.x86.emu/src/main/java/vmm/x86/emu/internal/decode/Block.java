@@ -9,6 +9,12 @@ public final class Block {
     public final int mode;
     public final int generation;
     public final Insn[] insns;
+    /**
+     * The block that last followed this one in the same page (chaining). Only used when the
+     * successor starts in the same linear page as this block did, so its translation is this
+     * block's; anything that changes translations ends the interpreter's batch first.
+     */
+    public Block next;
 
     public Block(long phys, int mode, int generation, Insn[] insns) {
         this.phys = phys;

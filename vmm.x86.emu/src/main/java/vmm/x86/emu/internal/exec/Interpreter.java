@@ -52,8 +52,9 @@ public final class Interpreter {
         Cpu c = this.c;
         // Pages other vCPUs marked as code since the last batch lose their fast write mappings here.
         mem.checkCodeEpoch();
-        for (int n = 0; n < maxBlocks; n++) {
-            Block b = lookup();
+        Block b = lookup();
+        for (int n = 0; ; ) {
+            long startLin = lastLinear;
             Insn[] insns = b.insns;
             int count = single ? 1 : insns.length;
             for (int k = 0; k < count; k++) {
@@ -68,11 +69,34 @@ public final class Interpreter {
                 }
             }
             instructions += count;
-            if (single) {
+            if (single || ++n >= maxBlocks) {
                 return;
             }
+            b = chain(b, startLin);
         }
     }
+
+    /** The next block: the chained successor when it is in the same page and still valid. */
+    private Block chain(Block b, long startLin) {
+        long lin = c.longMode64 ? c.rip : (c.segBase[Cpu.CS] + c.rip) & 0xffffffffL;
+        if (((lin ^ startLin) & ~0xfffL) == 0) {
+            long pa = (b.phys & ~0xfffL) | (lin & 0xfff);
+            Block nb = b.next;
+            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == phys.generation(pa)
+                    && (c.longMode64 || Long.compareUnsigned(c.rip, c.segLimit[Cpu.CS] & 0xffffffffL) <= 0)) {
+                lastLinear = lin;
+                return nb;
+            }
+            nb = lookup();
+            if (nb.generation >= 0 && b.generation >= 0) {
+                b.next = nb;
+            }
+            return nb;
+        }
+        return lookup();
+    }
+
+    private long lastLinear;
 
     private Block lookup() {
         long lin;
@@ -85,6 +109,7 @@ public final class Interpreter {
             lin = (c.segBase[Cpu.CS] + c.rip) & 0xffffffffL;
         }
         long pa = mem.fetchPhys(lin);
+        lastLinear = lin;
         int mode = c.codeSize;
         int idx = (int) ((pa ^ (pa >>> 13) ^ mode) & (CACHE_SIZE - 1));
         Block b = cache[idx];

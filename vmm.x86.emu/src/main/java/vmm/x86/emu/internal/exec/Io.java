@@ -77,6 +77,17 @@ final class Io {
         long count = rep ? Operands.mask(c.r[1], asz) : 1;
         int budget = 16384;
         while (count != 0) {
+            if (count > 1 && (kind == 0 || kind == 2) && delta > 0) {
+                long done = Bulk.forward(c, kind, size, asz, srcSeg, count);
+                if (done > 0) {
+                    count -= done;
+                    c.setReg(1, asz, count);
+                    budget -= (int) Math.min(budget - 1, done / 8);
+                    if (count == 0) {
+                        return;
+                    }
+                }
+            }
             long si = Operands.mask(c.r[6], asz);
             long di = Operands.mask(c.r[7], asz);
             switch (kind) {

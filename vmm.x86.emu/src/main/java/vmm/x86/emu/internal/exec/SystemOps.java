@@ -335,6 +335,8 @@ final class SystemOps {
                     requireCpl0(c);
                     long lin = c.mem.linearForInvlpg(i.seg, ea);
                     c.mem.invlpg(lin);
+                    // Chained blocks assume unchanged translations: end the batch.
+                    c.stop = true;
                 }
                 default -> throw c.ud();
             }

@@ -231,6 +231,9 @@ final class SseArith {
         if (e == 0) {
             return sign | 0x7f800000;
         }
+        if (e >= 253) {
+            return sign; // the approximation of 1/x is below 2^-126 and flushes to zero
+        }
         float r = (float) (1.0 / Float.intBitsToFloat(x));
         return Math.abs(r) < Float.MIN_NORMAL ? sign : Float.floatToRawIntBits(r);
     }

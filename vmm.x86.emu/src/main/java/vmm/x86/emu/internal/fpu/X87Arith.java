@@ -261,6 +261,12 @@ final class X87Arith {
         }
         if (r.tiny() && !x.masked(UE)) {
             Rounded w = op.apply(wide(f));
+            if (w.tiny()) {
+                // beyond even the wrapped range: zero
+                x.signal(UE | PE);
+                x.setC1(false);
+                return new long[]{r.neg() ? 0x8000 : 0, 0};
+            }
             x.signal(UE | (w.flags() & PE));
             x.setC1(w.up() && (w.flags() & PE) != 0);
             return new long[]{SoftFloat.extSe(shift(w, WRAP)), w.sig()};
