@@ -61,6 +61,21 @@ class ExceptionsTest {
     }
 
     @Test
+    void notPresentGateOfIntNFaultsAtTheIntInstruction() throws Exception {
+        rig.gate64(11, GuestRig.CODE + 0x800, 0, 0);
+        rig.gate64(0x21, GuestRig.CODE + 0x700, 3, 0);
+        long lo = rig.memory.readLong(GuestRig.IDT + 16L * 0x21);
+        rig.memory.writeLong(GuestRig.IDT + 16L * 0x21, lo & ~(1L << 47)); // gate not present
+        VcpuState s = rig.run64("""
+                nop
+                int 0x21
+                hlt
+                """ + ERR_HANDLER);
+        assertReg(s, 1, GuestRig.CODE + 1); // the return address is the INT, so it runs again
+        assertReg(s, 3, 0x21 * 8 + 2); // error code: IDT, vector 0x21
+    }
+
+    @Test
     void trapFlagSingleStepsAfterTheNextInstruction() throws Exception {
         rig.gate64(1, GuestRig.CODE + 0x900, 0, 0);
         VcpuState s = rig.run64("""

@@ -59,10 +59,12 @@ public final class Interrupts {
             }
             boolean df = (contributory(vector) && contributory(v2))
                     || (vector == GuestFault.PF && (v2 == GuestFault.PF || contributory(v2)));
+            // The second exception is a fault of the instruction that caused the delivery (an
+            // INT n whose gate is not present returns to the INT n, not past it).
             if (df) {
-                event(c, GuestFault.DF, true, 0, false, ret, depth + 1);
+                event(c, GuestFault.DF, true, 0, false, c.rip, depth + 1);
             } else {
-                event(c, v2, e2, err2, false, ret, depth + 1);
+                event(c, v2, e2, err2, false, c.rip, depth + 1);
             }
         }
         c.halted = false;
