@@ -108,10 +108,17 @@ final class EmuVcpu implements AcceleratedVcpu {
             boolean trap = (cpu.flagsHi & Flags.TF) != 0;
             try {
                 cpu.interruptShadow = false;
+                cpu.stepByEndTf = 0;
                 if (trap) {
                     singleStep();
                 } else {
                     interp.run(shadow ? 1 : BATCH, shadow);
+                    if (cpu.stepByEndTf == 2) {
+                        // SYSRET that set TF: the trap comes right after it (it ended the batch).
+                        cpu.stepByEndTf = 0;
+                        cpu.dr[6] |= 0x4000;
+                        Interrupts.external(cpu, GuestFault.DB);
+                    }
                 }
             } catch (GuestFault f) {
                 cpu.mem.releaseLock();
@@ -127,7 +134,10 @@ final class EmuVcpu implements AcceleratedVcpu {
     private void singleStep() {
         long delivered = cpu.eventsDelivered;
         interp.run(1, true);
-        if (cpu.eventsDelivered == delivered && !cpu.interruptShadow && !cpu.halted) {
+        boolean byEnd = cpu.stepByEndTf != 0;
+        boolean step = byEnd ? cpu.stepByEndTf == 2 : cpu.eventsDelivered == delivered;
+        cpu.stepByEndTf = 0;
+        if (step && !cpu.interruptShadow && !cpu.halted) {
             cpu.dr[6] |= 0x4000;
             Interrupts.external(cpu, GuestFault.DB);
         }

@@ -74,6 +74,11 @@ public final class Cpu {
     public boolean pushRf;
     /** Counts delivered exceptions and interrupts (single-step needs to know). */
     public long eventsDelivered;
+    /**
+     * Set by SYSCALL/SYSRET, whose single-step trap follows RFLAGS.TF at the end of the instruction
+     * (not at its start): 1 no trap, 2 trap; 0 when the start's TF decides.
+     */
+    public int stepByEndTf;
 
     public final GuestFault fault = new GuestFault();
     public final FpuUnit fpu = new FpuUnit();
