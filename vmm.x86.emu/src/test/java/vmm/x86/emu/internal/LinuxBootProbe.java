@@ -122,8 +122,7 @@ public final class LinuxBootProbe {
         } else if (exit instanceof VcpuExit.TripleFault tf) {
             System.out.println(tf.detail());
         }
-        System.out.println("epoch " + ((EmuVcpu) vcpu).cpu.mem.phys().codeEpoch.get() + " invalidations "
-                + vmm.x86.emu.internal.cpu.PhysMem.DBG_INVAL);
+        System.out.println("code-page epoch " + ((EmuVcpu) vcpu).cpu.mem.phys().codeEpoch.get());
         long[] g = s.regs().gpr();
         for (int k = 0; k < 16; k++) {
             System.out.printf("r%d=%x ", k, g[k]);

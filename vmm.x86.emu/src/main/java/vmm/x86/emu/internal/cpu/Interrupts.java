@@ -59,8 +59,8 @@ public final class Interrupts {
             }
             boolean df = (contributory(vector) && contributory(v2))
                     || (vector == GuestFault.PF && (v2 == GuestFault.PF || contributory(v2)));
-            // The second exception is a fault of the instruction that caused the delivery (an
-            // INT n whose gate is not present returns to the INT n, not past it).
+            // A fault while delivering restarts the instruction: INT n included, so its
+            // return address is the INT itself (RIP is not committed until delivery succeeds).
             if (df) {
                 event(c, GuestFault.DF, true, 0, false, c.rip, depth + 1);
             } else {

@@ -39,7 +39,6 @@ public final class PhysMem {
     private final int[] pageGen;
     private final long pages;
     public final AtomicInteger codeEpoch = new AtomicInteger();
-    public static long DBG_INVAL;
     /** Serializes LOCKed operations that straddle an 8-byte boundary. */
     public final ReentrantLock splitLock = new ReentrantLock();
 
@@ -114,7 +113,6 @@ public final class PhysMem {
         if (page >= pages) {
             return;
         }
-        DBG_INVAL++;
         synchronized (codeBits) {
             pageGen[(int) page]++;
             codeBits[(int) (page >>> 6)] &= ~(1L << page);

@@ -11,12 +11,17 @@ public final class FpuBridge implements FpuHost {
     private int seg;
     private long ea;
     private int asz;
+    /** MASKMOVQ/MASKMOVDQU store at DS:rDI (or the override), with the instruction's address size. */
+    private int rdiSeg;
+    private int rdiAsz;
 
     public FpuBridge(Cpu c) {
         this.c = c;
     }
 
     void execute(Cpu cpu, Insn i) {
+        rdiSeg = i.seg;
+        rdiAsz = i.asz;
         if (i.mem) {
             seg = i.seg;
             ea = Operands.ea(cpu, i);
@@ -37,6 +42,11 @@ public final class FpuBridge implements FpuHost {
     @Override
     public void store(int offset, int size, long value) {
         c.mem.write(seg, at(offset), size, value);
+    }
+
+    @Override
+    public void storeAtRdi(int offset, int size, long value) {
+        c.mem.write(rdiSeg, Operands.mask(c.r[7] + offset, rdiAsz), size, value);
     }
 
     @Override
