@@ -1,10 +1,11 @@
 /* virtio-blk over modern virtio-pci (1af4:1042) as a driver does it: find the function on
- * bus 0, walk its capabilities, place BAR4, negotiate VERSION_1, set up split queue 0 in our
- * own memory, write sector 1 (completion by MSI-X to the local APIC), then read sector 2 that
- * the host prepared (completion by INTx through the IOAPIC, the line the interrupt line register
- * names, as firmware left it). Exit value 0 on success; a failure exits with the step's code:
- * 0x10 no device, 0x11 capabilities, 0x12 BAR, 0x13 features, 0x14 queue, 0x15 MSI-X,
- * 0x16 write request, 0x17 read request, 0x18 read data, 0x19 INTx line. */
+ * bus 0, walk its capabilities, place BAR4, negotiate VERSION_1, read the capacity, set up
+ * split queue 0 in our own memory, write sector 1 (completion by MSI-X to the local APIC),
+ * then read sector 2 that the host prepared (completion by INTx through the IOAPIC, on the
+ * line the interrupt line register names as firmware left it, level-triggered).
+ * Exit value 0 on success; a failure exits with its step's code: 0x10 no device,
+ * 0x11 capabilities, 0x12 BAR, 0x13 features or capacity, 0x14 queue, 0x15 MSI-X,
+ * 0x16 write request, 0x17 read request, 0x18 read data, 0x19 INTx line or storm. */
 #include "lib.h"
 
 #define BAR_ADDR 0xe0000000u
@@ -13,7 +14,7 @@
 #define INTX_VECTOR 0x41
 
 static int dev;                 /* device number on bus 0 */
-static u32 common, notify, isr_reg, notify_mult, msix_table;
+static u32 common, notify, isr_reg, devcfg, notify_mult, msix_table;
 static int msix_cap;
 static volatile u32 msi_count, intx_count, isr_seen;
 
@@ -123,11 +124,14 @@ static void walk_caps(void) {
             } else if (type == 3) {
                 isr_reg = bar_addr(bar, off);
                 found |= 4;
+            } else if (type == 4) {
+                devcfg = bar_addr(bar, off);
+                found |= 8;
             }
         }
     }
-    if (found != 7 || msix_cap == 0) {
-        step_fail(0x11, "missing common, notify, ISR or MSI-X capability");
+    if (found != 15 || msix_cap == 0) {
+        step_fail(0x11, "missing common, notify, ISR, device or MSI-X capability");
     }
     puts("capabilities ok\n");
 }
@@ -150,6 +154,14 @@ static void negotiate(void) {
     mmio_write8(common + 0x14, 1 | 2 | 8);       /* FEATURES_OK */
     if ((mmio_read8(common + 0x14) & 8) == 0) {
         step_fail(0x13, "FEATURES_OK not accepted");
+    }
+    /* virtio_blk_config.capacity: the host's image is 4 sectors. */
+    u32 cap_lo = mmio_read32(devcfg), cap_hi = mmio_read32(devcfg + 4);
+    puts("capacity ");
+    put_dec(cap_lo);
+    puts(" sectors\n");
+    if (cap_lo != 4 || cap_hi != 0) {
+        step_fail(0x13, "capacity is not the image's 4 sectors");
     }
     puts("features ok\n");
 }
@@ -256,17 +268,28 @@ int guest_main(struct multiboot_info *mbi) {
     request(1, 1, &msi_count, 0x16);
     puts("write by MSI-X ok\n");
 
-    /* INTx: MSI-X off, so the device raises INTA#; route its line, edge-triggered, to the BSP. */
+    /* INTx: MSI-X off, so the device raises INTA#. Its line is routed as Linux routes a PCI GSI:
+     * level-triggered, active low, so the handler's ISR read deasserts it before the EOI. */
     cfg_write16(msix_cap + 2, 0);
     u32 line = cfg_read(0x3c) & 0xff;
     if (line == 0 || line >= 24) {
         step_fail(0x19, "no usable interrupt line");
     }
     ioapic_route((int)line, INTX_VECTOR, (int)lapic_id());
+    mmio_write32(IOAPIC, 0x10 + 2 * line);
+    mmio_write32(IOAPIC + 0x10, INTX_VECTOR | (1u << 15) | (1u << 13));
     for (int i = 0; i < 512; i++) {
         data[i] = 0;
     }
     request(0, 2, &intx_count, 0x17);
+    sti();                                       /* a line left asserted would fire again */
+    for (u32 i = 0; i < 100000; i++) {
+        pause();
+    }
+    cli();
+    if (intx_count != 1) {
+        step_fail(0x19, "INTx fired more than once: the ISR read did not deassert it");
+    }
     if ((isr_seen & 1) == 0) {
         step_fail(0x17, "ISR status lacked the queue bit");
     }
@@ -280,7 +303,7 @@ int guest_main(struct multiboot_info *mbi) {
             step_fail(0x18, "sector 2 is not the host's pattern");
         }
     }
-    puts("read by INTx ok, line ");
+    puts("read by INTx (level) ok, line ");
     put_dec(line);
     puts("\nvirtio-blk ok\n");
     return 0;

@@ -41,8 +41,8 @@ class VirtioBlkGuestTest {
 
     static final int OK_STATUS = 1; // debug-exit value 0
     static final byte[] GUEST_MARK = "virtio-blk guest wrote sector 1".getBytes(StandardCharsets.US_ASCII);
-    static final List<String> EXPECT = List.of("capabilities ok", "features ok", "queue ok", "write by MSI-X ok",
-            "read by INTx ok", "virtio-blk ok");
+    static final List<String> EXPECT = List.of("capabilities ok", "capacity 4 sectors", "features ok", "queue ok",
+            "write by MSI-X ok", "read by INTx (level) ok", "virtio-blk ok");
 
     @TempDir
     Path dir;
@@ -95,8 +95,29 @@ class VirtioBlkGuestTest {
         Path img = rawImage("emu.img");
         RunToolTest.Run r = RunToolTest.run("--kernel", Guests.elf("virtioblk").toString(), "--accel", "emu",
                 "--device", "virtio-blk,file=" + img + ",format=raw");
-        assertSerial(r.out());
         assertEquals(OK_STATUS, r.status(), "exit status; stderr:\n" + r.err() + "\nserial:\n" + r.out());
+        assertSerial(r.out());
+        assertGuestWrote(img);
+    }
+
+    /** With KVM's in-kernel irqchip: INTx on its IOAPIC, MSI-X through KVM_SIGNAL_MSI. */
+    @Test
+    void rawImageOnKvm() throws Exception {
+        Assumptions.assumeTrue(Accelerators.unusable("kvm").isEmpty(), () -> Accelerators.unusable("kvm").get());
+        Path img = rawImage("kvm.img");
+        RunToolTest.Run r = RunToolTest.run("--kernel", Guests.elf("virtioblk").toString(), "--accel", "kvm",
+                "--device", "virtio-blk,file=" + img + ",format=raw");
+        if (r.status() == 120 && r.err().contains("KVM_EXIT_INTERNAL_ERROR suberror 1")
+                && Files.exists(TestGuestsTest.PVM)) {
+            // PVM emulates ring 0 and stops at the interrupt handler's iret (notes/platform.md):
+            // by then the write had completed and its MSI-X message had reached the vCPU.
+            assertTrue(r.out().contains("queue ok"), r.out());
+            assertGuestWrote(img);
+            Assumptions.abort("KVM here is PVM, which stops at the guest's iret: " + r.err().lines()
+                    .filter(l -> l.startsWith("Code at RIP")).findFirst().orElse(r.err()));
+        }
+        assertEquals(OK_STATUS, r.status(), "exit status; stderr:\n" + r.err() + "\nserial:\n" + r.out());
+        assertSerial(r.out());
         assertGuestWrote(img);
     }
 

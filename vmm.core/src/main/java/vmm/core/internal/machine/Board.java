@@ -36,11 +36,7 @@ interface Board extends VmPlatform, AutoCloseable {
      *
      * @throws IllegalArgumentException naming the device that cannot be made or placed
      */
-    default void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
-        if (!specs.isEmpty()) {
-            throw new IllegalArgumentException("this machine kind takes no configured devices yet: " + specs);
-        }
-    }
+    void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types);
 
     /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
     void reset();

@@ -5,11 +5,13 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import vmm.core.device.BusDevice;
+import vmm.core.device.DeviceContext;
 import vmm.core.device.DeviceType;
 import vmm.core.device.PciConfigSpace;
 import vmm.core.device.PciDevice;
@@ -33,11 +35,12 @@ final class ConfiguredDevices implements AutoCloseable {
      * @throws IllegalArgumentException naming the device when its type is unknown, its settings
      *                                  are wrong, it is not a PCI device or the bus is full
      */
-    static ConfiguredDevices plug(PcPlatform platform, List<DeviceSpec> specs, Collection<DeviceType> types) {
+    static ConfiguredDevices plug(PciHostBridge host, Function<String, DeviceContext> contexts, List<DeviceSpec> specs,
+                                  Collection<DeviceType> types) {
         ConfiguredDevices devices = new ConfiguredDevices();
         try {
             for (DeviceSpec spec : specs) {
-                devices.plugOne(platform.pciHost(), platform, spec, types);
+                devices.plugOne(host, contexts, spec, types);
             }
             devices.firmwareDefaults();
             return devices;
@@ -47,7 +50,8 @@ final class ConfiguredDevices implements AutoCloseable {
         }
     }
 
-    private void plugOne(PciHostBridge host, PcPlatform platform, DeviceSpec spec, Collection<DeviceType> types) {
+    private void plugOne(PciHostBridge host, Function<String, DeviceContext> contexts, DeviceSpec spec,
+                         Collection<DeviceType> types) {
         DeviceType type = types.stream().filter(t -> t.name().equals(spec.type())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown device type '" + spec.type() + "' (known: "
                         + types.stream().map(DeviceType::name).sorted().toList() + ")"));
@@ -58,7 +62,7 @@ final class ConfiguredDevices implements AutoCloseable {
         Map<String, String> settings = new LinkedHashMap<>(spec.settings());
         settings.putIfAbsent("irq", Integer.toString(PcPlatform.pciIntxGsi(slot, 0)));
         String name = String.format("%s@00:%02x.0", spec.type(), slot);
-        BusDevice created = type.create(platform.deviceContext(name), settings);
+        BusDevice created = type.create(contexts.apply(name), settings);
         if (!(created instanceof PciDevice pci)) {
             closeQuietly(created);
             throw new IllegalArgumentException("device type '" + spec.type() + "' is not a PCI device");

@@ -2,11 +2,14 @@ package vmm.core.internal.machine;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 
 import vmm.core.bus.Bus;
 import vmm.core.device.BusDevice;
+import vmm.core.device.DeviceContext;
+import vmm.core.device.DeviceType;
 import vmm.core.device.IrqLine;
 import vmm.core.hypervisor.AcceleratedVm;
 import vmm.core.hypervisor.InterruptPort;
@@ -25,6 +28,7 @@ import vmm.core.internal.timer.ThreadTimerService;
 import vmm.core.internal.timer.TimeSource;
 import vmm.core.loader.E820Map;
 import vmm.core.machine.Console;
+import vmm.core.machine.DeviceSpec;
 import vmm.core.memory.GuestMemory;
 import vmm.core.memory.MemoryRegion;
 
@@ -49,6 +53,8 @@ final class InKernelIrqchipBoard implements Board {
     private final CmosRtc rtc = new CmosRtc(Clock.systemUTC());
     private final List<BusDevice> devices;
     private final E820Map e820;
+    private final PciHostBridge pciHost;
+    private ConfiguredDevices configured;
     private volatile AcceleratedVm irqchip;
     private volatile AcceleratedVm vm;
     private final ThreadTimerService timers = new ThreadTimerService(TimeSource.SYSTEM, "vmm-acpi-timer");
@@ -63,6 +69,7 @@ final class InKernelIrqchipBoard implements Board {
         DebugExit debugExit = new DebugExit(status -> events.debugExit(status >>> 1));
         I8042 i8042 = new I8042(() -> events.resetRequested("i8042 reset line"), line(KEYBOARD_IRQ));
         PciHostBridge pci = new PciHostBridge(() -> events.resetRequested("0xcf9 reset control"), pio, mmio);
+        this.pciHost = pci;
         GuestMemoryMap map = GuestMemoryMap.plan(memory.size());
         rtc.setMemorySize(map.belowFourGiB(), map.aboveFourGiB());
         pio.insert("com1", serial, COM1, 8);
@@ -172,6 +179,20 @@ final class InKernelIrqchipBoard implements Board {
     public void reset() {
         AcpiTables.write(memory, acpiConfig);
         devices.forEach(BusDevice::reset);
+        if (configured != null) {
+            configured.firmwareDefaults();
+        }
+    }
+
+    /** Configured PCI devices: INTx on the in-kernel IOAPIC's GSIs, MSI through the accelerator. */
+    @Override
+    public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
+        configured = ConfiguredDevices.plug(pciHost, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
+            AcceleratedVm vm = irqchip;
+            if (vm != null) {
+                vm.signalMsi(address, data);
+            }
+        }), specs, types);
     }
 
     @Override
@@ -181,6 +202,9 @@ final class InKernelIrqchipBoard implements Board {
 
     @Override
     public void close() {
+        if (configured != null) {
+            configured.close();
+        }
         serial.close();
         timers.close();
     }

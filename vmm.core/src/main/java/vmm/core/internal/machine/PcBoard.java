@@ -61,7 +61,7 @@ final class PcBoard implements Board {
 
     @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
-        devices = ConfiguredDevices.plug(platform, specs, types);
+        devices = ConfiguredDevices.plug(platform.pciHost(), platform::deviceContext, specs, types);
     }
 
     @Override
