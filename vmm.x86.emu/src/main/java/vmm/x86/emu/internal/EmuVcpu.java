@@ -161,6 +161,11 @@ final class EmuVcpu implements AcceleratedVcpu {
             return;
         }
         try {
+            if (shadow) {
+                // An STI or MOV SS shadow holds NMIs too (kvm-unit-tests apic nmi-after-sti): they
+                // stay queued until the next instruction has run.
+                return;
+            }
             if (cpu.nmiLatched && !cpu.nmiBlocked) {
                 cpu.nmiLatched = false;
                 Interrupts.external(cpu, GuestFault.NMI);
@@ -175,7 +180,7 @@ final class EmuVcpu implements AcceleratedVcpu {
                 // Inside an NMI handler: one more waits for IRET, any further ones merge into it.
                 cpu.nmiLatched = true;
             }
-            if ((ev & InterruptPort.EVENT_INTR) != 0 && cpu.iflag() && !shadow) {
+            if ((ev & InterruptPort.EVENT_INTR) != 0 && cpu.iflag()) {
                 int vector = port.acknowledgeInterrupt();
                 if (vector >= 0) {
                     Interrupts.external(cpu, vector);
