@@ -47,13 +47,11 @@ public final class LocalApic implements InterruptPort {
     static final int LVT_MASKED = 1 << 16;
     static final int SVR_ENABLE = 1 << 8;
     /**
-     * How many NMIs wait at most. Hardware runs one NMI and latches one more; the software CPU
-     * does not take EVENT_NMI while an NMI handler runs (it leaves it here until IRET), so the
-     * latch is this one pending NMI and further NMIs merge into it. (Two NMIs arriving before
-     * the CPU looks therefore count once; a CPU that drained NMIs into its own one-deep latch
-     * while blocked could raise this to 2, as KVM queues.)
+     * How many NMIs wait at most, as KVM queues: two NMIs sent before the CPU looks are both
+     * delivered (one runs, one is latched behind it). The CPU drains NMIs into its own one-deep
+     * latch while an NMI handler runs, so later ones merge there as on hardware.
      */
-    static final int NMI_QUEUE = 1;
+    static final int NMI_QUEUE = 2;
 
     final int index;
     final boolean bsp;

@@ -89,7 +89,7 @@ final class EmuVcpu implements AcceleratedVcpu {
             boolean shadow = cpu.interruptShadow;
             if (port != null) {
                 int ev = port.pendingEvents();
-                if (ev != 0) {
+                if (ev != 0 || cpu.nmiLatched && !cpu.nmiBlocked) {
                     events(ev, shadow);
                 }
             }
@@ -108,10 +108,17 @@ final class EmuVcpu implements AcceleratedVcpu {
             boolean trap = (cpu.flagsHi & Flags.TF) != 0;
             try {
                 cpu.interruptShadow = false;
+                cpu.stepByEndTf = 0;
                 if (trap) {
                     singleStep();
                 } else {
                     interp.run(shadow ? 1 : BATCH, shadow);
+                    if (cpu.stepByEndTf == 2) {
+                        // SYSRET that set TF: the trap comes right after it (it ended the batch).
+                        cpu.stepByEndTf = 0;
+                        cpu.dr[6] |= 0x4000;
+                        Interrupts.external(cpu, GuestFault.DB);
+                    }
                 }
             } catch (GuestFault f) {
                 cpu.mem.releaseLock();
@@ -127,7 +134,10 @@ final class EmuVcpu implements AcceleratedVcpu {
     private void singleStep() {
         long delivered = cpu.eventsDelivered;
         interp.run(1, true);
-        if (cpu.eventsDelivered == delivered && !cpu.interruptShadow && !cpu.halted) {
+        boolean byEnd = cpu.stepByEndTf != 0;
+        boolean step = byEnd ? cpu.stepByEndTf == 2 : cpu.eventsDelivered == delivered;
+        cpu.stepByEndTf = 0;
+        if (step && !cpu.interruptShadow && !cpu.halted) {
             cpu.dr[6] |= 0x4000;
             Interrupts.external(cpu, GuestFault.DB);
         }
@@ -151,12 +161,26 @@ final class EmuVcpu implements AcceleratedVcpu {
             return;
         }
         try {
-            if ((ev & InterruptPort.EVENT_NMI) != 0 && !cpu.nmiBlocked) {
-                port.acknowledgeNmi();
+            if (shadow) {
+                // An STI or MOV SS shadow holds NMIs too (kvm-unit-tests apic nmi-after-sti): they
+                // stay queued until the next instruction has run.
+                return;
+            }
+            if (cpu.nmiLatched && !cpu.nmiBlocked) {
+                cpu.nmiLatched = false;
                 Interrupts.external(cpu, GuestFault.NMI);
                 return;
             }
-            if ((ev & InterruptPort.EVENT_INTR) != 0 && cpu.iflag() && !shadow) {
+            if ((ev & InterruptPort.EVENT_NMI) != 0) {
+                port.acknowledgeNmi();
+                if (!cpu.nmiBlocked) {
+                    Interrupts.external(cpu, GuestFault.NMI);
+                    return;
+                }
+                // Inside an NMI handler: one more waits for IRET, any further ones merge into it.
+                cpu.nmiLatched = true;
+            }
+            if ((ev & InterruptPort.EVENT_INTR) != 0 && cpu.iflag()) {
                 int vector = port.acknowledgeInterrupt();
                 if (vector >= 0) {
                     Interrupts.external(cpu, vector);

@@ -69,6 +69,7 @@ final class VcpuStates {
         c.halted = s.halted() && !s.waitingForSipi();
         c.interruptShadow = s.interruptShadow();
         c.nmiBlocked = false;
+        c.nmiLatched = false;
         c.mem.flushAll();
         c.updateMode();
         c.stop = false;
@@ -117,6 +118,7 @@ final class VcpuStates {
         c.waitingForSipi = ap;
         c.interruptShadow = false;
         c.nmiBlocked = false;
+        c.nmiLatched = false;
         c.fpu.reset();
         c.mem.flushAll();
         c.updateMode();

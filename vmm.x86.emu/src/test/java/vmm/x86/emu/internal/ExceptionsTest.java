@@ -61,6 +61,32 @@ class ExceptionsTest {
     }
 
     @Test
+    void sysretThatSetsTfTrapsRightAfterIt() throws Exception {
+        rig.gate64(1, GuestRig.CODE + 0x900, 0, 0);
+        VcpuState s = rig.run64("""
+                mov ecx, 0xc0000080
+                rdmsr
+                or eax, 1
+                wrmsr
+                mov ecx, 0xc0000081
+                xor eax, eax
+                mov edx, 0x00180008
+                wrmsr
+                lea rcx, [rip + user]
+                mov rdi, rcx
+                mov r11, 0x102
+                .byte 0x48, 0x0f, 0x07
+            user:
+                nop
+                nop
+                hlt
+                """ + NOERR_HANDLER);
+        // TF is judged at the end of SYSRET: the trap is taken before the first user instruction.
+        assertEquals(GuestRig.reg(s, 1), GuestRig.reg(s, 7), "pushed RIP is the SYSRET target");
+        assertReg(s, 2, GuestRig.UCODE);
+    }
+
+    @Test
     void trapFlagSingleStepsAfterTheNextInstruction() throws Exception {
         rig.gate64(1, GuestRig.CODE + 0x900, 0, 0);
         VcpuState s = rig.run64("""

@@ -55,8 +55,8 @@ public final class Cpu {
     public long star, lstar, cstar, sfmask, kernelGsBase, sysenterCs, sysenterEsp, sysenterEip, tscAux;
     public long pat = 0x0007040600070406L, miscEnable = 1, tscOffset, mtrrDefType, apicBaseNoPort = 0xfee00900L;
     public long amdSyscfg, amdHwcr;
-    /** PERF_CTL0-3 then PERF_CTR0-3 (0xc0010000-0xc0010007): stored, never counting. */
-    public final long[] amdPerf = new long[8];
+    /** PERF_CTL0-3 then PERF_CTR0-3 (0xc0010000-0xc0010007), then 0xc0010200-0xc001020b: stored, never counting. */
+    public final long[] amdPerf = new long[20];
     public final long[] mtrrFixed = new long[11];
     public final long[] mtrrVar = new long[16];
 
@@ -66,12 +66,19 @@ public final class Cpu {
     public boolean interruptShadow;
     /** NMIs blocked until IRET. */
     public boolean nmiBlocked;
+    /** An NMI that arrived while blocked, taken after the IRET (hardware latches one). */
+    public boolean nmiLatched;
     /** Set by a handler that changed something the block loop must see at once (mode, IF, code write). */
     public boolean stop;
     /** Set while a fault is delivered: the pushed RFLAGS image gets RF. */
     public boolean pushRf;
     /** Counts delivered exceptions and interrupts (single-step needs to know). */
     public long eventsDelivered;
+    /**
+     * Set by SYSCALL/SYSRET, whose single-step trap follows RFLAGS.TF at the end of the instruction
+     * (not at its start): 1 no trap, 2 trap; 0 when the start's TF decides.
+     */
+    public int stepByEndTf;
 
     public final GuestFault fault = new GuestFault();
     public final FpuUnit fpu = new FpuUnit();

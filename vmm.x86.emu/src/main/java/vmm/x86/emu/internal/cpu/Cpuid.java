@@ -54,6 +54,11 @@ public final class Cpuid {
         return w;
     }
 
+    /** CPUID.1:EDX.APIC follows IA32_APIC_BASE's global enable bit, as on hardware. */
+    private static boolean apicEnabled(Cpu c) {
+        return c.port != null && (c.port.apicBase() & 0x800) != 0;
+    }
+
     private static int coreIdBits(int cores) {
         int bits = 0;
         while ((1 << bits) < cores) {
@@ -83,7 +88,7 @@ public final class Cpuid {
                 // which under emulation came out a few percent off the PM timer.
                 cx = FPU_ECX | (1 << 31) | (c.port != null ? 1 << 24 : 0);
                 // HTT with CmpLegacy (leaf 0x80000001) says: the package's logical processors are cores.
-                d = CORE_EDX | FPU_EDX | (c.port != null ? 1 << 9 : 0) | (c.vcpuCount > 1 ? 1 << 28 : 0);
+                d = CORE_EDX | FPU_EDX | (apicEnabled(c) ? 1 << 9 : 0) | (c.vcpuCount > 1 ? 1 << 28 : 0);
             }
             case 0x40000000 -> {
                 a = 0x40000010;

@@ -287,6 +287,9 @@ public final class Mem {
         } else {
             phys.mmio.write(pa, buf);
         }
+        // As after OUT: an interrupt the write raised (an IPI, EOI, a device's doorbell) is
+        // taken before the next instruction.
+        cpu.stop = true;
     }
 
     private static boolean isApic(InterruptPort port, long pa) {

@@ -21,7 +21,8 @@ public final class Msrs {
             TSC_DEADLINE = 0x6e0, EFER = 0xc0000080, STAR = 0xc0000081, LSTAR = 0xc0000082, CSTAR = 0xc0000083,
             SFMASK = 0xc0000084, FS_BASE = 0xc0000100, GS_BASE = 0xc0000101, KERNEL_GS_BASE = 0xc0000102,
             TSC_AUX = 0xc0000103, AMD_SYSCFG = 0xc0010010, AMD_HWCR = 0xc0010015,
-            AMD_INT_PENDING = 0xc0010055, AMD_PERF_CTL0 = 0xc0010000;
+            AMD_INT_PENDING = 0xc0010055, AMD_PERF_CTL0 = 0xc0010000,
+            AMD_PERF_CORE = 0xc0010200;
     private static final int[] FIXED = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
 
     private Msrs() {
@@ -97,6 +98,9 @@ public final class Msrs {
                 }
                 if (idx >= AMD_PERF_CTL0 && idx < AMD_PERF_CTL0 + 8) {
                     return c.amdPerf[idx - AMD_PERF_CTL0];
+                }
+                if (idx >= AMD_PERF_CORE && idx < AMD_PERF_CORE + 12) {
+                    return c.amdPerf[8 + idx - AMD_PERF_CORE];
                 }
                 for (int k = 0; k < FIXED.length; k++) {
                     if (FIXED[k] == idx) {
@@ -178,6 +182,12 @@ public final class Msrs {
                 if (idx >= AMD_PERF_CTL0 && idx < AMD_PERF_CTL0 + 8) {
                     // The four legacy AMD counters exist on every AMD64 CPU; here they hold values but never count.
                     c.amdPerf[idx - AMD_PERF_CTL0] = idx < AMD_PERF_CTL0 + 4 ? v & 0xffffffffL : v & 0xffffffffffffL;
+                    return;
+                }
+                if (idx >= AMD_PERF_CORE && idx < AMD_PERF_CORE + 12) {
+                    // The core counters' PERF_CTL/PERF_CTR pairs (PerfCtrExtCore's MSRs): KVM lets
+                    // them be read and written whatever CPUID says, and guests probe them.
+                    c.amdPerf[8 + idx - AMD_PERF_CORE] = (idx & 1) == 0 ? v & 0xffffffffL : v & 0xffffffffffffL;
                     return;
                 }
                 for (int k = 0; k < FIXED.length; k++) {

@@ -37,6 +37,7 @@ final class FastCalls {
             c.setRflags(flags & ~(Flags.VM | Flags.IF | Flags.RF));
             c.nextRip = c.star & 0xffffffffL;
         }
+        c.stepByEndTf = (c.flagsHi & Flags.TF) != 0 ? 2 : 1;
         c.stop = true;
     }
 
@@ -70,6 +71,7 @@ final class FastCalls {
             c.flagsHi |= Flags.IF;
             c.nextRip = c.r[1] & 0xffffffffL;
         }
+        c.stepByEndTf = (c.flagsHi & Flags.TF) != 0 ? 2 : 1;
         c.stop = true;
     }
 

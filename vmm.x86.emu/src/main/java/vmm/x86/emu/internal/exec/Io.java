@@ -47,6 +47,9 @@ final class Io {
             buf[k] = (byte) (v >>> (8 * k));
         }
         c.pio.write(port, buf);
+        // The device may have raised an interrupt or asked for an exit: the vCPU loop looks
+        // before the next instruction.
+        c.stop = true;
     }
 
     static void inOut(Cpu c, Insn i, boolean isIn) {
