@@ -162,8 +162,12 @@ public final class PcPlatform implements AutoCloseable {
         this.apics = created;
         this.ioApic = new IoApic(apicBus);
         this.router = new GsiRouter(pic, ioApic);
-        this.pit = new Pit8254(time, router.line(0), timers);
         this.hpet = options.hpet() ? new Hpet(time, router::line, timers) : null;
+        // In legacy replacement mode the HPET owns IRQ0 and the PIT's output is cut off (IA-PC
+        // HPET spec 2.4); Linux relies on that and leaves the PIT ticking at the BIOS's 18.2 Hz.
+        IrqLine pitLine = router.line(0);
+        this.pit = new Pit8254(time, level -> pitLine.set(level && (hpet == null || !hpet.legacyReplacement())),
+                timers);
         this.acpiPm = new AcpiPm(time, router.line(AcpiPm.SCI_IRQ), callbacks.powerOff(), timers);
         this.rtc = new CmosRtc(options.wallClock());
         this.i8042 = new I8042(callbacks.reset(), router.line(1));

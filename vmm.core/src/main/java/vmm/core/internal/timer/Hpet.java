@@ -196,6 +196,11 @@ public final class Hpet implements BusDevice {
         }
     }
 
+    /** Whether legacy replacement routes timers 0 and 1 to IRQ0 and IRQ8 (and cuts off the PIT's IRQ0). */
+    public synchronized boolean legacyReplacement() {
+        return (config & CFG_LEGACY) != 0 && enabled();
+    }
+
     @Override
     public synchronized void read(long offset, byte[] data) {
         long register = readRegister((int) offset & ~7);

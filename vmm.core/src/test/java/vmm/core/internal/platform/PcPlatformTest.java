@@ -211,6 +211,19 @@ class PcPlatformTest {
     }
 
     @Test
+    void hpetLegacyReplacementCutsThePitOffIrq0() {
+        platform.firmwareDefaults();
+        InterruptPort bsp = platform.interrupts(0);
+        mmioWrite32(0xfed0_0010L, 3); // HPET general config: ENABLE_CNF | LEG_RT_CNF
+        time.advance(56_000_000 * 3); // three 18.2 Hz PIT ticks
+        assertEquals(0, bsp.pendingEvents(), "the PIT's tick is cut off while the HPET owns IRQ0");
+        mmioWrite32(0xfed0_0010L, 1); // legacy replacement off: the PIT reaches IRQ0 again
+        time.advance(56_000_000);
+        assertEquals(EVENT_INTR, bsp.pendingEvents());
+        assertEquals(0x08, bsp.acknowledgeInterrupt());
+    }
+
+    @Test
     void badArgumentsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new PcPlatform(memory, Bus.pio(), Bus.mmio(), 0, 2_000_000,
                 console, new PcPlatform.Callbacks(() -> { }, () -> { }, s -> { }, (g, l) -> { }),
