@@ -14,7 +14,7 @@ class LinuxBzImageBootTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        Assumptions.assumeTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
+        org.junit.jupiter.api.Assertions.assertTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
         boot = LinuxEarlyBootTest.boot(DebianKernel.bzImage());
     }
 

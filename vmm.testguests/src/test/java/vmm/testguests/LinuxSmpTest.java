@@ -30,7 +30,7 @@ class LinuxSmpTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        Assumptions.assumeTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
+        org.junit.jupiter.api.Assertions.assertTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
         guest = LinuxGuest.boot(DebianKernel.bzImage(), 2, RebootPolicy.EXIT, Duration.ofSeconds(400));
     }
 

@@ -91,7 +91,7 @@ class VirtioBlkGuestTest {
 
     @Test
     void rawImageThroughRunTool() throws Exception {
-        Assumptions.assumeTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
+        org.junit.jupiter.api.Assertions.assertTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
         Path img = rawImage("emu.img");
         RunToolTest.Run r = RunToolTest.run("--kernel", Guests.elf("virtioblk").toString(), "--accel", "emu",
                 "--device", "virtio-blk,file=" + img + ",format=raw");
@@ -123,7 +123,7 @@ class VirtioBlkGuestTest {
 
     @Test
     void qcow2ImageThroughTheMachineApi() throws Exception {
-        Assumptions.assumeTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
+        org.junit.jupiter.api.Assertions.assertTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
         Path raw = rawImage("seed.img");
         Path qcow2 = dir.resolve("disk.qcow2");
         qemuImg("convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString());
@@ -153,7 +153,7 @@ class VirtioBlkGuestTest {
     /** readonly=on: the guest's write fails with an I/O error status (its step 0x16) and the image is unchanged. */
     @Test
     void readOnlyImageRefusesTheWrite() throws Exception {
-        Assumptions.assumeTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
+        org.junit.jupiter.api.Assertions.assertTrue(Accelerators.unusable("emu").isEmpty(), () -> Accelerators.unusable("emu").get());
         Path img = rawImage("ro.img");
         byte[] before = Files.readAllBytes(img);
         RunToolTest.Run r = RunToolTest.run("--kernel", Guests.elf("virtioblk").toString(), "--accel", "emu",

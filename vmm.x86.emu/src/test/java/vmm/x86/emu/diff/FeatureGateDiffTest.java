@@ -2,6 +2,7 @@ package vmm.x86.emu.diff;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static vmm.x86.emu.diff.Layout.RAX;
 import static vmm.x86.emu.diff.Layout.RCX;
@@ -56,7 +57,7 @@ class FeatureGateDiffTest {
 
     @Test
     void emulatorAdvertisesOnlyWhatItRuns() throws IOException {
-        assumeTrue(session != null, EmuOracle.EMU_CLASS + " is not in this build yet");
+        assertNotNull(session, EmuOracle.EMU_CLASS + " is not in this build yet");
         LOG.info("CPUID features: native {} emulator {}", Cpuid.table(session.nativeFeatures),
                 Cpuid.table(session.emuFeatures));
         List<Form> refused = refusedForms(session);
@@ -97,7 +98,7 @@ class FeatureGateDiffTest {
 
     @Test
     void lzcntAndTzcntWithoutTheirFeatureAreBsrAndBsf() throws IOException {
-        assumeTrue(session != null, EmuOracle.EMU_CLASS + " is not in this build yet");
+        assertNotNull(session, EmuOracle.EMU_CLASS + " is not in this build yet");
         List<Form> emuForms = new ArrayList<>(), nativeForms = new ArrayList<>();
         for (int w : new int[] {16, 32, 64}) {
             String ops = " " + Asm.reg(RAX, w) + ", " + Asm.reg(RDX, w);
@@ -129,7 +130,7 @@ class FeatureGateDiffTest {
 
     @Test
     void invalidIn64BitModeIsUd() throws IOException {
-        assumeTrue(session != null, EmuOracle.EMU_CLASS + " is not in this build yet");
+        assertNotNull(session, EmuOracle.EMU_CLASS + " is not in this build yet");
         List<Form> forms = List.of(raw("daa", ".byte 0x27"), raw("das", ".byte 0x2f"), raw("aaa", ".byte 0x37"),
                 raw("aas", ".byte 0x3f"), raw("aam", ".byte 0xd4, 0x0a"), raw("aad", ".byte 0xd5, 0x0a"),
                 raw("lock add eax,edx", ".byte 0xf0, 0x01, 0xd0"), raw("ud2", "ud2"),
@@ -147,7 +148,7 @@ class FeatureGateDiffTest {
 
     @Test
     void divideErrorsAreDe() throws IOException {
-        assumeTrue(session != null, EmuOracle.EMU_CLASS + " is not in this build yet");
+        assertNotNull(session, EmuOracle.EMU_CLASS + " is not in this build yet");
         List<Form> forms = new ArrayList<>();
         List<CaseInput> cases = new ArrayList<>();
         for (int w : Asm.WIDTHS) {

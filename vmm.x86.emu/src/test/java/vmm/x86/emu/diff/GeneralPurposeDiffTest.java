@@ -1,7 +1,7 @@
 package vmm.x86.emu.diff;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ class GeneralPurposeDiffTest {
 
     @TestFactory
     Stream<DynamicTest> emulatorAgreesWithTheHostCpu() {
-        assumeTrue(session != null, EmuOracle.EMU_CLASS + " is not in this build yet: nothing to compare");
+        assertNotNull(session, EmuOracle.EMU_CLASS + " is not in this build yet: nothing to compare");
         long seed = Cases.seed();
         java.util.Set<String> known = KnownMismatches.names();
         List<DynamicTest> tests = new ArrayList<>();
