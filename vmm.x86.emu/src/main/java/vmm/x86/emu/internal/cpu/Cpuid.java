@@ -2,23 +2,19 @@ package vmm.x86.emu.internal.cpu;
 
 import java.nio.charset.StandardCharsets;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import vmm.x86.emu.internal.fpu.FpuUnit;
 
 /**
  * The CPUID model: an AMD identity like QEMU's qemu64 (so Linux does not turn on page-table
  * isolation), reporting only what this CPU implements. The x87/SSE bits come from the FPU unit
- * when it publishes them ({@code FpuUnit.CPUID1_EDX}, {@code FpuUnit.CPUID1_ECX}).
+ * ({@code FpuUnit.CPUID1_EDX}, {@code FpuUnit.CPUID1_ECX}).
  */
 public final class Cpuid {
-    private static final Logger LOG = LoggerFactory.getLogger(Cpuid.class);
 
-    /** fpu, mmx, fxsr, sse, sse2: the FPU unit's contract. */
-    private static final int FPU_EDX_DEFAULT = 1 | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
-    static final int FPU_EDX = fpuConstant("CPUID1_EDX", FPU_EDX_DEFAULT);
-    static final int FPU_ECX = fpuConstant("CPUID1_ECX", 0);
+    /** What the x87/SIMD unit implements, as it states it. */
+    static final int FPU_EDX = FpuUnit.CPUID1_EDX;
+    static final int FPU_ECX = FpuUnit.CPUID1_ECX;
 
     /** pse, tsc, msr, pae, cx8, sep, mtrr, pge, cmov, pat, clflush. */
     private static final int CORE_EDX = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 11) | (1 << 12)
@@ -31,17 +27,6 @@ public final class Cpuid {
     public static final int APIC_BUS_KHZ = 1_000_000;
 
     private Cpuid() {
-    }
-
-    private static int fpuConstant(String name, int fallback) {
-        try {
-            return FpuUnit.class.getField(name).getInt(null);
-        } catch (NoSuchFieldException e) {
-            return fallback;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot read FpuUnit.{}: {}", name, e.toString());
-            return fallback;
-        }
     }
 
     private static int[] words(String s, int n) {
