@@ -3,7 +3,7 @@
 
 static void tick(struct frame *f) {
     (void)f;
-    ticks++;
+    count_tick();
     lapic_eoi();
 }
 

@@ -4,7 +4,7 @@
 
 static void tick(struct frame *f) {
     (void)f;
-    ticks++;
+    count_tick();
     lapic_eoi();
 }
 
