@@ -3,7 +3,10 @@
  * ({@link vmm.core.domain.DomainDefinition}), their persistent store and life cycle behind the
  * {@link vmm.core.domain.DomainManager} service, and the events it reports to
  * {@link vmm.core.domain.DomainListener}s.
+ *
+ * <p>1.2: {@link vmm.core.domain.DomainManager#save} and {@link vmm.core.domain.DomainManager#restore}
+ * (virsh save and restore), {@link vmm.core.domain.RunAfterRestore}, and the runner's side of them.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package vmm.core.domain;
