@@ -17,7 +17,8 @@
  *
  * <p>1.2: {@link vmm.core.machine.Machine#vcpuStats()} (per-vCPU CPU time and host CPU, for
  * virsh's vcpuinfo and domstats).
+ * 1.3: {@link vmm.core.machine.Machine#pressPowerButton()} (graceful shutdown).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package vmm.core.machine;

@@ -41,6 +41,9 @@ interface Board extends VmPlatform, AutoCloseable {
     /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
     void reset();
 
+    /** Presses the ACPI power button; whether the guest had enabled its event. */
+    boolean pressPowerButton();
+
     /** Offers console input to COM1; returns how many bytes it took (the rest must wait). */
     int consoleInput(byte[] bytes);
 
