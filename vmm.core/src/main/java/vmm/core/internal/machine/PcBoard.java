@@ -129,6 +129,8 @@ final class PcBoard implements Board {
             devices.restoreState(states);
         }
         platform.restoreState(states);
+    public boolean pressPowerButton() {
+        return platform.pressPowerButton();
     }
 
     @Override

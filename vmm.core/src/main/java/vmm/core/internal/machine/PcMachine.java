@@ -500,6 +500,13 @@ public final class PcMachine implements Machine {
             restoreFailed = false;
         }
         LOG.info("machine state restored: {} vCPU(s), {} devices", vcpus.length, contents.devices().size());
+    public boolean pressPowerButton() {
+        synchronized (ctl) {
+            if (stopping || state == MachineState.CREATED || state == MachineState.STOPPED) {
+                return false;
+            }
+        }
+        return board.pressPowerButton();
     }
 
     @Override
