@@ -129,6 +129,9 @@ final class PcBoard implements Board {
             devices.restoreState(states);
         }
         platform.restoreState(states);
+    }
+
+    @Override
     public boolean pressPowerButton() {
         return platform.pressPowerButton();
     }

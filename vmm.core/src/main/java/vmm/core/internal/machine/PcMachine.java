@@ -500,6 +500,9 @@ public final class PcMachine implements Machine {
             restoreFailed = false;
         }
         LOG.info("machine state restored: {} vCPU(s), {} devices", vcpus.length, contents.devices().size());
+    }
+
+    @Override
     public boolean pressPowerButton() {
         synchronized (ctl) {
             if (stopping || state == MachineState.CREATED || state == MachineState.STOPPED) {
