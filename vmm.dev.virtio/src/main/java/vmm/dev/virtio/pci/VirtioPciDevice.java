@@ -331,15 +331,25 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
 
     private void enableQueue(int index, QueueState q) {
         try {
-            QueueInterrupt signal = () -> interrupt(q.vector, 1);
-            q.queue = (driverFeatures & VirtioFeatures.RING_PACKED) != 0
-                    ? new PackedVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, signal)
-                    : new SplitVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
-                            signal);
+            q.queue = newQueue(index, q.size, q.desc, q.driver, q.deviceArea, driverFeatures, -1,
+                    () -> interrupt(q.vector, 1));
             q.enabled = true;
         } catch (VirtqueueException e) {
             needsReset(e.getMessage());
         }
+    }
+
+    /**
+     * A split or packed queue, as the driver negotiated; {@code base} resumes one (its
+     * {@link Virtqueue#lastAvail()} when saved), -1 starts it fresh.
+     */
+    private Virtqueue newQueue(int index, int size, long desc, long driver, long device, long features, int base,
+                               QueueInterrupt signal) throws VirtqueueException {
+        if ((features & VirtioFeatures.RING_PACKED) != 0) {
+            return new PackedVirtqueue(index, ctx.memory(), size, desc, driver, device, features,
+                    base < 0 ? PackedVirtqueue.FRESH : base, signal);
+        }
+        return new SplitVirtqueue(index, ctx.memory(), size, desc, driver, device, features, Math.max(0, base), signal);
     }
 
     private synchronized void resetDevice() {
@@ -454,8 +464,8 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
                 if (q.enabled()) {
                     QueueState target = queues[i];
                     try {
-                        rebuilt[i] = new Virtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
-                                s.driverFeatures(), q.lastAvail(), () -> interrupt(target.vector, 1));
+                        rebuilt[i] = newQueue(i, q.size(), q.desc(), q.driver(), q.device(), s.driverFeatures(),
+                                q.lastAvail(), () -> interrupt(target.vector, 1));
                     } catch (VirtqueueException e) {
                         throw new IllegalArgumentException("queue " + i + ": " + e.getMessage(), e);
                     }
