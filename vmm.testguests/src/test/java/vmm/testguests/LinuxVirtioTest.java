@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
+import vmm.core.device.MemoryBalloon;
 import vmm.core.machine.Console;
 import vmm.core.machine.DeviceSpec;
 import vmm.core.machine.Machine;
@@ -349,19 +350,24 @@ class LinuxVirtioTest {
     @Test
     @Order(10)
     void balloonInflatesAndDeflates() throws Exception {
-        VirtioBalloon balloon = devices.get("virtio-balloon", 0, VirtioBalloon.class);
+        // The host side through the machine's own API, as a management layer would use it.
+        List<MemoryBalloon> balloons = machine.devices(MemoryBalloon.class);
+        assertEquals(1, balloons.size());
+        MemoryBalloon balloon = balloons.getFirst();
+        VirtioBalloon model = devices.get("virtio-balloon", 0, VirtioBalloon.class);
         long memTotal = memTotalKiB();
-        long released = balloon.releasedPages();
+        long released = balloon.releasedBytes();
+        long bytes = BALLOON_PAGES * 4096L;
 
-        balloon.setTarget(BALLOON_PAGES);
-        waitFor("the guest reports " + BALLOON_PAGES + " pages", () -> balloon.actualPages() == BALLOON_PAGES);
-        assertEquals(BALLOON_PAGES, balloon.inflatedPages());
-        assertTrue(balloon.releasedPages() - released >= BALLOON_PAGES,
-                "pages returned to the host with madvise: " + (balloon.releasedPages() - released));
-        assertEquals(memTotal - BALLOON_PAGES * 4, memTotalKiB(), "the guest's MemTotal shrank by the balloon");
+        balloon.setTargetBytes(bytes);
+        waitFor("the guest reports " + bytes + " bytes", () -> balloon.actualBytes() == bytes);
+        assertEquals(BALLOON_PAGES, model.inflatedPages(), "pages the device saw go in");
+        assertTrue(balloon.releasedBytes() - released >= bytes,
+                "returned to the host with madvise: " + (balloon.releasedBytes() - released));
+        assertEquals(memTotal - bytes / 1024, memTotalKiB(), "the guest's MemTotal shrank by the balloon");
 
-        balloon.setTarget(0);
-        waitFor("the guest reports 0 pages", () -> balloon.actualPages() == 0 && balloon.inflatedPages() == 0);
+        balloon.setTargetBytes(0);
+        waitFor("the guest reports an empty balloon", () -> balloon.actualBytes() == 0 && model.inflatedPages() == 0);
         assertEquals(memTotal, memTotalKiB());
         ok("dd if=/dev/zero of=/tmp/fill bs=1M count=32 2>/dev/null && rm /tmp/fill");
     }

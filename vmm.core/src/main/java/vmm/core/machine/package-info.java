@@ -24,5 +24,5 @@
  * and {@link vmm.core.machine.Machine#pressPowerButton()} (graceful shutdown).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package vmm.core.machine;

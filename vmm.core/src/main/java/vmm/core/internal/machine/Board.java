@@ -44,6 +44,9 @@ interface Board extends VmPlatform, AutoCloseable {
     /** The PCI device types plugged in by {@link #plugDevices}, in slot order. */
     List<String> deviceTypes();
 
+    /** The plugged functions that offer {@code kind}, in slot order. */
+    <T> List<T> devices(Class<T> kind);
+
     /**
      * Every device's state by name (platform devices and PCI functions), taken while the vCPUs
      * are stopped.

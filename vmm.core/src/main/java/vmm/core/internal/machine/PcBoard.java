@@ -114,6 +114,11 @@ final class PcBoard implements Board {
     }
 
     @Override
+    public <T> List<T> devices(Class<T> kind) {
+        return devices == null ? List.of() : devices.facets(kind);
+    }
+
+    @Override
     public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
         java.util.Map<String, vmm.core.device.DeviceState> states = new java.util.LinkedHashMap<>(platform.saveState());
         if (devices != null) {

@@ -167,6 +167,11 @@ public final class PcMachine implements Machine {
     }
 
     @Override
+    public <T> java.util.List<T> devices(Class<T> kind) {
+        return board.devices(kind);
+    }
+
+    @Override
     public AcceleratorChoice accelerator() {
         return choice;
     }

@@ -153,6 +153,15 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
         return device;
     }
 
+    /** The transport, or the device model behind it (a balloon's host side, say), as {@code kind}. */
+    @Override
+    public <T> java.util.Optional<T> facet(Class<T> kind) {
+        if (kind.isInstance(device)) {
+            return java.util.Optional.of(kind.cast(device));
+        }
+        return PciDevice.super.facet(kind);
+    }
+
     @Override
     public PciConfigSpace configSpace() {
         return config;
