@@ -74,8 +74,10 @@ final class DaemonClient {
     /** Commands that read what the user types (virsh's console). */
     private static boolean interactiveInput(List<String> commands) {
         return commands.stream().anyMatch(c -> {
-            String first = c.strip().split("\\s+", 2)[0];
-            return first.equals("console") || first.equals("vmm:console");
+            List<String> words = List.of(c.strip().split("\\s+"));
+            String first = words.get(0);
+            return first.equals("console") || first.equals("vmm:console")
+                    || List.of("start", "create", "vmm:start", "vmm:create").contains(first) && words.contains("--console");
         });
     }
 

@@ -135,7 +135,7 @@ final class LinuxGuest implements AutoCloseable {
         return exec(program.getParent(), 60, program.toAbsolutePath().toString());
     }
 
-    private static String exec(Path dir, int seconds, String... command) throws IOException, InterruptedException {
+    static String exec(Path dir, int seconds, String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {

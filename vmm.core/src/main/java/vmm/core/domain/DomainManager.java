@@ -47,8 +47,17 @@ public interface DomainManager {
     /** Stops a domain at once, as pulling the plug. */
     void destroy(String domain) throws DomainException;
 
-    /** Asks the guest to power off (ACPI power button). */
+    /**
+     * Asks the guest to power off: presses its ACPI power button. The domain is
+     * {@link DomainState#SHUTDOWN in shutdown} until the guest powers off, then shut off (reason
+     * shutdown); a guest that has not powered off when the configured timeout passes (framework
+     * property {@code vmm.shutdown.timeout}, in seconds; 120 by default) is running again, and
+     * a {@link DomainEvent.Type#SHUTDOWN_TIMED_OUT} event says so. It is never killed.
+     */
     void shutdown(String domain) throws DomainException;
+
+    /** As {@link #shutdown(String)}, with its own timeout (positive). Since 1.2. */
+    void shutdown(String domain, java.time.Duration timeout) throws DomainException;
 
     /** Asks the guest to reboot. */
     void reboot(String domain) throws DomainException;

@@ -46,6 +46,16 @@ public interface Machine extends AutoCloseable {
     /** A hardware reset: devices to their power-on state, the kernel loaded again, the BSP at its entry. */
     void reset();
 
+    /**
+     * Presses the ACPI power button (the fixed-feature power button event, an SCI): a guest
+     * whose ACPI driver listens shuts down in an orderly way and powers off. Returns at once.
+     * Since 1.3.
+     *
+     * @return whether the guest had enabled the power button event; false also when the
+     *         machine is not running (a guest that has not enabled it will not react now)
+     */
+    boolean pressPowerButton();
+
     /** Ends the machine as an ACPI power-off would ({@link MachineExit.PoweredOff}). */
     void powerOff();
 

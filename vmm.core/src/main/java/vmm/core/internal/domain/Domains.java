@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -43,6 +47,10 @@ class Domains implements DomainManager {
         StateReason reason = StateReason.UNKNOWN;
         boolean autostart;
         DomainRunner.Machine machine;
+        /** The running reason to return to when a shutdown times out. */
+        StateReason beforeShutdown = StateReason.BOOTED;
+        /** Counts shutdown requests, so a timer only acts on the latest one. */
+        int shutdowns;
 
         DomainDefinition current() {
             return live != null ? live : persistent;
@@ -55,6 +63,12 @@ class Domains implements DomainManager {
     private final Map<String, Entry> byName = new LinkedHashMap<>();
     private final List<String> problems;
     private int nextId = 1;
+    private volatile Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    /** Watches graceful shutdowns: one daemon thread, started on the first shutdown. */
+    private ScheduledExecutorService shutdownTimer;
+
+    /** How long {@link #shutdown(String)} waits for the guest to power off, unless configured. */
+    static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(120);
 
     Domains(DomainStore store, Supplier<DomainRunner> runner, Consumer<DomainEvent> events) {
         this.store = store;
@@ -350,9 +364,70 @@ class Domains implements DomainManager {
         fire(result, DomainEvent.Type.STOPPED);
     }
 
+    /** The timeout of {@link #shutdown(String)}. */
+    void setShutdownTimeout(Duration timeout) {
+        shutdownTimeout = timeout;
+    }
+
     @Override
-    public synchronized void shutdown(String domain) throws DomainException {
-        active(domain).machine.requestShutdown();
+    public void shutdown(String domain) throws DomainException {
+        shutdown(domain, shutdownTimeout);
+    }
+
+    /**
+     * Presses the guest's ACPI power button: the domain is in shutdown until the guest powers
+     * off (then shut off, reason shutdown) or {@code timeout} passes (then running again, said
+     * in the log and by a {@link DomainEvent.Type#SHUTDOWN_TIMED_OUT} event; never killed).
+     */
+    @Override
+    public void shutdown(String domain, Duration timeout) throws DomainException {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new DomainException(Kind.INVALID_OPERATION, "invalid argument: the shutdown timeout must be positive, not "
+                    + timeout.toSeconds() + " s");
+        }
+        DomainInfo result;
+        synchronized (this) {
+            Entry e = active(domain);
+            if (e.state == DomainState.PAUSED) {
+                throw new DomainException(Kind.INVALID_OPERATION,
+                        "Requested operation is not valid: domain is paused (resume it: a paused guest cannot see the power button)");
+            }
+            DomainRunner.Machine m = e.machine;
+            m.requestShutdown();
+            if (e.state != DomainState.SHUTDOWN) {
+                e.beforeShutdown = e.reason;
+            }
+            setState(e, DomainState.SHUTDOWN, StateReason.USER);
+            int request = ++e.shutdowns;
+            if (shutdownTimer == null) {
+                shutdownTimer = Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().name("vmm-domain-shutdown-timer").daemon().factory());
+            }
+            shutdownTimer.schedule(() -> shutdownTimedOut(e, m, request, timeout), timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            LOG.info("domain {}: ACPI power button pressed; waiting up to {} s for the guest to power off",
+                    e.current().name(), seconds(timeout));
+            result = info(e);
+        }
+        fire(result, DomainEvent.Type.SHUTDOWN);
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? Long.toString(d.toSeconds()) : Double.toString(d.toMillis() / 1000.0);
+    }
+
+    private void shutdownTimedOut(Entry e, DomainRunner.Machine m, int request, Duration timeout) {
+        DomainInfo result;
+        synchronized (this) {
+            if (e.machine != m || e.shutdowns != request || e.state != DomainState.SHUTDOWN) {
+                return; // powered off, destroyed, rebooted, paused, or asked again since
+            }
+            LOG.warn("domain {} did not power off within {} s of the ACPI power button; it keeps running "
+                    + "('destroy' stops it at once)", e.current().name(), seconds(timeout));
+            setState(e, DomainState.RUNNING, e.beforeShutdown);
+            result = info(e);
+        }
+        fire(result, DomainEvent.Type.SHUTDOWN_TIMED_OUT);
     }
 
     @Override
@@ -578,6 +653,10 @@ class Domains implements DomainManager {
 
     /** Stops every machine (the VMM is going down). */
     synchronized void stopAll() {
+        if (shutdownTimer != null) {
+            shutdownTimer.shutdownNow();
+            shutdownTimer = null;
+        }
         for (Entry e : List.copyOf(byName.values())) {
             if (e.machine != null) {
                 LOG.info("stopping domain {} with the VMM", e.current().name());

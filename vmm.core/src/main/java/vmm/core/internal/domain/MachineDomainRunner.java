@@ -213,8 +213,10 @@ public final class MachineDomainRunner implements DomainRunner {
 
         @Override
         public void requestShutdown() {
-            // No ACPI power button in the machine yet: the machine ends as an ACPI power-off.
-            machine.powerOff();
+            if (!machine.pressPowerButton()) {
+                // Pressed all the same: the event stays pending until the guest enables it.
+                LOG.info("the guest has not enabled the ACPI power button event (yet): it may not react");
+            }
         }
 
         @Override

@@ -58,6 +58,8 @@ interface Board extends VmPlatform, AutoCloseable {
      * @throws IllegalArgumentException naming the device whose state is missing or unreadable
      */
     void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states);
+    /** Presses the ACPI power button; whether the guest had enabled its event. */
+    boolean pressPowerButton();
 
     /** Offers console input to COM1; returns how many bytes it took (the rest must wait). */
     int consoleInput(byte[] bytes);

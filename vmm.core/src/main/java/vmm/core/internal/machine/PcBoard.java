@@ -132,6 +132,11 @@ final class PcBoard implements Board {
     }
 
     @Override
+    public boolean pressPowerButton() {
+        return platform.pressPowerButton();
+    }
+
+    @Override
     public int consoleInput(byte[] bytes) {
         return platform.serial().enqueueInput(bytes);
     }

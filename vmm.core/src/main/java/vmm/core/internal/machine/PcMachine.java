@@ -512,6 +512,16 @@ public final class PcMachine implements Machine {
     }
 
     @Override
+    public boolean pressPowerButton() {
+        synchronized (ctl) {
+            if (stopping || state == MachineState.CREATED || state == MachineState.STOPPED) {
+                return false;
+            }
+        }
+        return board.pressPowerButton();
+    }
+
+    @Override
     public void powerOff() {
         finish(new MachineExit.PoweredOff());
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import vmm.core.domain.DomainConsole;
 import vmm.core.domain.DomainException;
 import vmm.core.domain.DomainInfo;
+import vmm.shell.internal.tty.Tty;
 import vmm.shell.internal.virsh.CommandSpec.Group;
 import vmm.shell.internal.virsh.VirshCommand.Context;
 
@@ -29,7 +30,15 @@ final class ConsoleCommand {
     }
 
     private static void run(Args args, Context ctx) throws VirshError {
-        DomainInfo d = DomainCommands.domain(ctx, args);
+        attach(ctx, DomainCommands.domain(ctx, args));
+    }
+
+    /**
+     * Connects this session to {@code d}'s console until Ctrl+], the end of input or the
+     * domain stopping. On the VMM's own terminal (the interactive shell) the terminal is raw
+     * meanwhile, as virsh sets it: keys reach the guest as typed, Ctrl+C and Ctrl+] included.
+     */
+    static void attach(Context ctx, DomainInfo d) throws VirshError {
         if (!d.active()) {
             throw new VirshError("The domain is not running");
         }
@@ -47,7 +56,10 @@ final class ConsoleCommand {
         out.println("Escape character is ^] (Ctrl + ])");
         out.flush();
         InputStream keys = ctx.session() == null ? InputStream.nullInputStream() : ctx.session().getKeyboard();
-        try (console) {
+        // A jline session reads the local terminal; relayed sessions (the daemon's) get their
+        // keys raw from the client, which set its own terminal.
+        boolean localTerminal = ctx.session() != null && ctx.session().get(".terminal") != null && Tty.stdinIsTerminal();
+        try (console; Tty.Restore mode = localTerminal ? Tty.set(Tty.RAW) : () -> { }) {
             byte[] buf = new byte[256];
             long nextCheck = 0;
             while (true) {
