@@ -90,6 +90,31 @@ public interface DomainManager {
      */
     List<VcpuInfo> vcpuInfo(String domain) throws DomainException;
 
+    /**
+     * Saves an active domain's whole state (vCPUs, devices, RAM; disks are not copied) with
+     * its live XML to {@code file}, then stops it: shut off, reason saved (virsh save). The
+     * file is written beside its place and moved there once complete; when anything fails the
+     * domain runs on as before. Since 1.2.
+     *
+     * @param after what {@link #restore} does by default: run, stay paused, or as the domain is now
+     */
+    default void save(String domain, java.nio.file.Path file, RunAfterRestore after) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainSave");
+    }
+
+    /**
+     * Starts a domain from a file {@link #save} wrote, where it was (virsh restore): the
+     * defined domain of that name and UUID, or a transient one when none is defined. The file
+     * is read and checked whole before the domain runs; a bad file changes nothing. Since 1.2.
+     *
+     * @param after {@link RunAfterRestore#AS_SAVED} for what the file says
+     */
+    default DomainInfo restore(java.nio.file.Path file, RunAfterRestore after) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainRestore");
+    }
+
     /** Stored definitions that could not be read: file and reason, one line each. */
     List<String> problems();
 }

@@ -1,5 +1,12 @@
 package vmm.core.internal.domain;
 
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -25,6 +32,7 @@ import vmm.core.domain.DomainInfo;
 import vmm.core.domain.DomainManager;
 import vmm.core.domain.DomainRunner;
 import vmm.core.domain.DomainState;
+import vmm.core.domain.RunAfterRestore;
 import vmm.core.domain.StateReason;
 
 /**
@@ -499,6 +507,96 @@ class Domains implements DomainManager {
     @Override
     public List<String> problems() {
         return problems;
+    }
+
+    @Override
+    public void save(String domain, Path file, RunAfterRestore after) throws DomainException {
+        DomainInfo result;
+        synchronized (this) {
+            Entry e = active(domain);
+            boolean wasPaused = e.state == DomainState.PAUSED;
+            boolean paused = after == RunAfterRestore.PAUSED || after == RunAfterRestore.AS_SAVED && wasPaused;
+            Path target = file.toAbsolutePath();
+            Path partial = target.resolveSibling(target.getFileName() + ".partial");
+            try {
+                try (OutputStream out = Files.newOutputStream(partial)) {
+                    SaveFile.writeHead(out, new SaveFile.Head(e.live.xml(), paused));
+                    e.machine.saveState(out);
+                }
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | DomainException | RuntimeException ex) {
+                removeQuietly(partial);
+                if (!wasPaused) {
+                    e.machine.resume();
+                }
+                if (ex instanceof DomainException de) {
+                    throw de;
+                }
+                throw new DomainException(Kind.FAILED, "cannot write " + file + ": " + ex.getMessage(), ex);
+            }
+            LOG.info("domain {} saved to {}", e.live.name(), target);
+            e.machine.powerOff();
+            DomainInfo last = info(e);
+            stopped(e, StateReason.SAVED);
+            result = new DomainInfo(last.definition(), -1, DomainState.SHUTOFF, StateReason.SAVED,
+                    e.persistent != null, e.autostart, 0);
+        }
+        fire(result, DomainEvent.Type.STOPPED);
+    }
+
+    private static void removeQuietly(Path partial) {
+        try {
+            Files.deleteIfExists(partial);
+        } catch (IOException ex) {
+            LOG.warn("cannot remove the partial save file {}: {}", partial, ex.toString());
+        }
+    }
+
+    @Override
+    public DomainInfo restore(Path file, RunAfterRestore after) throws DomainException {
+        DomainInfo result;
+        boolean paused;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            SaveFile.Head head;
+            try {
+                head = SaveFile.readHead(in);
+            } catch (IllegalArgumentException ex) {
+                throw new DomainException(Kind.INVALID_OPERATION, file + ": " + ex.getMessage(), ex);
+            }
+            DomainDefinition def = DomainXmlParser.parse(head.xml());
+            paused = after == RunAfterRestore.PAUSED || after == RunAfterRestore.AS_SAVED && head.paused();
+            synchronized (this) {
+                Entry e = matching(def);
+                if (e != null && e.state.active()) {
+                    throw new DomainException(Kind.INVALID_OPERATION,
+                            "Requested operation is not valid: domain '" + def.name() + "' is already active");
+                }
+                DomainRunner r = runner.get();
+                if (r == null) {
+                    throw new DomainException(Kind.UNSUPPORTED,
+                            "this function is not supported by the connection driver: no machine is installed to run domains");
+                }
+                boolean added = e == null;
+                Entry row = added ? new Entry() : e;
+                row.machine = r.restore(def, in, paused, (exit, detail) -> exited(row, exit, detail));
+                row.live = def;
+                store.setRunning(def, true);
+                row.id = nextId++;
+                setState(row, paused ? DomainState.PAUSED : DomainState.RUNNING,
+                        paused ? StateReason.USER : StateReason.RESTORED);
+                if (added) {
+                    byName.put(def.name(), row);
+                }
+                result = info(row);
+            }
+        } catch (java.nio.file.NoSuchFileException ex) {
+            throw new DomainException(Kind.FAILED, "cannot read " + file + ": No such file or directory", ex);
+        } catch (IOException ex) {
+            throw new DomainException(Kind.FAILED, "cannot read " + file + ": " + ex, ex);
+        }
+        LOG.info("domain {} restored from {}", result.name(), file);
+        fire(result, paused ? DomainEvent.Type.SUSPENDED : DomainEvent.Type.STARTED);
+        return result;
     }
 
     /** Stops every machine (the VMM is going down). */

@@ -101,6 +101,18 @@ public final class MachineDomainRunner implements DomainRunner {
 
     @Override
     public DomainRunner.Machine start(DomainDefinition def, ExitHandler onExit) throws DomainException {
+        return launch(def, onExit, null, false);
+    }
+
+    @Override
+    public DomainRunner.Machine restore(DomainDefinition def, java.io.InputStream state, boolean paused,
+                                        ExitHandler onExit) throws DomainException {
+        return launch(def, onExit, state, paused);
+    }
+
+    /** Builds the machine, loads {@code state} into it when there is one, and starts it. */
+    private DomainRunner.Machine launch(DomainDefinition def, ExitHandler onExit, java.io.InputStream state,
+                                        boolean paused) throws DomainException {
         ConsoleHub log = new ConsoleHub(consoleLog(def.name()));
         vmm.core.machine.Machine m;
         try {
@@ -112,12 +124,25 @@ public final class MachineDomainRunner implements DomainRunner {
             close(log);
             throw e;
         }
+        if (state != null) {
+            try {
+                m.restoreState(state);
+            } catch (MachineException e) {
+                m.close();
+                close(log);
+                throw new DomainException(Kind.INVALID_OPERATION, e.getMessage(), e);
+            }
+        }
         try {
             m.start();
         } catch (MachineException e) {
             m.close();
             close(log);
             throw new DomainException(Kind.FAILED, "internal error: the machine did not start: " + e.getMessage(), e);
+        }
+        if (paused) {
+            // The vCPUs may run a few instructions before they stop: the guest cannot tell.
+            m.pause();
         }
         LOG.info("domain {} runs on {} ({})", def.name(), m.accelerator().name(), m.accelerator().reason());
         Running running = new Running(m, log);
@@ -210,6 +235,16 @@ public final class MachineDomainRunner implements DomainRunner {
         @Override
         public vmm.core.domain.DomainConsole openConsole(OutputStream guestOutput) throws DomainException {
             return log.attach(guestOutput);
+        }
+
+        @Override
+        public void saveState(OutputStream out) throws DomainException {
+            machine.pause();
+            try {
+                machine.saveState(out);
+            } catch (MachineException e) {
+                throw new DomainException(Kind.FAILED, e.getMessage(), e);
+            }
         }
 
         @Override

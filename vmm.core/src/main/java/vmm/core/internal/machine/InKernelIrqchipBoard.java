@@ -187,6 +187,24 @@ final class InKernelIrqchipBoard implements Board {
 
     /** Configured PCI devices: INTx on the in-kernel IOAPIC's GSIs, MSI through the accelerator. */
     @Override
+    public List<String> deviceTypes() {
+        return configured == null ? List.of() : configured.types();
+    }
+
+    /** The in-kernel PIC, IOAPIC and PIT keep their state in the kernel: not read out yet. */
+    @Override
+    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
+        throw new UnsupportedOperationException(
+                "the in-kernel irqchip's and PIT's state (KVM_GET_IRQCHIP, KVM_GET_PIT2) is not saved yet");
+    }
+
+    @Override
+    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
+        throw new IllegalArgumentException(
+                "the in-kernel irqchip's and PIT's state (KVM_SET_IRQCHIP, KVM_SET_PIT2) is not restored yet");
+    }
+
+    @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
         configured = ConfiguredDevices.plug(pciHost, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
             AcceleratedVm vm = irqchip;

@@ -70,6 +70,7 @@ public final class VirshShell {
         this.version = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
         commands.addAll(DomainCommands.all());
         commands.addAll(LifecycleCommands.all());
+        commands.addAll(SaveCommands.all());
         commands.addAll(MonitorCommands.all());
         commands.add(CloneCommand.command());
         commands.addAll(SnapshotCommands.all());
