@@ -406,6 +406,17 @@ final class SystemOps {
         c.r[2] = v >>> 32;
     }
 
+    /**
+     * PAUSE: a spin-wait hint. With several vCPUs the thread gives up the host CPU, so that the
+     * vCPU being waited for runs even when the host has fewer free cores than vCPUs (a spinning
+     * vCPU would otherwise burn its whole time slice each round of a cross-CPU handshake).
+     */
+    static void pause(Cpu c) {
+        if (c.vcpuCount > 1) {
+            Thread.yield();
+        }
+    }
+
     static void rdmsr(Cpu c) {
         requireCpl0(c);
         long v = vmm.x86.emu.internal.cpu.Msrs.read(c, c.r[1] & 0xffffffffL);
