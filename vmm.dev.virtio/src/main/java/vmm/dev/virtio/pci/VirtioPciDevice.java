@@ -423,7 +423,10 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     /**
      * The transport's state for a saved machine (the vCPUs are stopped): first every queued
      * notification is handled and every request taken from a ring completes, so the rings in
-     * guest RAM, saved after the devices, hold no request half done.
+     * guest RAM, saved after the devices, hold no request half done. A queue's position is its
+     * {@link Virtqueue#lastAvail()}: for a packed ring it carries the wrap counter in bit 15, and
+     * with every request completed the used side stands at the same place; the event
+     * suppression structures live in guest RAM.
      */
     @Override
     public DeviceState saveState() {
