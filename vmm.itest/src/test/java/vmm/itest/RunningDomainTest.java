@@ -183,8 +183,15 @@ class RunningDomainTest {
         assertEquals("Domain 'scratch' destroyed\n\n\n", gone.out());
         assertEquals("error: failed to get domain 'scratch'\n", gone.err());
 
-        // The interactive shell talks to the daemon too.
+        // The interactive shell talks to the daemon too. A console session in it ends at Ctrl+],
+        // and what is typed after the Ctrl+] is the shell's next line, not lost.
+        assertEquals(0, VmmProcess.run(state, "-c", "start idle").status());
         try (VmmProcess shell = VmmProcess.start(state)) {
+            shell.send("console idle");
+            shell.waitForOutput("Escape character is ^] (Ctrl + ])\n", java.time.Duration.ofSeconds(30));
+            shell.sendRaw("\u001dlist --all\n");
+            shell.waitForOutput(" idle   running\n", java.time.Duration.ofSeconds(30));
+            shell.send("destroy idle");
             shell.send("list --all");
             shell.closeInput();
             assertEquals(0, shell.waitFor(java.time.Duration.ofSeconds(30)));

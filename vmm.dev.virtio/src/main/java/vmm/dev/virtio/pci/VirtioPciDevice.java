@@ -20,6 +20,9 @@ import vmm.core.device.PciDevice;
 import vmm.core.memory.GuestMemory;
 import vmm.dev.virtio.device.DeviceHost;
 import vmm.dev.virtio.device.VirtioDevice;
+import vmm.dev.virtio.queue.PackedVirtqueue;
+import vmm.dev.virtio.queue.QueueInterrupt;
+import vmm.dev.virtio.queue.SplitVirtqueue;
 import vmm.dev.virtio.queue.Virtqueue;
 import vmm.dev.virtio.queue.VirtqueueException;
 import vmm.dev.virtio.queue.VirtioFeatures;
@@ -27,7 +30,7 @@ import vmm.dev.virtio.queue.VirtioFeatures;
 /**
  * virtio-pci, modern only (virtio 1.2, 4.1): a PCI function with vendor capabilities pointing
  * at the common, notify, ISR and device-specific configuration in BAR 4, and an MSI-X table in
- * the same BAR. Queue notifications are handed to the device's own worker thread, so a vCPU
+ * the same BAR. Queues are split, or packed when offered and the driver accepts them. Queue notifications are handed to the device's own worker thread, so a vCPU
  * writing the notify register never waits for the device. Without MSI-X the device raises INTx
  * and the ISR register says why.
  */
@@ -60,6 +63,7 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     private final IrqLine intx;
     private final QueueState[] queues;
     private final ExecutorService worker;
+    private final boolean offerPacked;
 
     private long driverFeatures;
     private int deviceFeatureSelect;
@@ -85,7 +89,17 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
      * @param intx the function's INTx line (IrqLine.NONE when the machine routes none)
      */
     public VirtioPciDevice(VirtioDevice device, DeviceContext ctx, IrqLine intx) {
+        this(device, ctx, intx, false);
+    }
+
+    /**
+     * @param intx        the function's INTx line (IrqLine.NONE when the machine routes none)
+     * @param offerPacked whether to offer VIRTIO_F_RING_PACKED (QEMU's {@code packed=on}); a
+     *                    driver that accepts it gets packed virtqueues
+     */
+    public VirtioPciDevice(VirtioDevice device, DeviceContext ctx, IrqLine intx, boolean offerPacked) {
         this.device = device;
+        this.offerPacked = offerPacked;
         this.ctx = ctx;
         this.intx = intx;
         this.queues = new QueueState[device.queueCount()];
@@ -228,7 +242,7 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     }
 
     private long offeredFeatures() {
-        return device.features() | VirtioFeatures.TRANSPORT;
+        return device.features() | VirtioFeatures.TRANSPORT | (offerPacked ? VirtioFeatures.RING_PACKED : 0);
     }
 
     private synchronized void writeCommon(int offset, byte[] data) {
@@ -317,8 +331,11 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
 
     private void enableQueue(int index, QueueState q) {
         try {
-            q.queue = new Virtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
-                    () -> interrupt(q.vector, 1));
+            QueueInterrupt signal = () -> interrupt(q.vector, 1);
+            q.queue = (driverFeatures & VirtioFeatures.RING_PACKED) != 0
+                    ? new PackedVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, signal)
+                    : new SplitVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
+                            signal);
             q.enabled = true;
         } catch (VirtqueueException e) {
             needsReset(e.getMessage());
@@ -391,6 +408,10 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
      */
     @Override
     public DeviceState saveState() {
+        if ((driverFeatures & VirtioFeatures.RING_PACKED) != 0) {
+            // A packed ring's wrap counters and event suppression are not in VirtioPciState yet.
+            throw new UnsupportedOperationException(ctx.name() + ": saving packed virtqueues is not supported");
+        }
         try {
             worker.submit(() -> { }).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -430,6 +451,9 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
             throw new IllegalArgumentException("virtio device " + s.deviceId() + " with " + s.queues().size()
                     + " queues saved, this is device " + device.deviceId() + " with " + queues.length);
         }
+        if ((s.driverFeatures() & VirtioFeatures.RING_PACKED) != 0) {
+            throw new IllegalArgumentException(ctx.name() + ": the saved state uses packed virtqueues, which are not restored");
+        }
         synchronized (this) {
             Virtqueue[] rebuilt = new Virtqueue[queues.length];
             for (int i = 0; i < queues.length; i++) {
@@ -437,7 +461,7 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
                 if (q.enabled()) {
                     QueueState target = queues[i];
                     try {
-                        rebuilt[i] = new Virtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
+                        rebuilt[i] = new SplitVirtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
                                 s.driverFeatures(), q.lastAvail(), () -> interrupt(target.vector, 1));
                     } catch (VirtqueueException e) {
                         throw new IllegalArgumentException("queue " + i + ": " + e.getMessage(), e);
