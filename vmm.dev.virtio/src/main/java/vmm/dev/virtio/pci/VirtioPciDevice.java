@@ -408,10 +408,6 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
      */
     @Override
     public DeviceState saveState() {
-        if ((driverFeatures & VirtioFeatures.RING_PACKED) != 0) {
-            // A packed ring's wrap counters and event suppression are not in VirtioPciState yet.
-            throw new UnsupportedOperationException(ctx.name() + ": saving packed virtqueues is not supported");
-        }
         try {
             worker.submit(() -> { }).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -430,6 +426,12 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
             java.util.List<VirtioPciState.Queue> saved = new java.util.ArrayList<>();
             for (QueueState q : queues) {
                 Virtqueue v = q.queue;
+                if (v instanceof PackedVirtqueue p && !p.idle()) {
+                    // Its position then says nothing of the buffers still out (a split ring's used
+                    // index is in RAM; a packed ring's is only here).
+                    throw new UnsupportedOperationException(ctx.name() + ": queue " + v.index()
+                            + " holds buffers the device has not given back");
+                }
                 saved.add(new VirtioPciState.Queue(q.size, q.vector, q.enabled, q.desc, q.driver, q.deviceArea,
                         v != null ? v.lastAvail() : 0));
             }
@@ -451,9 +453,6 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
             throw new IllegalArgumentException("virtio device " + s.deviceId() + " with " + s.queues().size()
                     + " queues saved, this is device " + device.deviceId() + " with " + queues.length);
         }
-        if ((s.driverFeatures() & VirtioFeatures.RING_PACKED) != 0) {
-            throw new IllegalArgumentException(ctx.name() + ": the saved state uses packed virtqueues, which are not restored");
-        }
         synchronized (this) {
             Virtqueue[] rebuilt = new Virtqueue[queues.length];
             for (int i = 0; i < queues.length; i++) {
@@ -461,8 +460,16 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
                 if (q.enabled()) {
                     QueueState target = queues[i];
                     try {
-                        rebuilt[i] = new SplitVirtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
-                                s.driverFeatures(), q.lastAvail(), () -> interrupt(target.vector, 1));
+                        QueueInterrupt signal = () -> interrupt(target.vector, 1);
+                        if ((s.driverFeatures() & VirtioFeatures.RING_PACKED) != 0) {
+                            PackedVirtqueue packed = new PackedVirtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(),
+                                    q.device(), s.driverFeatures(), signal);
+                            packed.resumeAt(q.lastAvail());
+                            rebuilt[i] = packed;
+                        } else {
+                            rebuilt[i] = new SplitVirtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
+                                    s.driverFeatures(), q.lastAvail(), signal);
+                        }
                     } catch (VirtqueueException e) {
                         throw new IllegalArgumentException("queue " + i + ": " + e.getMessage(), e);
                     }

@@ -116,6 +116,28 @@ public final class PackedVirtqueue implements Virtqueue {
         return nextAvail | (availWrap ? 1 << 15 : 0);
     }
 
+    /**
+     * Puts a queue that has not run yet at {@code base} (what {@link #lastAvail()} gave) on both
+     * the driver's and the device's side: a queue saved with no buffer outstanding resumes there.
+     *
+     * @throws VirtqueueException when the position is outside the ring
+     */
+    public synchronized void resumeAt(int base) throws VirtqueueException {
+        int pos = base & 0x7fff;
+        if (pos >= size) {
+            throw new VirtqueueException("queue " + index + ": position " + pos + " outside a ring of " + size);
+        }
+        nextAvail = pos;
+        nextUsed = pos;
+        availWrap = (base & 0x8000) != 0;
+        usedWrap = availWrap;
+    }
+
+    /** Whether every buffer taken from the ring has been given back (so {@link #lastAvail()} says all). */
+    public synchronized boolean idle() {
+        return nextUsed == nextAvail && usedWrap == availWrap;
+    }
+
     @Override
     public synchronized boolean broken() {
         return broken;
