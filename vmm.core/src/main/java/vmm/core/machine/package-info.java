@@ -22,6 +22,9 @@
  * {@link vmm.core.machine.Machine#restoreState(java.io.InputStream)} (virsh's save and restore:
  * a paused machine's vCPUs, devices and RAM, restored into a fresh machine of the same build),
  * and {@link vmm.core.machine.Machine#pressPowerButton()} (graceful shutdown).
+ *
+ * <p>1.4: {@link vmm.core.machine.Machine#devices(Class)}: the host side of configured devices
+ * while the guest runs (a {@link vmm.core.device.MemoryBalloon}'s target).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.4.0")
