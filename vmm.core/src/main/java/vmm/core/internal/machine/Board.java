@@ -49,18 +49,19 @@ interface Board extends VmPlatform, AutoCloseable {
 
     /**
      * Every device's state by name (platform devices and PCI functions), taken while the vCPUs
-     * are stopped.
+     * are stopped; the platform's timers as of host instant {@code at} ({@link System#nanoTime()}).
      *
      * @throws UnsupportedOperationException naming a device (or the board) that cannot save
      */
-    java.util.Map<String, vmm.core.device.DeviceState> saveDevices();
+    java.util.Map<String, vmm.core.device.DeviceState> saveDevices(long at);
 
     /**
-     * Puts back states from {@link #saveDevices()} into a board made the same way.
+     * Puts back states from {@link #saveDevices} into a board made the same way, the platform's
+     * timers going on from host instant {@code at}.
      *
      * @throws IllegalArgumentException naming the device whose state is missing or unreadable
      */
-    void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states);
+    void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states, long at);
     /** Presses the ACPI power button; whether the guest had enabled its event. */
     boolean pressPowerButton();
 
