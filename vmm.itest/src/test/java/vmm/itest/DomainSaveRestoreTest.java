@@ -207,4 +207,82 @@ class DomainSaveRestoreTest {
         var gone = VmmProcess.run(state, "-c", "destroy counter", "-c", "list --all");
         assertEquals("Domain 'counter' destroyed\n\n Id   Name   State\n--------------------\n\n", gone.out(), gone.err());
     }
+
+    private String qemuImg(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("qemu-img"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "qemu-img failed:\n" + out);
+        return out;
+    }
+
+    /**
+     * libvirt's internal snapshot of a running domain: the VM state with the qcow2 disk's
+     * internal snapshot (checked with qemu-img), the guest going on with the same id; revert
+     * brings the guest back to the count it had when the snapshot was taken.
+     */
+    @Test
+    void aRunningDomainsSnapshotHoldsItsStateAndRevertGoesBackThere() throws Exception {
+        Path elf = buildCounter();
+        Path disk = state.resolve("disk.qcow2");
+        qemuImg("create", "-q", "-f", "qcow2", disk.toString(), "16M");
+        Path xml = state.resolve("counter.xml");
+        Files.writeString(xml, """
+                <domain type='qemu'>
+                  <name>counter</name>
+                  <uuid>%s</uuid>
+                  <memory unit='MiB'>16</memory>
+                  <vcpu>1</vcpu>
+                  <os>
+                    <type>hvm</type>
+                    <kernel>%s</kernel>
+                  </os>
+                  <devices>
+                    <disk type='file' device='disk'>
+                      <driver name='qemu' type='qcow2'/>
+                      <source file='%s'/>
+                      <target dev='vda' bus='virtio'/>
+                    </disk>
+                  </devices>
+                </domain>
+                """.formatted(UUID, elf, disk));
+        ok("define " + xml, "start counter");
+        awaitCount(3);
+        ok("suspend counter");
+        int at = counts().getLast();
+        var snap = ok("snapshot-create-as counter snap1", "domstate --reason counter", "domid counter");
+        assertEquals("Domain snapshot snap1 created\n\npaused (user)\n\n1\n\n", snap.out());
+        assertTrue(Files.exists(state.resolve("snapshots/counter/snap1.save")));
+        assertTrue(ok("snapshot-list counter").out().matches("(?s) Name +Creation Time +State\n-+\n snap1 .* paused\n\n"),
+                ok("snapshot-list counter").out());
+        assertTrue(qemuImg("snapshot", "-l", disk.toString()).contains("snap1"));
+        assertEquals(at, counts().getLast(), "paused through the snapshot");
+
+        ok("resume counter");
+        awaitCount(at + 5);
+        assertOneUnbrokenRun();
+
+        ok("suspend counter");
+        int mark = console().length();
+        var revert = ok("snapshot-revert counter snap1", "domstate --reason counter", "resume counter");
+        assertEquals("\npaused (from snapshot)\n\nDomain 'counter' resumed\n\n", revert.out());
+        awaitCount(at + 3);
+        List<Integer> after = new ArrayList<>();
+        Matcher m = COUNT.matcher(console().substring(mark));
+        while (m.find()) {
+            after.add(Integer.parseInt(m.group(1)));
+        }
+        assertTrue(after.size() >= 2, console());
+        for (int i = 0; i < after.size(); i++) {
+            assertEquals(at + 1 + i, after.get(i), "after the revert the count goes on from the snapshot's:\n"
+                    + console().substring(mark));
+        }
+
+        var gone = ok("destroy counter", "snapshot-delete counter snap1");
+        assertEquals("Domain 'counter' destroyed\n\nDomain snapshot snap1 deleted\n\n", gone.out());
+        assertTrue(!Files.exists(state.resolve("snapshots/counter/snap1.save")));
+        assertTrue(!qemuImg("snapshot", "-l", disk.toString()).contains("snap1"));
+        assertTrue(qemuImg("check", disk.toString()).contains("No errors were found"));
+    }
 }

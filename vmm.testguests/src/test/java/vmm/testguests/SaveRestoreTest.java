@@ -82,7 +82,12 @@ class SaveRestoreTest {
         ByteArrayOutputStream serial = new ByteArrayOutputStream();
         try (Machine m = machine(serial, MEMORY)) {
             m.restoreState(saved);
-            m.start();
+            // Started paused, the guest does not run at all until resumed.
+            m.start(true);
+            assertEquals(MachineState.PAUSED, m.state());
+            Thread.sleep(300);
+            assertEquals("", text(serial));
+            m.resume();
             Optional<MachineExit> exit = m.awaitExit(Duration.ofSeconds(60));
             assertEquals(Optional.of(new MachineExit.DebugExit(0)), exit, text(serial));
         }

@@ -115,6 +115,35 @@ public interface DomainManager {
                 "this function is not supported by the connection driver: virDomainRestore");
     }
 
+    /** Work done while a domain's machine is stopped (its disk images closed). Since 1.2. */
+    @FunctionalInterface
+    interface StoppedWork {
+        void run() throws java.io.IOException;
+    }
+
+    /**
+     * Saves an active domain's state to {@code file} as {@link #save} does, runs {@code work}
+     * while its machine is stopped and its disks are closed (internal disk snapshots), and
+     * starts it again from the file: the guest goes on, running or paused as before, with the
+     * same id (libvirt's snapshot of a running domain). When {@code work} fails the domain still
+     * goes on, and the failure is thrown. Since 1.2.
+     */
+    default void checkpoint(String domain, java.nio.file.Path file, StoppedWork work) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainSnapshotCreateXML");
+    }
+
+    /**
+     * Brings a domain back to a state {@link #checkpoint} saved (snapshot-revert): an active
+     * domain is stopped first, {@code work} runs with no machine (disks reverted), then the
+     * domain starts from {@code file}: running (from snapshot), or paused if it was saved
+     * paused. Since 1.2.
+     */
+    default DomainInfo revert(String domain, java.nio.file.Path file, StoppedWork work) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainRevertToSnapshot");
+    }
+
     /** Stored definitions that could not be read: file and reason, one line each. */
     List<String> problems();
 }

@@ -57,6 +57,14 @@ public interface DomainRunner {
          *
          * @throws DomainException naming what cannot be saved, or the write that failed
          */
+        /**
+         * After {@link #powerOff()}: waits up to {@code millis} until the machine has released what
+         * it held (its disk images); false when it has not. Since 1.2.
+         */
+        default boolean awaitReleased(long millis) throws InterruptedException {
+            return true;
+        }
+
         default void saveState(java.io.OutputStream out) throws DomainException {
             throw new DomainException(DomainException.Kind.UNSUPPORTED,
                     "this function is not supported by the connection driver: virDomainSave");

@@ -59,9 +59,33 @@ public interface InterruptPort {
 
     /**
      * The APIC's register page, for accesses inside the 4 KiB at {@link #apicBase()} while the
-     * APIC is enabled in xAPIC mode (offset is relative to that page).
+     * APIC is enabled in xAPIC mode (in x2APIC mode the page is not decoded) (offset is relative to that page).
      */
     BusDevice registers();
+
+    /**
+     * Whether this APIC has the x2APIC mode (IA32_APIC_BASE bit 10, the MSRs 0x800-0x8ff): a CPU
+     * advertises CPUID.1:ECX.x2APIC only when it is true.
+     */
+    default boolean x2apicSupported() {
+        return false;
+    }
+
+    /**
+     * RDMSR of an x2APIC register (MSR 0x800-0x8ff); empty when the CPU must raise #GP: the APIC
+     * is not in x2APIC mode, or the register does not exist or is write-only there.
+     */
+    default java.util.OptionalLong readX2apicMsr(int msr) {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * WRMSR of an x2APIC register (MSR 0x800-0x8ff); false when the CPU must raise #GP: not in
+     * x2APIC mode, a missing or read-only register, or reserved bits set.
+     */
+    default boolean writeX2apicMsr(int msr, long value) {
+        return false;
+    }
 
     /** The TSC-deadline MSR (0x6e0). */
     long tscDeadline();

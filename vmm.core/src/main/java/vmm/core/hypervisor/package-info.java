@@ -20,5 +20,5 @@
  * </ol>
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package vmm.core.hypervisor;

@@ -25,6 +25,18 @@ public interface Machine extends AutoCloseable {
     /** Starts the vCPUs (the bootstrap processor at the kernel entry, the others waiting for SIPI). */
     void start() throws MachineException;
 
+    /**
+     * As {@link #start()}, with every vCPU held before its first instruction when {@code paused}
+     * ({@link MachineState#PAUSED} until {@link #resume()}): a restored guest that is to stay
+     * paused does not run at all. Since 1.3.
+     */
+    default void start(boolean paused) throws MachineException {
+        start();
+        if (paused) {
+            pause();
+        }
+    }
+
     /** Stops every vCPU at an instruction boundary and returns when all have stopped. */
     void pause();
 

@@ -134,15 +134,11 @@ public final class MachineDomainRunner implements DomainRunner {
             }
         }
         try {
-            m.start();
+            m.start(paused);
         } catch (MachineException e) {
             m.close();
             close(log);
             throw new DomainException(Kind.FAILED, "internal error: the machine did not start: " + e.getMessage(), e);
-        }
-        if (paused) {
-            // The vCPUs may run a few instructions before they stop: the guest cannot tell.
-            m.pause();
         }
         LOG.info("domain {} runs on {} ({})", def.name(), m.accelerator().name(), m.accelerator().reason());
         Running running = new Running(m, log);
@@ -173,6 +169,7 @@ public final class MachineDomainRunner implements DomainRunner {
         private final vmm.core.machine.Machine machine;
         private final ConsoleHub log;
         private volatile boolean destroyed;
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
 
         Running(vmm.core.machine.Machine machine, ConsoleHub log) {
             this.machine = machine;
@@ -184,6 +181,7 @@ public final class MachineDomainRunner implements DomainRunner {
                 MachineExit exit = machine.awaitExit();
                 machine.close();
                 close(log);
+                released.countDown();
                 if (destroyed) {
                     return;
                 }
@@ -235,6 +233,11 @@ public final class MachineDomainRunner implements DomainRunner {
         @Override
         public vmm.core.domain.DomainConsole openConsole(OutputStream guestOutput) throws DomainException {
             return log.attach(guestOutput);
+        }
+
+        @Override
+        public boolean awaitReleased(long millis) throws InterruptedException {
+            return released.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package vmm.core.internal.domain;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -7,7 +8,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.zip.CRC32;
+
+import vmm.core.domain.DomainException;
+import vmm.core.domain.DomainException.Kind;
 
 /**
  * The head of a {@code virsh save} file, as libvirt's own save header: what identifies the
@@ -77,6 +85,71 @@ final class SaveFile {
             return new Head(new String(xml, StandardCharsets.UTF_8), (flags & FLAG_PAUSED) != 0);
         } catch (EOFException e) {
             throw new IllegalArgumentException("saved domain is truncated (it ends in its header)", e);
+        }
+    }
+
+    /** Writes the machine's state after the head. */
+    @FunctionalInterface
+    interface StateWriter {
+        void write(OutputStream out) throws DomainException;
+    }
+
+    /**
+     * Writes a save file: beside {@code file} first, moved into place once complete, so a
+     * failure leaves no file (and an older file of that name intact).
+     */
+    static void write(Path file, Head head, StateWriter state) throws DomainException {
+        Path target = file.toAbsolutePath();
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        try {
+            try (OutputStream out = Files.newOutputStream(partial)) {
+                writeHead(out, head);
+                state.write(out);
+            }
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | DomainException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            if (e instanceof DomainException de) {
+                throw de;
+            }
+            throw new DomainException(Kind.FAILED, "cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A save file opened, its head read; {@link #in()} is at the machine's state. */
+    record Opened(Head head, InputStream in) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /**
+     * Opens a save file and reads its head.
+     *
+     * @throws DomainException naming the file and what is wrong with it
+     */
+    static Opened open(Path file) throws DomainException {
+        InputStream in = null;
+        try {
+            in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            return new Opened(readHead(in), in);
+        } catch (NoSuchFileException e) {
+            throw new DomainException(Kind.FAILED, "cannot read " + file + ": No such file or directory", e);
+        } catch (IOException | IllegalArgumentException e) {
+            if (in != null) {
+                try {
+                    in.close();
+                } catch (IOException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw new DomainException(e instanceof IOException ? Kind.FAILED : Kind.INVALID_OPERATION,
+                    e instanceof IOException ? "cannot read " + file + ": " + e : file + ": " + e.getMessage(), e);
         }
     }
 

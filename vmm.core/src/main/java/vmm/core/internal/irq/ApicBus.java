@@ -64,6 +64,15 @@ public final class ApicBus implements MsiSink {
      */
     public int deliver(int destination, boolean logical, int deliveryMode, int vector, boolean level,
             int shorthand, LocalApic source) {
+        return deliver(destination, false, logical, deliveryMode, vector, level, shorthand, source);
+    }
+
+    /**
+     * Delivers one interrupt message with an 8-bit destination or, from an x2APIC ({@code
+     * wide}), a 32-bit one whose broadcast is 0xFFFFFFFF.
+     */
+    public int deliver(int destination, boolean wide, boolean logical, int deliveryMode, int vector,
+            boolean level, int shorthand, LocalApic source) {
         LocalApic[] all = apics;
         List<LocalApic> targets = new ArrayList<>(all.length);
         for (LocalApic apic : all) {
@@ -71,7 +80,7 @@ public final class ApicBus implements MsiSink {
                 case SHORTHAND_SELF -> apic == source;
                 case SHORTHAND_ALL -> true;
                 case SHORTHAND_OTHERS -> apic != source;
-                default -> logical ? apic.matchesLogical(destination) : apic.matchesPhysical(destination);
+                default -> logical ? apic.matchesLogical(destination, wide) : apic.matchesPhysical(destination, wide);
             };
             if (match && apic.hardwareEnabled()) {
                 targets.add(apic);

@@ -155,7 +155,7 @@ final class ApicRegisters implements BusDevice {
             a.lock().unlock();
         }
         if (register == ICR_LOW) {
-            a.sendIpi(icrLow, icrHigh);
+            a.sendIpi(icrLow, icrHigh >>> 24, false);
         }
     }
 

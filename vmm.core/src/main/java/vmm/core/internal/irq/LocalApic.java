@@ -11,10 +11,10 @@ import vmm.core.hypervisor.InterruptPort;
 import vmm.core.internal.timer.TimeSource;
 
 /**
- * One vCPU's local APIC in xAPIC mode (version 0x14, six LVT entries), as the software CPU sees
- * it through {@link InterruptPort}. The register page ({@link #registers()}) is served by
- * {@link ApicRegisters}; this class holds the state, accepts messages from the {@link ApicBus}
- * and answers the CPU.
+ * One vCPU's local APIC (version 0x14, six LVT entries) in xAPIC or x2APIC mode, as the software
+ * CPU sees it through {@link InterruptPort}. The xAPIC register page ({@link #registers()}) is
+ * served by {@link ApicRegisters}, the x2APIC MSRs by {@link X2ApicMsrs}; this class holds the
+ * state, accepts messages from the {@link ApicBus} and answers the CPU.
  *
  * <p>Threads: the {@code InterruptPort} methods and register accesses come from the vCPU's own
  * thread; {@link #accept} (IOAPIC, MSI, other vCPUs' IPIs) and {@link #wake()} from any
@@ -114,7 +114,7 @@ public final class LocalApic implements InterruptPort {
         this.time = time;
         this.pic = pic;
         this.wiredToPic = bsp && pic != null;
-        this.baseReservedMask = ~((1L << physBits) - 1) | 0x2ffL | BASE_X2APIC;
+        this.baseReservedMask = ~((1L << physBits) - 1) | 0x2ffL;
         this.timer = new ApicTimer(tscKhz);
         this.registers = new ApicRegisters(this);
         bus.attach(this);
@@ -166,14 +166,33 @@ public final class LocalApic implements InterruptPort {
         return (apicBase & BASE_ENABLE) != 0;
     }
 
-    boolean matchesPhysical(int destination) {
-        return destination == 0xff || destination == id;
+    /** IA32_APIC_BASE has both EN and EXTD: the MSR interface, 32-bit IDs. */
+    boolean x2apicMode() {
+        return (apicBase & (BASE_ENABLE | BASE_X2APIC)) == (BASE_ENABLE | BASE_X2APIC);
     }
 
-    boolean matchesLogical(int destination) {
-        if (destination == 0xff) {
+    /** The x2APIC logical ID: cluster (ID bits 31:4) in bits 31:16, one bit of 16 for ID bits 3:0. */
+    int x2apicLdr() {
+        return ((index >>> 4) << 16) | (1 << (index & 0xf));
+    }
+
+    /** {@code wide}: a 32-bit destination from an x2APIC sender (broadcast 0xFFFFFFFF), else 8 bits. */
+    boolean matchesPhysical(int destination, boolean wide) {
+        if (destination == (wide ? -1 : 0xff)) {
             return true;
         }
+        return destination == (x2apicMode() ? index : id);
+    }
+
+    boolean matchesLogical(int destination, boolean wide) {
+        if (destination == (wide ? -1 : 0xff)) {
+            return true;
+        }
+        if (x2apicMode()) { // always cluster: 16-bit cluster, 16-bit member mask
+            int l = x2apicLdr();
+            return (destination >>> 16) == (l >>> 16) && (destination & l & 0xffff) != 0;
+        }
+        destination &= 0xff;
         int logicalId = ldr >>> 24;
         if ((dfr >>> 28) == 0xf) { // flat model
             return (logicalId & destination) != 0;
@@ -387,12 +406,18 @@ public final class LocalApic implements InterruptPort {
     @Override
     public boolean setApicBase(long value) {
         if ((value & baseReservedMask) != 0) {
-            return false; // reserved bits, or x2APIC mode, which this APIC does not offer
+            return false;
         }
         lock.lock();
         try {
             boolean wasEnabled = hardwareEnabled();
             boolean enable = (value & BASE_ENABLE) != 0;
+            boolean extd = (value & BASE_X2APIC) != 0;
+            // SDM 10.12.5: EXTD without EN is invalid; x2APIC is entered only from xAPIC and left
+            // only by disabling.
+            if (extd && (!enable || !wasEnabled) || x2apicMode() && enable && !extd) {
+                return false;
+            }
             if (wasEnabled && !enable) {
                 // Disabling puts the APIC in its reset state; re-enabling finds it there (SDM 10.4.3).
                 resetRegisters();
@@ -424,6 +449,21 @@ public final class LocalApic implements InterruptPort {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public boolean x2apicSupported() {
+        return true;
+    }
+
+    @Override
+    public java.util.OptionalLong readX2apicMsr(int msr) {
+        return X2ApicMsrs.read(this, registers, msr);
+    }
+
+    @Override
+    public boolean writeX2apicMsr(int msr, long value) {
+        return X2ApicMsrs.write(this, registers, msr, value);
     }
 
     @Override
@@ -544,8 +584,11 @@ public final class LocalApic implements InterruptPort {
         }
     }
 
-    /** Sends the IPI the ICR now holds (called without the lock). */
-    void sendIpi(int low, int high) {
+    /**
+     * Sends the IPI the ICR now holds (called without the lock): {@code destination} is ICR
+     * bits 63:56 in xAPIC mode, bits 63:32 in x2APIC mode ({@code wide}).
+     */
+    void sendIpi(int low, int destination, boolean wide) {
         int mode = (low >>> 8) & 7;
         int vector = low & 0xff;
         boolean logical = (low & (1 << 11)) != 0;
@@ -569,7 +612,7 @@ public final class LocalApic implements InterruptPort {
             LOG.debug("apic {}: IPI with delivery mode {} and shorthand {} is invalid, dropped", index, mode, shorthand);
             return;
         }
-        bus.deliver(high >>> 24, logical, mode, vector, mode == ApicBus.FIXED && level, shorthand, this);
+        bus.deliver(destination, wide, logical, mode, vector, mode == ApicBus.FIXED && level, shorthand, this);
     }
 
     @Override

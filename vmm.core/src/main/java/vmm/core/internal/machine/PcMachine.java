@@ -190,6 +190,11 @@ public final class PcMachine implements Machine {
 
     @Override
     public void start() throws MachineException {
+        start(false);
+    }
+
+    @Override
+    public void start(boolean paused) throws MachineException {
         synchronized (ctl) {
             if (state != MachineState.CREATED) {
                 throw new MachineException("the machine was started already (" + state + ")");
@@ -197,7 +202,8 @@ public final class PcMachine implements Machine {
             if (restoreFailed) {
                 throw new MachineException("a state restore into this machine failed; it cannot run");
             }
-            state = MachineState.RUNNING;
+            state = paused ? MachineState.PAUSED : MachineState.RUNNING;
+            userPaused = paused;
             alive = vcpus.length;
         }
         for (int i = 0; i < vcpus.length; i++) {
@@ -448,6 +454,9 @@ public final class PcMachine implements Machine {
             if (state != MachineState.PAUSED) {
                 throw new MachineException("only a paused machine can be saved (it is " + state + ")");
             }
+        }
+        if (!waitParked()) {
+            throw new MachineException("the vCPUs did not stop for the save");
         }
         java.util.List<VcpuState> states = new java.util.ArrayList<>();
         java.util.Map<String, vmm.core.device.DeviceState> devices;

@@ -285,7 +285,7 @@ class LocalApicTest {
         assertEquals(0, read(bsp, ApicRegisters.LDR));
         assertEquals(0x50014, read(bsp, ApicRegisters.VERSION));
         assertFalse(bsp.setApicBase(0xfee0_0801L), "reserved low bit");
-        assertFalse(bsp.setApicBase(0xfee0_0c00L), "x2APIC is not offered");
+        assertFalse(bsp.setApicBase(0xfee0_0400L), "x2APIC (EXTD) without EN");
         assertFalse(bsp.setApicBase(0xfee0_0800L | (1L << 40)), "beyond MAXPHYADDR");
         assertTrue(bsp.setApicBase(0xfed4_0800L));
         assertEquals(0xfed4_0900L, bsp.apicBase());

@@ -20,6 +20,9 @@ import vmm.core.device.PciDevice;
 import vmm.core.memory.GuestMemory;
 import vmm.dev.virtio.device.DeviceHost;
 import vmm.dev.virtio.device.VirtioDevice;
+import vmm.dev.virtio.queue.PackedVirtqueue;
+import vmm.dev.virtio.queue.QueueInterrupt;
+import vmm.dev.virtio.queue.SplitVirtqueue;
 import vmm.dev.virtio.queue.Virtqueue;
 import vmm.dev.virtio.queue.VirtqueueException;
 import vmm.dev.virtio.queue.VirtioFeatures;
@@ -27,7 +30,7 @@ import vmm.dev.virtio.queue.VirtioFeatures;
 /**
  * virtio-pci, modern only (virtio 1.2, 4.1): a PCI function with vendor capabilities pointing
  * at the common, notify, ISR and device-specific configuration in BAR 4, and an MSI-X table in
- * the same BAR. Queue notifications are handed to the device's own worker thread, so a vCPU
+ * the same BAR. Queues are split, or packed when offered and the driver accepts them. Queue notifications are handed to the device's own worker thread, so a vCPU
  * writing the notify register never waits for the device. Without MSI-X the device raises INTx
  * and the ISR register says why.
  */
@@ -60,6 +63,7 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     private final IrqLine intx;
     private final QueueState[] queues;
     private final ExecutorService worker;
+    private final boolean offerPacked;
 
     private long driverFeatures;
     private int deviceFeatureSelect;
@@ -85,7 +89,17 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
      * @param intx the function's INTx line (IrqLine.NONE when the machine routes none)
      */
     public VirtioPciDevice(VirtioDevice device, DeviceContext ctx, IrqLine intx) {
+        this(device, ctx, intx, false);
+    }
+
+    /**
+     * @param intx        the function's INTx line (IrqLine.NONE when the machine routes none)
+     * @param offerPacked whether to offer VIRTIO_F_RING_PACKED (QEMU's {@code packed=on}); a
+     *                    driver that accepts it gets packed virtqueues
+     */
+    public VirtioPciDevice(VirtioDevice device, DeviceContext ctx, IrqLine intx, boolean offerPacked) {
         this.device = device;
+        this.offerPacked = offerPacked;
         this.ctx = ctx;
         this.intx = intx;
         this.queues = new QueueState[device.queueCount()];
@@ -228,7 +242,7 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     }
 
     private long offeredFeatures() {
-        return device.features() | VirtioFeatures.TRANSPORT;
+        return device.features() | VirtioFeatures.TRANSPORT | (offerPacked ? VirtioFeatures.RING_PACKED : 0);
     }
 
     private synchronized void writeCommon(int offset, byte[] data) {
@@ -317,8 +331,11 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
 
     private void enableQueue(int index, QueueState q) {
         try {
-            q.queue = new Virtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
-                    () -> interrupt(q.vector, 1));
+            QueueInterrupt signal = () -> interrupt(q.vector, 1);
+            q.queue = (driverFeatures & VirtioFeatures.RING_PACKED) != 0
+                    ? new PackedVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, signal)
+                    : new SplitVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
+                            signal);
             q.enabled = true;
         } catch (VirtqueueException e) {
             needsReset(e.getMessage());

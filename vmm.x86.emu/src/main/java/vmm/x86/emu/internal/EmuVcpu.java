@@ -10,6 +10,7 @@ import vmm.core.hypervisor.VmPlatform;
 import vmm.core.hypervisor.state.VcpuState;
 import vmm.x86.emu.internal.cpu.Cpu;
 import vmm.x86.emu.internal.cpu.Flags;
+import vmm.x86.emu.internal.cpu.Breakpoints;
 import vmm.x86.emu.internal.cpu.GuestFault;
 import vmm.x86.emu.internal.cpu.Interrupts;
 import vmm.x86.emu.internal.cpu.Mem;
@@ -109,10 +110,15 @@ final class EmuVcpu implements AcceleratedVcpu {
             try {
                 cpu.interruptShadow = false;
                 cpu.stepByEndTf = 0;
+                boolean breakpoints = Breakpoints.anyCode(cpu);
+                if (breakpoints) {
+                    Breakpoints.check(cpu); // then one instruction at a time, each checked first
+                }
                 if (trap) {
                     singleStep();
                 } else {
-                    interp.run(shadow ? 1 : BATCH, shadow);
+                    boolean one = shadow || breakpoints;
+                    interp.run(one ? 1 : BATCH, one);
                     if (cpu.stepByEndTf == 2) {
                         // SYSRET that set TF: the trap comes right after it (it ended the batch).
                         cpu.stepByEndTf = 0;

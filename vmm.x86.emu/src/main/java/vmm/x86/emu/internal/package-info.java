@@ -45,8 +45,9 @@
  *
  * <h2>Not implemented</h2>
  * Virtual-8086 mode, task switches (task gates, IRET with NT, far jumps to a TSS), call gates,
- * hardware breakpoints and single-step traps (debug registers are stored only), SMM, the A20
- * gate (always enabled), MONITOR/MWAIT, CMPXCHG16B, RDRAND, XSAVE, PCID, x2APIC, SMEP/SMAP,
- * 5-level paging, MCE; none of them is advertised in CPUID.
+ * data and I/O breakpoints (instruction breakpoints and single-step traps work), SMM, the A20
+ * gate (always enabled), MONITOR/MWAIT, CMPXCHG16B, RDRAND, XSAVE, PCID, SMEP/SMAP, 5-level
+ * paging, MCE; none of them is advertised in CPUID. The x2APIC is the local APIC's (the CPU
+ * passes MSRs 0x800-0x8ff to it and advertises it when the APIC says it has it).
  */
 package vmm.x86.emu.internal;

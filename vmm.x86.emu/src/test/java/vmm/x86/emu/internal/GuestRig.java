@@ -49,9 +49,14 @@ final class GuestRig implements AutoCloseable {
     }
 
     GuestRig(int vcpus, long ram) throws Exception {
+        this(vcpus, ram, null);
+    }
+
+    /** With {@code port} as every vCPU's local APIC. */
+    GuestRig(int vcpus, long ram, InterruptPort port) throws Exception {
         this.vcpus = vcpus;
         memory = GuestMemory.allocate(ram);
-        vm = new EmuHypervisor().createVm(platform(null));
+        vm = new EmuHypervisor().createVm(platform(port));
         vcpu = vm.createVcpu(0);
         writeTables();
     }

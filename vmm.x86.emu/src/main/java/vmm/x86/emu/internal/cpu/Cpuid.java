@@ -44,6 +44,11 @@ public final class Cpuid {
         return c.port != null && (c.port.apicBase() & 0x800) != 0;
     }
 
+    /** x2APIC only where the local APIC implements it (never with KVM's or without a port). */
+    private static boolean x2apic(Cpu c) {
+        return c.port != null && c.port.x2apicSupported();
+    }
+
     private static int coreIdBits(int cores) {
         int bits = 0;
         while ((1 << bits) < cores) {
@@ -61,7 +66,7 @@ public final class Cpuid {
         int d = 0;
         switch (leaf) {
             case 0 -> {
-                a = 7;
+                a = 0xb;
                 b = VENDOR[0];
                 d = VENDOR[1];
                 cx = VENDOR[2];
@@ -71,9 +76,25 @@ public final class Cpuid {
                 b = (c.index << 24) | (Math.min(c.vcpuCount, 255) << 16) | (8 << 8);
                 // tsc_deadline_timer with a local APIC: Linux then needs no LAPIC timer calibration,
                 // which under emulation came out a few percent off the PM timer.
-                cx = FPU_ECX | (1 << 31) | (c.port != null ? 1 << 24 : 0);
+                cx = FPU_ECX | (1 << 31) | (c.port != null ? 1 << 24 : 0) | (x2apic(c) ? 1 << 21 : 0);
                 // HTT with CmpLegacy (leaf 0x80000001) says: the package's logical processors are cores.
                 d = CORE_EDX | FPU_EDX | (apicEnabled(c) ? 1 << 9 : 0) | (c.vcpuCount > 1 ? 1 << 28 : 0);
+            }
+            case 0xb -> {
+                // Extended topology (the x2APIC IDs): one thread per core, every vCPU a core of one
+                // package, as leaf 0x80000008 says.
+                int sub = (int) c.r[1];
+                if (sub == 0) {
+                    b = 1;
+                    cx = 1 << 8;
+                } else if (sub == 1) {
+                    a = coreIdBits(c.vcpuCount);
+                    b = c.vcpuCount;
+                    cx = 1 | (2 << 8);
+                } else {
+                    cx = sub & 0xff;
+                }
+                d = c.index;
             }
             case 0x40000000 -> {
                 a = 0x40000010;
@@ -112,7 +133,8 @@ public final class Cpuid {
                 cx = Math.min(c.vcpuCount, 256) - 1 | (coreIdBits(c.vcpuCount) << 12);
             }
             default -> {
-                // Leaves 2-7 and 0x80000005/6 exist but report nothing (no cache or feature data).
+                // Leaves 2-0xa and 0x80000005/6 exist but report nothing (no cache, feature,
+                // power or performance-monitoring data).
             }
         }
         c.r[0] = a & 0xffffffffL;

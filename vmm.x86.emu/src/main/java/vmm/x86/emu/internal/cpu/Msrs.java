@@ -23,6 +23,8 @@ public final class Msrs {
             TSC_AUX = 0xc0000103, AMD_SYSCFG = 0xc0010010, AMD_HWCR = 0xc0010015,
             AMD_INT_PENDING = 0xc0010055, AMD_PERF_CTL0 = 0xc0010000,
             AMD_PERF_CORE = 0xc0010200;
+    /** The x2APIC's registers, served by the local APIC ({@code InterruptPort.readX2apicMsr}). */
+    static final int X2APIC_FIRST = 0x800, X2APIC_LAST = 0x8ff;
     private static final int[] FIXED = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
 
     private Msrs() {
@@ -93,6 +95,16 @@ public final class Msrs {
                 // No C1E: nothing to report (Linux reads it unguarded on family 0Fh, erratum 400).
                 return 0;
             default:
+                if (idx >= X2APIC_FIRST && idx <= X2APIC_LAST) {
+                    if (c.port == null) {
+                        break;
+                    }
+                    java.util.OptionalLong v = c.port.readX2apicMsr(idx);
+                    if (v.isEmpty()) {
+                        throw c.gp(0); // not in x2APIC mode, or no such readable register
+                    }
+                    return v.getAsLong();
+                }
                 if (idx >= 0x200 && idx < 0x210) {
                     return c.mtrrVar[idx - 0x200];
                 }
@@ -175,6 +187,12 @@ public final class Msrs {
             case AMD_INT_PENDING -> {
             }
             default -> {
+                if (idx >= X2APIC_FIRST && idx <= X2APIC_LAST && c.port != null) {
+                    if (!c.port.writeX2apicMsr(idx, v)) {
+                        throw c.gp(0);
+                    }
+                    return;
+                }
                 if (idx >= 0x200 && idx < 0x210) {
                     c.mtrrVar[idx - 0x200] = v;
                     return;

@@ -202,14 +202,18 @@ public final class Segments {
         load(c, Cpu.SS, sel);
     }
 
-    /** After a return to an outer level: data segments the new CPL may not use become null. */
+    /**
+     * After a return to an outer level: data segments the new CPL may not use become null. Only
+     * the selector and the usability change (the SDM's pseudo-code zeroes the selector alone):
+     * the hidden base stays, which 64-bit code still addresses FS and GS through.
+     */
     public static void nullifyForOuter(Cpu c) {
         for (int s : new int[] {Cpu.ES, Cpu.DS, Cpu.FS, Cpu.GS}) {
             int attr = c.segAttr[s];
             int dpl = (attr >> 5) & 3;
             boolean conformingCode = (attr & 0xc) == 0xc && (attr & 8) != 0;
             if ((attr & UNUSABLE) == 0 && !conformingCode && dpl < c.cpl) {
-                c.setSegment(s, 0, 0, 0, UNUSABLE);
+                c.setSegment(s, 0, c.segBase[s], c.segLimit[s], UNUSABLE);
             }
         }
     }

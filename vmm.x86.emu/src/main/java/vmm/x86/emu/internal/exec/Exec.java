@@ -70,7 +70,8 @@ public final class Exec {
             case Op.CMPXCHG -> DataOps.cmpxchg(c, i);
             case Op.CMPXCHG8B -> DataOps.cmpxchg8b(c, i);
             case Op.XADD -> DataOps.xadd(c, i);
-            case Op.NOP, Op.PAUSE, Op.FENCE, Op.WBINVD -> wbinvd(c, i);
+            case Op.NOP, Op.FENCE, Op.WBINVD -> wbinvd(c, i);
+            case Op.PAUSE -> SystemOps.pause(c);
             case Op.CLFLUSH -> c.mem.read(i.seg, Operands.ea(c, i), 1);
             case Op.PUSH_R -> StackOps.pushR(c, i);
             case Op.POP_R -> StackOps.popR(c, i);

@@ -1,5 +1,9 @@
 package vmm.x86.emu.internal.exec;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import vmm.x86.emu.internal.cpu.Breakpoints;
 import vmm.x86.emu.internal.cpu.Cpu;
 import vmm.x86.emu.internal.cpu.Flags;
 import vmm.x86.emu.internal.cpu.GuestFault;
@@ -9,10 +13,13 @@ import vmm.x86.emu.internal.decode.Insn;
 
 /**
  * Control registers, descriptor-table registers, LDTR/TR, LAR/LSL/VERR/VERW, CLI/STI/HLT and
- * the other privileged instructions. Debug registers are stored and read back; hardware
- * breakpoints and single-step traps are not implemented.
+ * the other privileged instructions. Debug registers are stored and read back; instruction
+ * breakpoints fire ({@code Breakpoints}), data and I/O breakpoints do not.
  */
 final class SystemOps {
+    private static final Logger LOG = LoggerFactory.getLogger(SystemOps.class);
+    private static volatile boolean dataBreakpointsLogged;
+
     private SystemOps() {
     }
 
@@ -167,6 +174,14 @@ final class SystemOps {
                 throw c.gp(0);
             }
             c.dr[dr] = v;
+            if (dr == 7) {
+                if (Breakpoints.anyData(v) && !dataBreakpointsLogged) {
+                    dataBreakpointsLogged = true;
+                    LOG.warn("vCPU {}: DR7 0x{} enables a data or I/O breakpoint: not implemented, it never fires",
+                            c.index, Long.toHexString(v));
+                }
+                c.stop = true; // the vCPU loop looks at the breakpoints again before the next instruction
+            }
         }
     }
 
@@ -404,6 +419,17 @@ final class SystemOps {
         long v = c.amdPerf[4 + (int) index] & 0xffffffffffffL;
         c.r[0] = v & 0xffffffffL;
         c.r[2] = v >>> 32;
+    }
+
+    /**
+     * PAUSE: a spin-wait hint. With several vCPUs the thread gives up the host CPU, so that the
+     * vCPU being waited for runs even when the host has fewer free cores than vCPUs (a spinning
+     * vCPU would otherwise burn its whole time slice each round of a cross-CPU handshake).
+     */
+    static void pause(Cpu c) {
+        if (c.vcpuCount > 1) {
+            Thread.yield();
+        }
     }
 
     static void rdmsr(Cpu c) {
