@@ -72,6 +72,20 @@ final class Emitter extends EmitterBase {
         }
     }
 
+    /**
+     * Whether translating the block pays: most of its instructions inline. A block of handler calls
+     * would only lose the interpreter's dispatch and costs a class definition and HotSpot's work.
+     */
+    static boolean worthTranslating(Insn[] insns, int mode) {
+        int inlined = 0;
+        for (int k = 0; k < insns.length; k++) {
+            if (inlinable(insns[k], mode, k == insns.length - 1)) {
+                inlined++;
+            }
+        }
+        return inlined >= 2 && inlined * 2 >= insns.length;
+    }
+
     /** Whether {@code i} is translated inline; the rest run through {@code Exec.execute}. */
     static boolean inlinable(Insn i, int mode, boolean last) {
         if (i.lock) {
@@ -185,6 +199,7 @@ final class Emitter extends EmitterBase {
         if (!inline[n - 1] || last.op != Op.JCC && last.op != Op.JMP_REL) {
             exit(n, endOff);
         }
+        emitHandlers();
     }
 
     /** A handler call with the state stored first and reloaded lazily after. */
@@ -343,8 +358,7 @@ final class Emitter extends EmitterBase {
                 cb.lstore(T1);
                 ensure(RSP);
                 cb.lload(slot(RSP)).loadConstant(8L).lsub().lstore(EA);
-                beforeFault(k);
-                store(Cpu.SS, EA, 8, T1);
+                store(k, Cpu.SS, EA, 8, T1);
                 cb.lload(EA);
                 writeReg(RSP, 8);
                 stopCheck(k);
@@ -352,8 +366,7 @@ final class Emitter extends EmitterBase {
             case Op.POP_R -> {
                 ensure(RSP);
                 cb.lload(slot(RSP)).lstore(EA);
-                beforeFault(k);
-                load(Cpu.SS, EA, 8);
+                load(k, Cpu.SS, EA, 8);
                 cb.lstore(T1);
                 cb.lload(EA).loadConstant(8L).ladd();
                 writeReg(RSP, 8);
@@ -373,7 +386,7 @@ final class Emitter extends EmitterBase {
             return;
         }
         address(k);
-        load(i.seg, EA, size);
+        load(k, i.seg, EA, size);
     }
 
     /** Computes the memory operand's address into EA, with the state made exact first (once). */
@@ -384,7 +397,6 @@ final class Emitter extends EmitterBase {
         ensureOperands(insns[k]);
         ea(k);
         cb.lstore(EA);
-        beforeFault(k);
         prepared = true;
     }
 
@@ -406,7 +418,7 @@ final class Emitter extends EmitterBase {
         }
         cb.lstore(T2);
         address(k);
-        store(i.seg, EA, size, T2);
+        store(k, i.seg, EA, size, T2);
         stopCheck(k);
     }
 
@@ -423,7 +435,7 @@ final class Emitter extends EmitterBase {
         int dst = i.op == Op.ALU_R_RM ? i.reg : i.rm;
         if (memDst) {
             address(k);
-            load(i.seg, EA, size);
+            load(k, i.seg, EA, size);
         } else {
             readReg(dst, size);
         }
@@ -450,7 +462,7 @@ final class Emitter extends EmitterBase {
         cb.lstore(T3);
         if (op != 7) {
             if (memDst) {
-                store(i.seg, EA, size, T3);
+                store(k, i.seg, EA, size, T3);
             } else {
                 cb.lload(T3);
                 writeReg(dst, size);
@@ -485,7 +497,7 @@ final class Emitter extends EmitterBase {
         }
         if (i.mem) {
             address(k);
-            load(i.seg, EA, size);
+            load(k, i.seg, EA, size);
         } else {
             readReg(i.rm, size);
         }
@@ -498,7 +510,7 @@ final class Emitter extends EmitterBase {
         }
         cb.lstore(T3);
         if (i.mem) {
-            store(i.seg, EA, size, T3);
+            store(k, i.seg, EA, size, T3);
         } else {
             cb.lload(T3);
             writeReg(i.rm, size);
