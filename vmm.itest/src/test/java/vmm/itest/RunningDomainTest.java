@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real guest (a gcc-built multiboot kernel that prints, then idles) run as a domain on the
  * software CPU: started by one {@code ./vmm -c}, it keeps running in the daemon and the next
- * commands see it, pause it, resume it, shut it down, destroy it; a daemon killed under it
+ * commands see it, pause it, resume it, press its power button (which it ignores: the shutdown
+ * times out and it runs on), destroy it; a daemon killed under it
  * leaves the domain shut off (crashed), its definition intact.
  */
 class RunningDomainTest {
@@ -147,9 +148,22 @@ class RunningDomainTest {
         assertEquals("shut off\n\nDomain 'twin' has been undefined\n\n", twin.out(), twin.err());
         assertEquals("error: Domain is already active\n", pause.err());
 
-        var shutdown = VmmProcess.run(state, "-c", "shutdown idle");
-        assertEquals("Domain 'idle' is being shutdown\n\n", shutdown.out());
-        awaitState("idle", "shut off (shutdown)");
+        // The idle guest has no ACPI driver: it ignores the power button. The shutdown gives up
+        // after its timeout, said in the log, and the domain runs on (never killed).
+        var badMode = VmmProcess.run(state, "-c", "shutdown --mode agent idle");
+        assertEquals(1, badMode.status());
+        assertEquals("error: Failed to shutdown domain 'idle'\nerror: Operation not supported: shutdown mode 'agent':"
+                + " this VMM presses the ACPI power button only (--mode acpi)\n", badMode.err());
+        var shutdown = VmmProcess.run(state, "-c", "shutdown --mode acpi --timeout 2 idle", "-c", "domstate --reason idle",
+                "-c", "list");
+        assertEquals(0, shutdown.status(), shutdown.err());
+        assertEquals("Domain 'idle' is being shutdown\n\nin shutdown (user)\n\n Id   Name   State\n"
+                + "--------------------------\n 1    idle   in shutdown\n\n", shutdown.out());
+        awaitState("idle", "running (unpaused)");
+        assertTrue(Files.readString(state.resolve("logs/vmm.log")).contains(
+                "domain idle did not power off within 2 s of the ACPI power button; it keeps running"));
+        var destroyed = VmmProcess.run(state, "-c", "destroy idle", "-c", "domstate --reason idle");
+        assertEquals("Domain 'idle' destroyed\n\nshut off (destroyed)\n\n", destroyed.out(), destroyed.err());
 
         var again = VmmProcess.run(state, "-c", "start idle", "-c", "domid idle", "-c", "destroy idle",
                 "-c", "domstate --reason idle");
@@ -169,8 +183,15 @@ class RunningDomainTest {
         assertEquals("Domain 'scratch' destroyed\n\n\n", gone.out());
         assertEquals("error: failed to get domain 'scratch'\n", gone.err());
 
-        // The interactive shell talks to the daemon too.
+        // The interactive shell talks to the daemon too. A console session in it ends at Ctrl+],
+        // and what is typed after the Ctrl+] is the shell's next line, not lost.
+        assertEquals(0, VmmProcess.run(state, "-c", "start idle").status());
         try (VmmProcess shell = VmmProcess.start(state)) {
+            shell.send("console idle");
+            shell.waitForOutput("Escape character is ^] (Ctrl + ])\n", java.time.Duration.ofSeconds(30));
+            shell.sendRaw("\u001dlist --all\n");
+            shell.waitForOutput(" idle   running\n", java.time.Duration.ofSeconds(30));
+            shell.send("destroy idle");
             shell.send("list --all");
             shell.closeInput();
             assertEquals(0, shell.waitFor(java.time.Duration.ofSeconds(30)));

@@ -35,13 +35,30 @@ final class VmmProcess implements AutoCloseable {
                 "-jar", Distribution.root().resolve("vmm.launcher.jar").toString(), "--state", state.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        noDemo(pb);
         pb.environment().putAll(env);
         return new VmmProcess(pb.start());
     }
 
+    /**
+     * The demo domain is for people: a test's state folder starts without one unless the test
+     * asks for it (VMM_DEMO=on in its environment).
+     */
+    private static void noDemo(ProcessBuilder pb) {
+        pb.environment().put("VMM_DEMO", "off");
+    }
+
     /** Any command, for tests that wrap the launcher (e.g. in a pseudo-terminal). */
     static VmmProcess startRaw(String... command) throws IOException {
-        return new VmmProcess(new ProcessBuilder(command).start());
+        return startRaw(java.util.Map.of(), command);
+    }
+
+    /** As {@link #startRaw(String...)}, with extra environment variables. */
+    static VmmProcess startRaw(java.util.Map<String, String> env, String... command) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        noDemo(pb);
+        pb.environment().putAll(env);
+        return new VmmProcess(pb.start());
     }
 
     /** Runs to completion and returns the exit status. */

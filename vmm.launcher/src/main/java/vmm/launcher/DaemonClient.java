@@ -2,11 +2,9 @@ package vmm.launcher;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -17,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The command side of the daemon: starts it on demand, relays commands to it and their output
@@ -26,6 +25,8 @@ final class DaemonClient {
     private static final long START_WAIT_MS = 60_000;
 
     private final Path state;
+    /** Standard input, shared by the line shell and console sessions. */
+    private final Keyboard keyboard = new Keyboard(System.in);
 
     DaemonClient(Path state) {
         this.state = state;
@@ -62,56 +63,85 @@ final class DaemonClient {
              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch)));
              DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch)))) {
             DaemonProtocol.writeRequest(out, new DaemonProtocol.Request(commands, vars));
-            if (interactiveInput(commands)) {
-                forwardInput(out);
+            if (!interactiveInput(commands)) {
+                return DaemonProtocol.readAnswer(in, System.out, System.err);
             }
-            return DaemonProtocol.readAnswer(in, System.out, System.err);
+            AtomicBoolean done = new AtomicBoolean();
+            Thread keys = forwardInput(out, done);
+            try {
+                return DaemonProtocol.readAnswer(in, System.out, System.err);
+            } finally {
+                done.set(true);
+                keys.join(2000);
+            }
         } catch (IOException e) {
             throw new LaunchException("lost the daemon while it ran the commands: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchException("interrupted");
         }
     }
 
-    /** Commands that read what the user types (virsh's console). */
+    /** Commands that read what the user types (virsh's console, start --console). */
     private static boolean interactiveInput(List<String> commands) {
         return commands.stream().anyMatch(c -> {
-            String first = c.strip().split("\\s+", 2)[0];
-            return first.equals("console") || first.equals("vmm:console");
+            List<String> words = List.of(c.strip().split("\\s+"));
+            String first = words.get(0);
+            return first.equals("console") || first.equals("vmm:console")
+                    || List.of("start", "create", "vmm:start", "vmm:create").contains(first) && words.contains("--console");
         });
     }
 
     /**
-     * Sends what is typed here to the daemon's session. On a terminal the keys go raw (no
-     * echo, no line editing, Ctrl+] arrives as a byte), as virsh's console sets them.
+     * Sends what is typed here to the daemon's session until Ctrl+] (sent too: the session
+     * detaches on it), the end of input, or {@code done} (the command ended). On a terminal the
+     * keys go raw meanwhile (no echo, no line editing, Ctrl+] arrives as a byte), as virsh's
+     * console sets them. Keys it does not send stay for the next reader.
      */
-    private static void forwardInput(DataOutputStream out) {
+    private Thread forwardInput(DataOutputStream out, AtomicBoolean done) {
         boolean tty = System.console() != null && System.console().isTerminal();
-        if (tty) {
+        String saved = tty ? stty("-g") : null;
+        Thread restore = null;
+        if (saved != null) {
+            String mode = saved.strip();
+            restore = new Thread(() -> stty(mode), "vmm-tty-restore");
+            Runtime.getRuntime().addShutdownHook(restore);
             stty("raw -echo");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stty("sane")));
         }
-        Thread.ofPlatform().name("vmm-console-keys").daemon().start(() -> {
-            byte[] buf = new byte[256];
+        Thread hook = restore;
+        return Thread.ofPlatform().name("vmm-console-keys").daemon().start(() -> {
             try {
-                int n;
-                while ((n = System.in.read(buf)) > 0) {
+                while (!done.get()) {
+                    byte[] b = keyboard.next(50);
+                    if (b == null) {
+                        continue;
+                    }
+                    if (done.get()) {
+                        keyboard.unread(b, 0);
+                        return;
+                    }
+                    int escape = indexOf(b, b.length, (byte) 0x1d);
+                    int n = escape >= 0 ? escape + 1 : b.length;
                     synchronized (out) {
                         out.writeByte(DaemonProtocol.STDIN);
                         out.writeInt(n);
-                        out.write(buf, 0, n);
+                        out.write(b, 0, n);
                         out.flush();
                     }
-                    if (tty && indexOf(buf, n, (byte) 0x1d) >= 0) {
-                        stty("sane");
+                    if (b == Keyboard.END || escape >= 0) {
+                        keyboard.unread(b, n);
                         return;
                     }
                 }
-                synchronized (out) {
-                    out.writeByte(DaemonProtocol.STDIN);
-                    out.writeInt(0);
-                    out.flush();
-                }
             } catch (IOException e) {
                 // The daemon ended the command; nothing more to send.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                if (hook != null) {
+                    hook.run();
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                }
             }
         });
     }
@@ -125,13 +155,19 @@ final class DaemonClient {
         return -1;
     }
 
-    private static void stty(String mode) {
+    /** Runs stty on the terminal; its output, or null (said on stderr) when it failed. */
+    private static String stty(String args) {
         try {
-            new ProcessBuilder("sh", "-c", "stty " + mode + " < /dev/tty").inheritIO().start().waitFor();
+            Process p = new ProcessBuilder("sh", "-c", "stty " + args + " < /dev/tty").redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return p.waitFor() == 0 ? out : null;
         } catch (IOException e) {
             System.err.println("vmm: cannot set the terminal mode: " + e.getMessage());
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return null;
         }
     }
 
@@ -182,16 +218,16 @@ final class DaemonClient {
     /** A plain line-by-line shell on the daemon (no line editing: that needs the local terminal). */
     int repl() throws LaunchException {
         relay(List.of("vmm:__banner"));
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         int status = 0;
         while (true) {
             System.out.print("vmm # ");
             System.out.flush();
             String line;
             try {
-                line = in.readLine();
-            } catch (IOException e) {
-                throw new LaunchException("cannot read the terminal: " + e.getMessage());
+                line = keyboard.readLine();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LaunchException("interrupted");
             }
             if (line == null || line.strip().equals("quit") || line.strip().equals("exit")) {
                 System.out.println();

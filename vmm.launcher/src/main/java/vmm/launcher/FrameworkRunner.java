@@ -84,6 +84,8 @@ final class FrameworkRunner {
         p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         p.put("vmm.state.dir", state.toString());
         p.put("vmm.daemon", Boolean.toString(options.daemon()));
+        // The demo domain, defined once per state folder (VMM_DEMO=off: none).
+        p.put("vmm.demo", "off".equals(System.getenv("VMM_DEMO")) ? "off" : "on");
         p.put("felix.fileinstall.dir", state.resolve("deploy").toString());
         p.put("felix.fileinstall.poll", "250");
         p.put("felix.fileinstall.noInitialDelay", "true");

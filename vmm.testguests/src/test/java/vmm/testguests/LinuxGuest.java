@@ -48,9 +48,12 @@ final class LinuxGuest implements AutoCloseable {
     final long bootMillis;
     final String programNativeOutput;
     final String knownSha256;
+    /** How the machine was made, so that a saved state can be restored into a twin. */
+    private final MachineConfig config;
 
     private LinuxGuest(Machine machine, SerialShell shell, long bootMillis, String programNativeOutput,
-                       String knownSha256) {
+                       String knownSha256, MachineConfig config) {
+        this.config = config;
         this.machine = machine;
         this.shell = shell;
         this.bootMillis = bootMillis;
@@ -90,7 +93,7 @@ final class LinuxGuest implements AutoCloseable {
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
         LOG.info("Linux ({} vCPU(s), {}) reached the shell prompt in {} ms", cpus, kernel.getFileName(), ms);
-        return new LinuxGuest(m, shell, ms, nativeOutput, sha);
+        return new LinuxGuest(m, shell, ms, nativeOutput, sha, config);
     }
 
     static Initramfs initramfs(Path program, byte[] known) throws IOException {
@@ -132,7 +135,7 @@ final class LinuxGuest implements AutoCloseable {
         return exec(program.getParent(), 60, program.toAbsolutePath().toString());
     }
 
-    private static String exec(Path dir, int seconds, String... command) throws IOException, InterruptedException {
+    static String exec(Path dir, int seconds, String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
@@ -162,6 +165,27 @@ final class LinuxGuest implements AutoCloseable {
                 fail("'" + bad + "' in the kernel log:\n" + log);
             }
         }
+    }
+
+    /**
+     * A second machine made as this one, with a console of its own, restored from a state
+     * {@link Machine#saveState(Path)} wrote, and started.
+     */
+    LinuxGuest restored(Path state) throws Exception {
+        SerialShell twinShell = new SerialShell();
+        MachineConfig twin = new MachineConfig(config.memoryBytes(), config.cpus(), config.kernel(), config.initrd(),
+                config.commandLine(), config.accelerator(), new Console(twinShell.out, twinShell.in), config.reboot(),
+                config.devices());
+        Machine m = Machines.create(twin, Accelerators.all());
+        try {
+            m.restoreState(state);
+            m.start();
+        } catch (Exception | Error e) {
+            m.close();
+            twinShell.close();
+            throw e;
+        }
+        return new LinuxGuest(m, twinShell, 0, programNativeOutput, knownSha256, twin);
     }
 
     SerialShell.Result run(String command) throws Exception {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -185,6 +188,35 @@ class LinuxShellTest {
         String log = ok("dmesg").output();
         LinuxGuest.assertCleanLog(log);
         assertTrue(log.contains("clocksource: Switched to clocksource tsc"), log);
+    }
+
+    /**
+     * virsh save and restore underneath: the running guest paused and saved (RAM, vCPU, every
+     * platform device), a fresh machine restored from the file, and the shell there answers as
+     * if nothing happened: the same files, the same programs. The original runs on.
+     */
+    @Test
+    @Order(10)
+    void aSavedGuestRestoredIntoAFreshMachineAnswersAtItsShell(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("linux.save");
+        long start = System.nanoTime();
+        guest.machine.pause();
+        try {
+            guest.machine.saveState(file);
+        } finally {
+            guest.machine.resume();
+        }
+        LOG.info("saved a 512 MiB Linux guest in {} ms: {} KiB", (System.nanoTime() - start) / 1_000_000,
+                Files.size(file) >> 10);
+        assertTrue(Files.size(file) < 256L << 20, "zero pages are left out: " + Files.size(file) + " bytes");
+        try (LinuxGuest twin = guest.restored(file)) {
+            SerialShell.Result r = twin.run("echo restored; sha256sum /root/known.bin; /root/guestprog");
+            assertEquals(0, r.status(), r.output());
+            assertEquals("restored\n" + guest.knownSha256 + "  /root/known.bin\n" + guest.programNativeOutput,
+                    r.output());
+        }
+        // The original goes on where it was.
+        assertEquals("still here", ok("echo still here").output().strip());
     }
 
     @Test

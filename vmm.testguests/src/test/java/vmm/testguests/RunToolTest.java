@@ -93,6 +93,74 @@ class RunToolTest {
         assertTrue(help.out().contains("usage: vmm run --kernel FILE"), help.out());
     }
 
+    /**
+     * {@code vmm run --kernel --initrd} with a person at the keyboard: what is typed on stdin
+     * reaches the guest's shell (Debian's kernel, busybox) and its answer comes back on stdout;
+     * the guest's poweroff ends the run with status 0. One Linux boot, on the software CPU.
+     */
+    @Test
+    void keysTypedOnStdinReachTheGuestsShell() throws Exception {
+        Path busybox = DebianKernel.guestCache().resolve("busybox/bin/busybox");
+        Path initrd = new Initramfs().copy("bin/busybox", busybox).symlink("bin/sh", "busybox").dir("dev").dir("proc")
+                .dir("sys").file("init", """
+                        #!/bin/sh
+                        /bin/busybox --install -s /bin
+                        mount -t devtmpfs dev /dev
+                        mount -t proc proc /proc
+                        dmesg -n 1
+                        echo "vmm-init: up"
+                        exec setsid cttyhack sh
+                        """, 0755).write(dir.resolve("initrd.cpio"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", System.getProperty("java.class.path") + File.pathSeparator + System.getProperty("surefire.test.class.path", ""),
+                "vmm.shell.run.RunTool", "--kernel", DebianKernel.bzImage().toString(), "--initrd", initrd.toString(),
+                "--append", LinuxGuest.CMDLINE, "--memory", "256M", "--accel", "emu"));
+        Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.txt").toFile()).start();
+        StringBuffer out = new StringBuffer();
+        Thread.ofVirtual().start(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                for (int n; (n = p.getInputStream().read(buf)) > 0;) {
+                    out.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                }
+            } catch (java.io.IOException e) {
+                out.append("[stdout lost: ").append(e).append(']');
+            }
+        });
+        try {
+            int at = awaitOutput(p, out, 0, "vmm-init: up", 240);
+            at = awaitOutput(p, out, at, "/ # ", 60);
+            var keys = p.getOutputStream();
+            keys.write("echo typed-$((6*7))\n".getBytes(StandardCharsets.US_ASCII));
+            keys.flush();
+            at = awaitOutput(p, out, at, "\ntyped-42\r\n", 60);
+            awaitOutput(p, out, at, "/ # ", 60);
+            keys.write("poweroff -f\n".getBytes(StandardCharsets.US_ASCII));
+            keys.flush();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the guest did not power off; console:\n" + out);
+            assertEquals(0, p.exitValue(), "console:\n" + out + "\nstderr:\n" + Files.readString(dir.resolve("stderr.txt")));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Waits until {@code text} appears at or after {@code from}; returns where it ends. */
+    private static int awaitOutput(Process p, StringBuffer out, int from, String text, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            int i = out.indexOf(text, from);
+            if (i >= 0) {
+                return i + text.length();
+            }
+            if (System.nanoTime() > deadline || !p.isAlive()) {
+                throw new AssertionError("never saw '" + text + "' (alive: " + p.isAlive() + "); console:\n" + out);
+            }
+            Thread.sleep(50);
+        }
+    }
+
     private static String firstUsable() {
         return Accelerators.all().stream().filter(h -> h.status().available()).map(Hypervisor::name).findFirst()
                 .orElse("auto");

@@ -13,8 +13,13 @@ import java.util.UUID;
  */
 public record DomainEvent(String name, UUID uuid, Type type, DomainState state, StateReason reason) {
 
-    /** libvirt's event kinds. */
+    /**
+     * libvirt's event kinds. {@code SHUTDOWN}: a graceful shutdown began (the domain is in
+     * shutdown); {@code SHUTDOWN_TIMED_OUT} (since 1.2): the guest did not power off in time
+     * and runs on.
+     */
     public enum Type {
-        DEFINED, UNDEFINED, STARTED, SUSPENDED, RESUMED, STOPPED, SHUTDOWN, CRASHED, AUTOSTART_CHANGED
+        DEFINED, UNDEFINED, STARTED, SUSPENDED, RESUMED, STOPPED, SHUTDOWN, CRASHED, AUTOSTART_CHANGED,
+        SHUTDOWN_TIMED_OUT
     }
 }

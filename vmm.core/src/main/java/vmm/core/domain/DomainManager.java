@@ -47,8 +47,17 @@ public interface DomainManager {
     /** Stops a domain at once, as pulling the plug. */
     void destroy(String domain) throws DomainException;
 
-    /** Asks the guest to power off (ACPI power button). */
+    /**
+     * Asks the guest to power off: presses its ACPI power button. The domain is
+     * {@link DomainState#SHUTDOWN in shutdown} until the guest powers off, then shut off (reason
+     * shutdown); a guest that has not powered off when the configured timeout passes (framework
+     * property {@code vmm.shutdown.timeout}, in seconds; 120 by default) is running again, and
+     * a {@link DomainEvent.Type#SHUTDOWN_TIMED_OUT} event says so. It is never killed.
+     */
     void shutdown(String domain) throws DomainException;
+
+    /** As {@link #shutdown(String)}, with its own timeout (positive). Since 1.2. */
+    void shutdown(String domain, java.time.Duration timeout) throws DomainException;
 
     /** Asks the guest to reboot. */
     void reboot(String domain) throws DomainException;
@@ -80,6 +89,60 @@ public interface DomainManager {
      * @throws DomainException {@link DomainException.Kind#NO_DOMAIN} when there is none
      */
     List<VcpuInfo> vcpuInfo(String domain) throws DomainException;
+
+    /**
+     * Saves an active domain's whole state (vCPUs, devices, RAM; disks are not copied) with
+     * its live XML to {@code file}, then stops it: shut off, reason saved (virsh save). The
+     * file is written beside its place and moved there once complete; when anything fails the
+     * domain runs on as before. Since 1.2.
+     *
+     * @param after what {@link #restore} does by default: run, stay paused, or as the domain is now
+     */
+    default void save(String domain, java.nio.file.Path file, RunAfterRestore after) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainSave");
+    }
+
+    /**
+     * Starts a domain from a file {@link #save} wrote, where it was (virsh restore): the
+     * defined domain of that name and UUID, or a transient one when none is defined. The file
+     * is read and checked whole before the domain runs; a bad file changes nothing. Since 1.2.
+     *
+     * @param after {@link RunAfterRestore#AS_SAVED} for what the file says
+     */
+    default DomainInfo restore(java.nio.file.Path file, RunAfterRestore after) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainRestore");
+    }
+
+    /** Work done while a domain's machine is stopped (its disk images closed). Since 1.2. */
+    @FunctionalInterface
+    interface StoppedWork {
+        void run() throws java.io.IOException;
+    }
+
+    /**
+     * Saves an active domain's state to {@code file} as {@link #save} does, runs {@code work}
+     * while its machine is stopped and its disks are closed (internal disk snapshots), and
+     * starts it again from the file: the guest goes on, running or paused as before, with the
+     * same id (libvirt's snapshot of a running domain). When {@code work} fails the domain still
+     * goes on, and the failure is thrown. Since 1.2.
+     */
+    default void checkpoint(String domain, java.nio.file.Path file, StoppedWork work) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainSnapshotCreateXML");
+    }
+
+    /**
+     * Brings a domain back to a state {@link #checkpoint} saved (snapshot-revert): an active
+     * domain is stopped first, {@code work} runs with no machine (disks reverted), then the
+     * domain starts from {@code file}: running (from snapshot), or paused if it was saved
+     * paused. Since 1.2.
+     */
+    default DomainInfo revert(String domain, java.nio.file.Path file, StoppedWork work) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainRevertToSnapshot");
+    }
 
     /** Stored definitions that could not be read: file and reason, one line each. */
     List<String> problems();

@@ -51,8 +51,37 @@ public interface DomainRunner {
          * returned console is closed. One attachment at a time.
          */
         DomainConsole openConsole(java.io.OutputStream guestOutput) throws DomainException;
+
+        /**
+         * Pauses the machine and writes its state to {@code out}; it stays paused. Since 1.2.
+         *
+         * @throws DomainException naming what cannot be saved, or the write that failed
+         */
+        /**
+         * After {@link #powerOff()}: waits up to {@code millis} until the machine has released what
+         * it held (its disk images); false when it has not. Since 1.2.
+         */
+        default boolean awaitReleased(long millis) throws InterruptedException {
+            return true;
+        }
+
+        default void saveState(java.io.OutputStream out) throws DomainException {
+            throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                    "this function is not supported by the connection driver: virDomainSave");
+        }
     }
 
     /** Builds and starts the machine for {@code definition}. */
     Machine start(DomainDefinition definition, ExitHandler onExit) throws DomainException;
+
+    /**
+     * Builds the machine for {@code definition}, loads the state {@link Machine#saveState}
+     * wrote from {@code state}, and starts it, paused if asked. Nothing runs unless the whole
+     * state was read and checked. Since 1.2.
+     */
+    default Machine restore(DomainDefinition definition, java.io.InputStream state, boolean paused, ExitHandler onExit)
+            throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainRestore");
+    }
 }

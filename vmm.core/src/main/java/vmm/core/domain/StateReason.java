@@ -7,6 +7,8 @@ public enum StateReason {
     BOOTED("booted"),
     UNPAUSED("unpaused"),
     RESTORED("restored"),
+    /** Running again from a snapshot with the VM state (snapshot-revert). Since 1.2. */
+    FROM_SNAPSHOT("from snapshot"),
     // paused
     USER("user"),
     SHUTTING_DOWN("shutting down"),

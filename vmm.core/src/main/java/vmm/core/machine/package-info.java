@@ -17,7 +17,12 @@
  *
  * <p>1.2: {@link vmm.core.machine.Machine#vcpuStats()} (per-vCPU CPU time and host CPU, for
  * virsh's vcpuinfo and domstats).
+ *
+ * <p>1.3: {@link vmm.core.machine.Machine#saveState(java.io.OutputStream)} and
+ * {@link vmm.core.machine.Machine#restoreState(java.io.InputStream)} (virsh's save and restore:
+ * a paused machine's vCPUs, devices and RAM, restored into a fresh machine of the same build),
+ * and {@link vmm.core.machine.Machine#pressPowerButton()} (graceful shutdown).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package vmm.core.machine;

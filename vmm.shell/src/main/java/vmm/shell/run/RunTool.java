@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import vmm.core.device.DeviceType;
 import vmm.core.hypervisor.Hypervisor;
 import vmm.core.machine.Machines;
+import vmm.shell.internal.tty.Tty;
 
 /**
  * {@code ./vmm run}: one machine without the OSGi framework. The product's bundles are a plain
@@ -34,7 +35,22 @@ public final class RunTool {
     public static int run(String[] args) {
         // Unbuffered serial output: a guest's prompt must appear before its newline.
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
-        return MachineRunner.run(args, config -> Machines.create(config, accelerators(), deviceTypes()), out, System.err, System.in);
+        if (!Tty.stdinIsTerminal()) {
+            return MachineRunner.run(args, config -> Machines.create(config, accelerators(), deviceTypes()), out,
+                    System.err, System.in);
+        }
+        // On a terminal, keys go to the guest as typed and its shell does the echo, as with
+        // QEMU's -serial stdio; Ctrl+C still stops the VMM. The modes come back however it ends.
+        Tty.Restore mode = Tty.set(Tty.CHARACTERS);
+        Thread restore = new Thread(mode::close, "vmm-tty-restore");
+        Runtime.getRuntime().addShutdownHook(restore);
+        try {
+            return MachineRunner.run(args, config -> Machines.create(config, accelerators(), deviceTypes()), out,
+                    System.err, System.in);
+        } finally {
+            mode.close();
+            Runtime.getRuntime().removeShutdownHook(restore);
+        }
     }
 
     /** The device types on the class path ({@code --device} names them). */

@@ -43,7 +43,23 @@ public final class DomainManagerComponent extends Domains {
     public DomainManagerComponent(BundleContext context) {
         this(new Bindings(), VmmHome.fromProperty(context.getProperty(VmmHome.PROPERTY)));
         autostartPending = Boolean.parseBoolean(context.getProperty("vmm.daemon"));
+        String timeout = context.getProperty(SHUTDOWN_TIMEOUT_PROPERTY);
+        if (timeout != null) {
+            try {
+                long seconds = Long.parseLong(timeout.strip());
+                if (seconds <= 0) {
+                    throw new NumberFormatException("not positive");
+                }
+                setShutdownTimeout(java.time.Duration.ofSeconds(seconds));
+            } catch (NumberFormatException e) {
+                LOG.error("{}={}: not a positive number of seconds; shutdowns wait {} s", SHUTDOWN_TIMEOUT_PROPERTY,
+                        timeout, DEFAULT_SHUTDOWN_TIMEOUT.toSeconds());
+            }
+        }
     }
+
+    /** Seconds a graceful shutdown waits for the guest to power off (framework or system property). */
+    public static final String SHUTDOWN_TIMEOUT_PROPERTY = "vmm.shutdown.timeout";
 
     /** Starts the autostart domains once, when the daemon has a machine to run them on. */
     private void autostart() {

@@ -1,5 +1,7 @@
 package vmm.core.internal.domain;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -7,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -21,6 +27,7 @@ import vmm.core.domain.DomainInfo;
 import vmm.core.domain.DomainManager;
 import vmm.core.domain.DomainRunner;
 import vmm.core.domain.DomainState;
+import vmm.core.domain.RunAfterRestore;
 import vmm.core.domain.StateReason;
 
 /**
@@ -40,6 +47,10 @@ class Domains implements DomainManager {
         StateReason reason = StateReason.UNKNOWN;
         boolean autostart;
         DomainRunner.Machine machine;
+        /** The running reason to return to when a shutdown times out. */
+        StateReason beforeShutdown = StateReason.BOOTED;
+        /** Counts shutdown requests, so a timer only acts on the latest one. */
+        int shutdowns;
 
         DomainDefinition current() {
             return live != null ? live : persistent;
@@ -52,6 +63,12 @@ class Domains implements DomainManager {
     private final Map<String, Entry> byName = new LinkedHashMap<>();
     private final List<String> problems;
     private int nextId = 1;
+    private volatile Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    /** Watches graceful shutdowns: one daemon thread, started on the first shutdown. */
+    private ScheduledExecutorService shutdownTimer;
+
+    /** How long {@link #shutdown(String)} waits for the guest to power off, unless configured. */
+    static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(120);
 
     Domains(DomainStore store, Supplier<DomainRunner> runner, Consumer<DomainEvent> events) {
         this.store = store;
@@ -347,9 +364,70 @@ class Domains implements DomainManager {
         fire(result, DomainEvent.Type.STOPPED);
     }
 
+    /** The timeout of {@link #shutdown(String)}. */
+    void setShutdownTimeout(Duration timeout) {
+        shutdownTimeout = timeout;
+    }
+
     @Override
-    public synchronized void shutdown(String domain) throws DomainException {
-        active(domain).machine.requestShutdown();
+    public void shutdown(String domain) throws DomainException {
+        shutdown(domain, shutdownTimeout);
+    }
+
+    /**
+     * Presses the guest's ACPI power button: the domain is in shutdown until the guest powers
+     * off (then shut off, reason shutdown) or {@code timeout} passes (then running again, said
+     * in the log and by a {@link DomainEvent.Type#SHUTDOWN_TIMED_OUT} event; never killed).
+     */
+    @Override
+    public void shutdown(String domain, Duration timeout) throws DomainException {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new DomainException(Kind.INVALID_OPERATION, "invalid argument: the shutdown timeout must be positive, not "
+                    + timeout.toSeconds() + " s");
+        }
+        DomainInfo result;
+        synchronized (this) {
+            Entry e = active(domain);
+            if (e.state == DomainState.PAUSED) {
+                throw new DomainException(Kind.INVALID_OPERATION,
+                        "Requested operation is not valid: domain is paused (resume it: a paused guest cannot see the power button)");
+            }
+            DomainRunner.Machine m = e.machine;
+            m.requestShutdown();
+            if (e.state != DomainState.SHUTDOWN) {
+                e.beforeShutdown = e.reason;
+            }
+            setState(e, DomainState.SHUTDOWN, StateReason.USER);
+            int request = ++e.shutdowns;
+            if (shutdownTimer == null) {
+                shutdownTimer = Executors.newSingleThreadScheduledExecutor(
+                        Thread.ofPlatform().name("vmm-domain-shutdown-timer").daemon().factory());
+            }
+            shutdownTimer.schedule(() -> shutdownTimedOut(e, m, request, timeout), timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            LOG.info("domain {}: ACPI power button pressed; waiting up to {} s for the guest to power off",
+                    e.current().name(), seconds(timeout));
+            result = info(e);
+        }
+        fire(result, DomainEvent.Type.SHUTDOWN);
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? Long.toString(d.toSeconds()) : Double.toString(d.toMillis() / 1000.0);
+    }
+
+    private void shutdownTimedOut(Entry e, DomainRunner.Machine m, int request, Duration timeout) {
+        DomainInfo result;
+        synchronized (this) {
+            if (e.machine != m || e.shutdowns != request || e.state != DomainState.SHUTDOWN) {
+                return; // powered off, destroyed, rebooted, paused, or asked again since
+            }
+            LOG.warn("domain {} did not power off within {} s of the ACPI power button; it keeps running "
+                    + "('destroy' stops it at once)", e.current().name(), seconds(timeout));
+            setState(e, DomainState.RUNNING, e.beforeShutdown);
+            result = info(e);
+        }
+        fire(result, DomainEvent.Type.SHUTDOWN_TIMED_OUT);
     }
 
     @Override
@@ -426,8 +504,159 @@ class Domains implements DomainManager {
         return problems;
     }
 
+    @Override
+    public void save(String domain, Path file, RunAfterRestore after) throws DomainException {
+        DomainInfo result;
+        synchronized (this) {
+            Entry e = active(domain);
+            boolean paused = after == RunAfterRestore.PAUSED
+                    || after == RunAfterRestore.AS_SAVED && e.state == DomainState.PAUSED;
+            writeState(e, file, paused);
+            LOG.info("domain {} saved to {}", e.live.name(), file);
+            stopMachine(e);
+            DomainInfo last = info(e);
+            stopped(e, StateReason.SAVED);
+            result = new DomainInfo(last.definition(), -1, DomainState.SHUTOFF, StateReason.SAVED,
+                    e.persistent != null, e.autostart, 0);
+        }
+        fire(result, DomainEvent.Type.STOPPED);
+    }
+
+    /** Writes an active domain's state to {@code file}; on failure the domain runs on as before. */
+    private static void writeState(Entry e, Path file, boolean paused) throws DomainException {
+        boolean wasPaused = e.state == DomainState.PAUSED;
+        try {
+            SaveFile.write(file, new SaveFile.Head(e.live.xml(), paused), e.machine::saveState);
+        } catch (DomainException ex) {
+            if (!wasPaused) {
+                e.machine.resume();
+            }
+            throw ex;
+        }
+    }
+
+    /** Stops the machine and waits until it let go of its disks. */
+    private static void stopMachine(Entry e) throws DomainException {
+        e.machine.powerOff();
+        try {
+            if (!e.machine.awaitReleased(30_000)) {
+                throw new DomainException(Kind.FAILED, "internal error: the machine did not release its resources");
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new DomainException(Kind.FAILED, "interrupted while the machine stopped", ex);
+        }
+    }
+
+    /** Starts row {@code e}'s machine from an opened save file (under the lock). */
+    private void resume(Entry e, DomainDefinition def, SaveFile.Opened file, boolean paused) throws DomainException {
+        DomainRunner r = runner.get();
+        if (r == null) {
+            throw new DomainException(Kind.UNSUPPORTED,
+                    "this function is not supported by the connection driver: no machine is installed to run domains");
+        }
+        e.machine = r.restore(def, file.in(), paused, (exit, detail) -> exited(e, exit, detail));
+    }
+
+    @Override
+    public DomainInfo restore(Path file, RunAfterRestore after) throws DomainException {
+        DomainInfo result;
+        boolean paused;
+        try (SaveFile.Opened opened = SaveFile.open(file)) {
+            DomainDefinition def = DomainXmlParser.parse(opened.head().xml());
+            paused = after == RunAfterRestore.PAUSED || after == RunAfterRestore.AS_SAVED && opened.head().paused();
+            synchronized (this) {
+                Entry e = matching(def);
+                if (e != null && e.state.active()) {
+                    throw new DomainException(Kind.INVALID_OPERATION,
+                            "Requested operation is not valid: domain '" + def.name() + "' is already active");
+                }
+                Entry row = e == null ? new Entry() : e;
+                resume(row, def, opened, paused);
+                started(row, def, paused ? DomainState.PAUSED : DomainState.RUNNING,
+                        paused ? StateReason.USER : StateReason.RESTORED);
+                result = info(row);
+            }
+        } catch (IOException ex) {
+            throw new DomainException(Kind.FAILED, "cannot read " + file + ": " + ex, ex);
+        }
+        LOG.info("domain {} restored from {}", result.name(), file);
+        fire(result, paused ? DomainEvent.Type.SUSPENDED : DomainEvent.Type.STARTED);
+        return result;
+    }
+
+    /** A machine was started for row {@code e} from a file: its live definition, id and state. */
+    private void started(Entry e, DomainDefinition def, DomainState state, StateReason reason) {
+        e.live = def;
+        store.setRunning(def, true);
+        e.id = nextId++;
+        setState(e, state, reason);
+        byName.putIfAbsent(def.name(), e);
+    }
+
+    @Override
+    public void checkpoint(String domain, Path file, StoppedWork work) throws DomainException {
+        synchronized (this) {
+            Entry e = active(domain);
+            boolean paused = e.state == DomainState.PAUSED;
+            writeState(e, file, paused);
+            stopMachine(e);
+            IOException failed = null;
+            try {
+                work.run();
+            } catch (IOException ex) {
+                failed = ex;
+            }
+            try (SaveFile.Opened opened = SaveFile.open(file)) {
+                resume(e, e.live, opened, paused);
+            } catch (IOException | DomainException | RuntimeException ex) {
+                // The state is in the file: the domain is shut off, and can be restored from there.
+                LOG.error("domain {} could not go on after its snapshot: {}", e.live.name(), ex.toString());
+                stopped(e, StateReason.FAILED);
+                throw new DomainException(Kind.FAILED, "the domain could not go on from " + file + ": "
+                        + ex.getMessage(), ex);
+            }
+            if (failed != null) {
+                throw new DomainException(Kind.FAILED, failed.getMessage(), failed);
+            }
+        }
+    }
+
+    @Override
+    public DomainInfo revert(String domain, Path file, StoppedWork work) throws DomainException {
+        DomainInfo result;
+        boolean paused;
+        try (SaveFile.Opened opened = SaveFile.open(file)) {
+            DomainDefinition def = DomainXmlParser.parse(opened.head().xml());
+            paused = opened.head().paused();
+            synchronized (this) {
+                Entry e = require(domain);
+                if (!def.uuid().equals(e.current().uuid())) {
+                    throw new DomainException(Kind.INVALID_OPERATION, file + " holds domain " + def.uuid() + ", not "
+                            + e.current().uuid());
+                }
+                if (e.state.active()) {
+                    stopMachine(e);
+                    stopped(e, StateReason.DESTROYED);
+                }
+                work.run();
+                resume(e, def, opened, paused);
+                started(e, def, paused ? DomainState.PAUSED : DomainState.RUNNING, StateReason.FROM_SNAPSHOT);
+                result = info(e);
+            }
+        } catch (IOException ex) {
+            throw new DomainException(Kind.FAILED, ex.getMessage(), ex);
+        }
+        fire(result, paused ? DomainEvent.Type.SUSPENDED : DomainEvent.Type.STARTED);
+        return result;
+    }
+
     /** Stops every machine (the VMM is going down). */
     synchronized void stopAll() {
+        if (shutdownTimer != null) {
+            shutdownTimer.shutdownNow();
+            shutdownTimer = null;
+        }
         for (Entry e : List.copyOf(byName.values())) {
             if (e.machine != null) {
                 LOG.info("stopping domain {} with the VMM", e.current().name());

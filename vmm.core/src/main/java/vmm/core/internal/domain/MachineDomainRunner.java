@@ -101,6 +101,18 @@ public final class MachineDomainRunner implements DomainRunner {
 
     @Override
     public DomainRunner.Machine start(DomainDefinition def, ExitHandler onExit) throws DomainException {
+        return launch(def, onExit, null, false);
+    }
+
+    @Override
+    public DomainRunner.Machine restore(DomainDefinition def, java.io.InputStream state, boolean paused,
+                                        ExitHandler onExit) throws DomainException {
+        return launch(def, onExit, state, paused);
+    }
+
+    /** Builds the machine, loads {@code state} into it when there is one, and starts it. */
+    private DomainRunner.Machine launch(DomainDefinition def, ExitHandler onExit, java.io.InputStream state,
+                                        boolean paused) throws DomainException {
         ConsoleHub log = new ConsoleHub(consoleLog(def.name()));
         vmm.core.machine.Machine m;
         try {
@@ -112,8 +124,17 @@ public final class MachineDomainRunner implements DomainRunner {
             close(log);
             throw e;
         }
+        if (state != null) {
+            try {
+                m.restoreState(state);
+            } catch (MachineException e) {
+                m.close();
+                close(log);
+                throw new DomainException(Kind.INVALID_OPERATION, e.getMessage(), e);
+            }
+        }
         try {
-            m.start();
+            m.start(paused);
         } catch (MachineException e) {
             m.close();
             close(log);
@@ -148,6 +169,7 @@ public final class MachineDomainRunner implements DomainRunner {
         private final vmm.core.machine.Machine machine;
         private final ConsoleHub log;
         private volatile boolean destroyed;
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
 
         Running(vmm.core.machine.Machine machine, ConsoleHub log) {
             this.machine = machine;
@@ -159,6 +181,7 @@ public final class MachineDomainRunner implements DomainRunner {
                 MachineExit exit = machine.awaitExit();
                 machine.close();
                 close(log);
+                released.countDown();
                 if (destroyed) {
                     return;
                 }
@@ -190,8 +213,10 @@ public final class MachineDomainRunner implements DomainRunner {
 
         @Override
         public void requestShutdown() {
-            // No ACPI power button in the machine yet: the machine ends as an ACPI power-off.
-            machine.powerOff();
+            if (!machine.pressPowerButton()) {
+                // Pressed all the same: the event stays pending until the guest enables it.
+                LOG.info("the guest has not enabled the ACPI power button event (yet): it may not react");
+            }
         }
 
         @Override
@@ -208,6 +233,21 @@ public final class MachineDomainRunner implements DomainRunner {
         @Override
         public vmm.core.domain.DomainConsole openConsole(OutputStream guestOutput) throws DomainException {
             return log.attach(guestOutput);
+        }
+
+        @Override
+        public boolean awaitReleased(long millis) throws InterruptedException {
+            return released.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void saveState(OutputStream out) throws DomainException {
+            machine.pause();
+            try {
+                machine.saveState(out);
+            } catch (MachineException e) {
+                throw new DomainException(Kind.FAILED, e.getMessage(), e);
+            }
         }
 
         @Override

@@ -50,6 +50,26 @@ interface Board extends VmPlatform, AutoCloseable {
     /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
     void reset();
 
+    /** The PCI device types plugged in by {@link #plugDevices}, in slot order. */
+    List<String> deviceTypes();
+
+    /**
+     * Every device's state by name (platform devices and PCI functions), taken while the vCPUs
+     * are stopped.
+     *
+     * @throws UnsupportedOperationException naming a device (or the board) that cannot save
+     */
+    java.util.Map<String, vmm.core.device.DeviceState> saveDevices();
+
+    /**
+     * Puts back states from {@link #saveDevices()} into a board made the same way.
+     *
+     * @throws IllegalArgumentException naming the device whose state is missing or unreadable
+     */
+    void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states);
+    /** Presses the ACPI power button; whether the guest had enabled its event. */
+    boolean pressPowerButton();
+
     /** Offers console input to COM1; returns how many bytes it took (the rest must wait). */
     int consoleInput(byte[] bytes);
 

@@ -30,6 +30,8 @@ final class ConfiguredDevices implements AutoCloseable {
 
     private final List<PciDevice> plugged = new ArrayList<>();
     private final List<Integer> gsis = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+    private final List<String> typeNames = new ArrayList<>();
 
     /**
      * @throws IllegalArgumentException naming the device when its type is unknown, its settings
@@ -70,6 +72,8 @@ final class ConfiguredDevices implements AutoCloseable {
         host.attach(slot, 0, pci);
         plugged.add(pci);
         gsis.add(PcPlatform.pciIntxGsi(slot, 0));
+        names.add(name);
+        typeNames.add(spec.type());
         LOG.info("machine: {} plugged in, INTA# on GSI {}", name, settings.get("irq"));
     }
 
@@ -80,6 +84,51 @@ final class ConfiguredDevices implements AutoCloseable {
     void firmwareDefaults() {
         for (int i = 0; i < plugged.size(); i++) {
             plugged.get(i).configSpace().write(PciConfigSpace.INTERRUPT_LINE, 1, gsis.get(i));
+        }
+    }
+
+    /** The device types plugged in, in slot order (what a saved state must match). */
+    List<String> types() {
+        return List.copyOf(typeNames);
+    }
+
+    /**
+     * Each function's state (its configuration space and registers), named {@code TYPE@00:SS.0}.
+     *
+     * @throws UnsupportedOperationException naming a device that cannot save its state
+     */
+    void saveState(Map<String, vmm.core.device.DeviceState> into) {
+        for (int i = 0; i < plugged.size(); i++) {
+            if (!(plugged.get(i) instanceof BusDevice device)) {
+                throw new UnsupportedOperationException(names.get(i) + " cannot save its state");
+            }
+            try {
+                into.put(names.get(i), device.saveState());
+            } catch (UnsupportedOperationException e) {
+                throw new UnsupportedOperationException(names.get(i) + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Gives each function its state back.
+     *
+     * @throws IllegalArgumentException naming the device whose state is missing or unreadable
+     */
+    void restoreState(Map<String, vmm.core.device.DeviceState> states) {
+        for (int i = 0; i < plugged.size(); i++) {
+            vmm.core.device.DeviceState s = states.get(names.get(i));
+            if (s == null) {
+                throw new IllegalArgumentException("the state lacks device " + names.get(i));
+            }
+            if (!(plugged.get(i) instanceof BusDevice device)) {
+                throw new IllegalArgumentException(names.get(i) + " cannot restore a state");
+            }
+            try {
+                device.restoreState(s);
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                throw new IllegalArgumentException(names.get(i) + ": " + e.getMessage(), e);
+            }
         }
     }
 

@@ -59,6 +59,7 @@ final class InKernelIrqchipBoard implements Board {
     private volatile AcceleratedVm vm;
     private final ThreadTimerService timers = new ThreadTimerService(TimeSource.SYSTEM, "vmm-acpi-timer");
     private final AcpiTables.Config acpiConfig;
+    private final AcpiPm acpiPm;
 
     InKernelIrqchipBoard(GuestMemory memory, int vcpus, long tscKhz, Console console, Events events) {
         this.memory = memory;
@@ -93,7 +94,7 @@ final class InKernelIrqchipBoard implements Board {
         pio.insert(fwCfg, FwCfg.BASE_PORT, FwCfg.PORTS);
         // ACPI: the PM block (power-off through S5, the PM timer) and the tables that describe
         // the machine (MADT with the in-kernel IOAPIC and one local APIC per vCPU, no HPET).
-        AcpiPm acpiPm = new AcpiPm(TimeSource.SYSTEM, line(AcpiPm.SCI_IRQ), events::powerOff, timers);
+        this.acpiPm = new AcpiPm(TimeSource.SYSTEM, line(AcpiPm.SCI_IRQ), events::powerOff, timers);
         pio.insert(acpiPm, AcpiPm.BASE_PORT, AcpiPm.PORTS);
         long pciWindow = Math.max(0xc000_0000L, (map.belowFourGiB() + 0xf_ffffL) & ~0xf_ffffL);
         this.acpiConfig = new AcpiTables.Config(vcpus, pciWindow, IoApic.BASE - 1, 0);
@@ -186,6 +187,24 @@ final class InKernelIrqchipBoard implements Board {
 
     /** Configured PCI devices: INTx on the in-kernel IOAPIC's GSIs, MSI through the accelerator. */
     @Override
+    public List<String> deviceTypes() {
+        return configured == null ? List.of() : configured.types();
+    }
+
+    /** The in-kernel PIC, IOAPIC and PIT keep their state in the kernel: not read out yet. */
+    @Override
+    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
+        throw new UnsupportedOperationException(
+                "the in-kernel irqchip's and PIT's state (KVM_GET_IRQCHIP, KVM_GET_PIT2) is not saved yet");
+    }
+
+    @Override
+    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
+        throw new IllegalArgumentException(
+                "the in-kernel irqchip's and PIT's state (KVM_SET_IRQCHIP, KVM_SET_PIT2) is not restored yet");
+    }
+
+    @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
         configured = ConfiguredDevices.plug(pciHost, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
             AcceleratedVm vm = irqchip;
@@ -193,6 +212,11 @@ final class InKernelIrqchipBoard implements Board {
                 vm.signalMsi(address, data);
             }
         }), specs, types);
+    }
+
+    @Override
+    public boolean pressPowerButton() {
+        return acpiPm.pressPowerButton();
     }
 
     @Override

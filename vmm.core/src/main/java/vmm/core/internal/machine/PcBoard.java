@@ -115,6 +115,34 @@ final class PcBoard implements Board {
     }
 
     @Override
+    public List<String> deviceTypes() {
+        return devices == null ? List.of() : devices.types();
+    }
+
+    @Override
+    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
+        java.util.Map<String, vmm.core.device.DeviceState> states = new java.util.LinkedHashMap<>(platform.saveState());
+        if (devices != null) {
+            devices.saveState(states);
+        }
+        return states;
+    }
+
+    @Override
+    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
+        // The functions first: the platform's restore maps their BARs where their config says.
+        if (devices != null) {
+            devices.restoreState(states);
+        }
+        platform.restoreState(states);
+    }
+
+    @Override
+    public boolean pressPowerButton() {
+        return platform.pressPowerButton();
+    }
+
+    @Override
     public int consoleInput(byte[] bytes) {
         return platform.serial().enqueueInput(bytes);
     }

@@ -62,6 +62,8 @@ public final class PcMachine implements Machine {
     private int parked;
     private MachineExit exit;
     private ConsolePump pump;
+    /** A restore failed half-way: RAM or devices may be partly overwritten, so the machine must not run. */
+    private boolean restoreFailed;
 
     private PcMachine(MachineConfig config, AcceleratorChoice choice, GuestMemory memory, Board board,
                       AcceleratedVm vm, AcceleratedVcpu[] vcpus) {
@@ -188,11 +190,20 @@ public final class PcMachine implements Machine {
 
     @Override
     public void start() throws MachineException {
+        start(false);
+    }
+
+    @Override
+    public void start(boolean paused) throws MachineException {
         synchronized (ctl) {
             if (state != MachineState.CREATED) {
                 throw new MachineException("the machine was started already (" + state + ")");
             }
-            state = MachineState.RUNNING;
+            if (restoreFailed) {
+                throw new MachineException("a state restore into this machine failed; it cannot run");
+            }
+            state = paused ? MachineState.PAUSED : MachineState.RUNNING;
+            userPaused = paused;
             alive = vcpus.length;
         }
         for (int i = 0; i < vcpus.length; i++) {
@@ -435,6 +446,79 @@ public final class PcMachine implements Machine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public void saveState(java.io.OutputStream out) throws MachineException {
+        synchronized (ctl) {
+            if (state != MachineState.PAUSED) {
+                throw new MachineException("only a paused machine can be saved (it is " + state + ")");
+            }
+        }
+        if (!waitParked()) {
+            throw new MachineException("the vCPUs did not stop for the save");
+        }
+        java.util.List<VcpuState> states = new java.util.ArrayList<>();
+        java.util.Map<String, vmm.core.device.DeviceState> devices;
+        try {
+            for (AcceleratedVcpu c : vcpus) {
+                states.add(c.state());
+            }
+            devices = board.saveDevices();
+        } catch (UnsupportedOperationException e) {
+            throw new MachineException("cannot save the machine: " + e.getMessage(), e);
+        }
+        try {
+            MachineImage.write(out, new MachineImage.Contents(imageHeader(), states, devices), memory);
+        } catch (IOException e) {
+            throw new MachineException("cannot write the machine state: " + e, e);
+        }
+        LOG.info("machine state saved: {} vCPU(s), {} devices, {} MiB of RAM", states.size(), devices.size(),
+                memory.size() >> 20);
+    }
+
+    private MachineImage.Header imageHeader() {
+        return new MachineImage.Header(memory.size(), vcpus.length, choice.name(), board.deviceTypes());
+    }
+
+    @Override
+    public void restoreState(java.io.InputStream in) throws MachineException {
+        synchronized (ctl) {
+            if (state != MachineState.CREATED) {
+                throw new MachineException("a state is restored into a machine not started yet (it is " + state + ")");
+            }
+            // Until the whole state is in, the machine holds a mix of its boot state and the saved one.
+            restoreFailed = true;
+        }
+        MachineImage.Contents contents;
+        try {
+            contents = MachineImage.read(in, imageHeader(), memory);
+            for (vmm.core.memory.MemoryRegion r : memory.regions()) {
+                vm.invalidateCode(r.guestAddress(), r.size());
+            }
+            board.restoreDevices(contents.devices());
+            for (int i = 0; i < vcpus.length; i++) {
+                vcpus[i].setState(contents.vcpus().get(i));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new MachineException("cannot restore the machine: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MachineException("cannot read the machine state: " + e, e);
+        }
+        synchronized (ctl) {
+            restoreFailed = false;
+        }
+        LOG.info("machine state restored: {} vCPU(s), {} devices", vcpus.length, contents.devices().size());
+    }
+
+    @Override
+    public boolean pressPowerButton() {
+        synchronized (ctl) {
+            if (stopping || state == MachineState.CREATED || state == MachineState.STOPPED) {
+                return false;
+            }
+        }
+        return board.pressPowerButton();
     }
 
     @Override

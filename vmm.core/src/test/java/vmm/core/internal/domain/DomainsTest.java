@@ -34,7 +34,7 @@ class DomainsTest {
     /** Machines started so far and the calls they received. */
     private final List<String> calls = new ArrayList<>();
     private final AtomicReference<DomainRunner.ExitHandler> lastExit = new AtomicReference<>();
-    private final List<DomainEvent> events = new ArrayList<>();
+    private final List<DomainEvent> events = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<DomainRunner> runner = new AtomicReference<>(this::start);
 
     private DomainRunner.Machine start(DomainDefinition def, DomainRunner.ExitHandler onExit) {
@@ -173,8 +173,46 @@ class DomainsTest {
         assertEquals(2, d.start("web").id(), "ids are not reused");
         assertEquals(List.of("start web", "pause", "resume", "shutdown", "poweroff", "start web"), calls);
         assertEquals(List.of(DomainEvent.Type.DEFINED, DomainEvent.Type.STARTED, DomainEvent.Type.SUSPENDED,
-                DomainEvent.Type.RESUMED, DomainEvent.Type.STOPPED, DomainEvent.Type.STARTED),
+                DomainEvent.Type.RESUMED, DomainEvent.Type.SHUTDOWN, DomainEvent.Type.STOPPED, DomainEvent.Type.STARTED),
                 events.stream().map(DomainEvent::type).toList());
+    }
+
+    @Test
+    void shutdownWaitsForThePowerOffThenGivesUpWithoutKilling() throws Exception {
+        Domains d = domains();
+        d.define(xml("web", ""));
+        d.start("web");
+        // The guest powers off after the button: in shutdown, then shut off (shutdown).
+        d.shutdown("web", java.time.Duration.ofMillis(200));
+        assertEquals(DomainState.SHUTDOWN, d.lookup("web").state());
+        assertEquals(StateReason.USER, d.lookup("web").reason());
+        assertEquals(new DomainEvent("web", d.lookup("web").definition().uuid(), DomainEvent.Type.SHUTDOWN,
+                DomainState.SHUTDOWN, StateReason.USER), events.get(events.size() - 1));
+        lastExit.get().exited(DomainRunner.Exit.POWEROFF, "guest powered off");
+        assertEquals(DomainState.SHUTOFF, d.lookup("web").state());
+        assertEquals(StateReason.SHUTDOWN, d.lookup("web").reason());
+        Thread.sleep(400);
+        assertEquals(DomainState.SHUTOFF, d.lookup("web").state(), "a timer after the power-off changes nothing");
+
+        // The guest ignores the button: running again after the timeout, never powered off.
+        d.start("web");
+        d.suspend("web");
+        DomainException paused = assertThrows(DomainException.class, () -> d.shutdown("web"));
+        assertTrue(paused.getMessage().contains("domain is paused"), paused.getMessage());
+        d.resume("web");
+        calls.clear();
+        d.shutdown("web", java.time.Duration.ofMillis(100));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (d.lookup("web").state() == DomainState.SHUTDOWN && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(DomainState.RUNNING, d.lookup("web").state());
+        assertEquals(StateReason.UNPAUSED, d.lookup("web").reason(), "the reason it ran with before");
+        assertEquals(DomainEvent.Type.SHUTDOWN_TIMED_OUT, events.get(events.size() - 1).type());
+        assertEquals(List.of("shutdown"), calls, "pressed the button, never powered off");
+        assertThrows(DomainException.class, () -> d.shutdown("web", java.time.Duration.ZERO));
+        d.destroy("web");
+        assertEquals(StateReason.DESTROYED, d.lookup("web").reason());
     }
 
     @Test

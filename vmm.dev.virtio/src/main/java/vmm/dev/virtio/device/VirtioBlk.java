@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,8 @@ public final class VirtioBlk implements VirtioDevice {
     private volatile DeviceHost host;
     private final Object inflightLock = new Object();
     private int inflight;
+    /** Completed requests: reads, writes, flushes, discards, write-zeroes, errors (BlkStats' order). */
+    private final AtomicLongArray counts = new AtomicLongArray(6);
 
     /**
      * @param name      for log messages
@@ -215,6 +218,7 @@ public final class VirtioBlk implements VirtioDevice {
                 status = S_IOERR;
                 written = 0;
             }
+            count(type, status);
             try {
                 setStatus(chain, status);
                 queue.complete(chain.head(), written + 1);
@@ -231,6 +235,25 @@ public final class VirtioBlk implements VirtioDevice {
         } else {
             io.execute(request);
         }
+    }
+
+    private void count(int type, byte status) {
+        int slot = status != S_OK ? 5 : switch (type) {
+            case T_IN -> 0;
+            case T_OUT -> 1;
+            case T_FLUSH -> 2;
+            case T_DISCARD -> 3;
+            case T_WRITE_ZEROES -> 4;
+            default -> -1;
+        };
+        if (slot >= 0) {
+            counts.incrementAndGet(slot);
+        }
+    }
+
+    /** The requests completed so far, by type. */
+    public BlkStats stats() {
+        return new BlkStats(counts.get(0), counts.get(1), counts.get(2), counts.get(3), counts.get(4), counts.get(5));
     }
 
     private static void setStatus(DescriptorChain chain, byte status) {

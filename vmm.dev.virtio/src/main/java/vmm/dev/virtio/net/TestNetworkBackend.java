@@ -14,16 +14,24 @@ import vmm.core.net.NetworkBackend;
 /**
  * A backend for tests and diagnostics: records every frame the guest sends in a pcap file
  * (when given one; Wireshark and tcpdump read it) and, when {@code loop} is set, hands each
- * frame straight back to the guest.
+ * frame straight back to the guest. With an {@link EchoPeer} the wire also has a host that
+ * answers ARP and ping for its address.
  */
 public final class TestNetworkBackend implements NetworkBackend {
     private final boolean loop;
+    private final EchoPeer peer;
     private final OutputStream pcap;
     private final AtomicLong frames = new AtomicLong();
     private volatile FrameSink sink;
 
     public TestNetworkBackend(Path pcapFile, boolean loop) throws IOException {
+        this(pcapFile, loop, null);
+    }
+
+    /** @param peer the pretend host on the wire, or null */
+    public TestNetworkBackend(Path pcapFile, boolean loop, EchoPeer peer) throws IOException {
         this.loop = loop;
+        this.peer = peer;
         if (pcapFile != null) {
             pcap = Files.newOutputStream(pcapFile);
             ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
@@ -58,6 +66,15 @@ public final class TestNetworkBackend implements NetworkBackend {
         if (loop && s != null) {
             s.deliver(frame.duplicate());
         }
+        ByteBuffer answer = peer == null ? null : peer.answer(frame);
+        if (answer != null && s != null) {
+            s.deliver(answer);
+        }
+    }
+
+    /** The pretend host on the wire, or null. */
+    public EchoPeer peer() {
+        return peer;
     }
 
     @Override

@@ -90,6 +90,39 @@ final class MsixTable {
         return true;
     }
 
+    /** The table, the pending bits and the control bits, for a saved machine. */
+    synchronized byte[] save() {
+        ByteBuffer b = ByteBuffer.allocate(table.capacity() + 8 * pending.length + 1).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(table.array(), 0, table.capacity());
+        for (long p : pending) {
+            b.putLong(p);
+        }
+        b.put((byte) ((enabled ? 1 : 0) | (functionMasked ? 2 : 0)));
+        return b.array();
+    }
+
+    /**
+     * Takes back what {@link #save()} wrote for a table of the same size; nothing is signalled
+     * (pending vectors stay pending until the guest unmasks them, as before the save).
+     *
+     * @throws IllegalArgumentException when the size does not match
+     */
+    synchronized void restore(byte[] saved) {
+        int expected = table.capacity() + 8 * pending.length + 1;
+        if (saved.length != expected) {
+            throw new IllegalArgumentException("MSI-X state of " + saved.length + " bytes, a table of " + vectors
+                    + " vectors takes " + expected);
+        }
+        ByteBuffer b = ByteBuffer.wrap(saved).order(ByteOrder.LITTLE_ENDIAN);
+        b.get(table.array(), 0, table.capacity());
+        for (int i = 0; i < pending.length; i++) {
+            pending[i] = b.getLong();
+        }
+        int flags = b.get();
+        enabled = (flags & 1) != 0;
+        functionMasked = (flags & 2) != 0;
+    }
+
     private void deliverPending() {
         if (!enabled || functionMasked) {
             return;

@@ -3,19 +3,26 @@ package vmm.dev.virtio.pci;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import vmm.core.device.BusDevice;
 import vmm.core.device.DeviceContext;
+import vmm.core.device.DeviceState;
 import vmm.core.device.IrqLine;
 import vmm.core.device.PciConfigSpace;
 import vmm.core.device.PciDevice;
 import vmm.core.memory.GuestMemory;
 import vmm.dev.virtio.device.DeviceHost;
 import vmm.dev.virtio.device.VirtioDevice;
+import vmm.dev.virtio.queue.PackedVirtqueue;
+import vmm.dev.virtio.queue.QueueInterrupt;
+import vmm.dev.virtio.queue.SplitVirtqueue;
 import vmm.dev.virtio.queue.Virtqueue;
 import vmm.dev.virtio.queue.VirtqueueException;
 import vmm.dev.virtio.queue.VirtioFeatures;
@@ -23,7 +30,7 @@ import vmm.dev.virtio.queue.VirtioFeatures;
 /**
  * virtio-pci, modern only (virtio 1.2, 4.1): a PCI function with vendor capabilities pointing
  * at the common, notify, ISR and device-specific configuration in BAR 4, and an MSI-X table in
- * the same BAR. Queue notifications are handed to the device's own worker thread, so a vCPU
+ * the same BAR. Queues are split, or packed when offered and the driver accepts them. Queue notifications are handed to the device's own worker thread, so a vCPU
  * writing the notify register never waits for the device. Without MSI-X the device raises INTx
  * and the ISR register says why.
  */
@@ -56,6 +63,7 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     private final IrqLine intx;
     private final QueueState[] queues;
     private final ExecutorService worker;
+    private final boolean offerPacked;
 
     private long driverFeatures;
     private int deviceFeatureSelect;
@@ -81,7 +89,17 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
      * @param intx the function's INTx line (IrqLine.NONE when the machine routes none)
      */
     public VirtioPciDevice(VirtioDevice device, DeviceContext ctx, IrqLine intx) {
+        this(device, ctx, intx, false);
+    }
+
+    /**
+     * @param intx        the function's INTx line (IrqLine.NONE when the machine routes none)
+     * @param offerPacked whether to offer VIRTIO_F_RING_PACKED (QEMU's {@code packed=on}); a
+     *                    driver that accepts it gets packed virtqueues
+     */
+    public VirtioPciDevice(VirtioDevice device, DeviceContext ctx, IrqLine intx, boolean offerPacked) {
         this.device = device;
+        this.offerPacked = offerPacked;
         this.ctx = ctx;
         this.intx = intx;
         this.queues = new QueueState[device.queueCount()];
@@ -224,7 +242,7 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     }
 
     private long offeredFeatures() {
-        return device.features() | VirtioFeatures.TRANSPORT;
+        return device.features() | VirtioFeatures.TRANSPORT | (offerPacked ? VirtioFeatures.RING_PACKED : 0);
     }
 
     private synchronized void writeCommon(int offset, byte[] data) {
@@ -313,8 +331,11 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
 
     private void enableQueue(int index, QueueState q) {
         try {
-            q.queue = new Virtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
-                    () -> interrupt(q.vector, 1));
+            QueueInterrupt signal = () -> interrupt(q.vector, 1);
+            q.queue = (driverFeatures & VirtioFeatures.RING_PACKED) != 0
+                    ? new PackedVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, signal)
+                    : new SplitVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
+                            signal);
             q.enabled = true;
         } catch (VirtqueueException e) {
             needsReset(e.getMessage());
@@ -378,6 +399,94 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     @Override
     public void resetConfig() {
         reset();
+    }
+
+    /**
+     * The transport's state for a saved machine (the vCPUs are stopped): first every queued
+     * notification is handled and every request taken from a ring completes, so the rings in
+     * guest RAM, saved after the devices, hold no request half done.
+     */
+    @Override
+    public DeviceState saveState() {
+        try {
+            worker.submit(() -> { }).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new UnsupportedOperationException(ctx.name() + ": its queue thread did not settle: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnsupportedOperationException(ctx.name() + ": interrupted while its queues settled", e);
+        }
+        for (QueueState q : queues) {
+            Virtqueue v = q.queue;
+            if (v != null) {
+                device.quiesce(v);
+            }
+        }
+        synchronized (this) {
+            java.util.List<VirtioPciState.Queue> saved = new java.util.ArrayList<>();
+            for (QueueState q : queues) {
+                Virtqueue v = q.queue;
+                saved.add(new VirtioPciState.Queue(q.size, q.vector, q.enabled, q.desc, q.driver, q.deviceArea,
+                        v != null ? v.lastAvail() : 0));
+            }
+            return new VirtioPciState(device.deviceId(), driverFeatures, deviceFeatureSelect, driverFeatureSelect, status,
+                    configGeneration, configVector, queueSelect, isr, saved, config.snapshot(), msix.save())
+                    .toDeviceState();
+        }
+    }
+
+    /**
+     * Takes back a state from {@link #saveState()} into this function, made the same way, after
+     * guest RAM was restored: the queues are set up again on the rings there, from the next
+     * available index they had, and a started device is started again.
+     */
+    @Override
+    public void restoreState(DeviceState state) {
+        VirtioPciState s = VirtioPciState.of(state);
+        if (s.deviceId() != device.deviceId() || s.queues().size() != queues.length) {
+            throw new IllegalArgumentException("virtio device " + s.deviceId() + " with " + s.queues().size()
+                    + " queues saved, this is device " + device.deviceId() + " with " + queues.length);
+        }
+        synchronized (this) {
+            Virtqueue[] rebuilt = new Virtqueue[queues.length];
+            for (int i = 0; i < queues.length; i++) {
+                VirtioPciState.Queue q = s.queues().get(i);
+                if (q.enabled()) {
+                    QueueState target = queues[i];
+                    try {
+                        rebuilt[i] = new Virtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
+                                s.driverFeatures(), q.lastAvail(), () -> interrupt(target.vector, 1));
+                    } catch (VirtqueueException e) {
+                        throw new IllegalArgumentException("queue " + i + ": " + e.getMessage(), e);
+                    }
+                }
+            }
+            config.restore(s.pciConfig());
+            msix.restore(s.msix());
+            device.reset();
+            driverFeatures = s.driverFeatures();
+            deviceFeatureSelect = s.deviceFeatureSelect();
+            driverFeatureSelect = s.driverFeatureSelect();
+            status = s.status();
+            configGeneration = s.configGeneration();
+            configVector = s.configVector();
+            queueSelect = s.queueSelect();
+            isr = s.isr();
+            for (int i = 0; i < queues.length; i++) {
+                VirtioPciState.Queue q = s.queues().get(i);
+                queues[i].size = q.size();
+                queues[i].vector = q.vector();
+                queues[i].enabled = q.enabled();
+                queues[i].desc = q.desc();
+                queues[i].driver = q.driver();
+                queues[i].deviceArea = q.device();
+                queues[i].queue = rebuilt[i];
+            }
+            if ((status & STATUS_DRIVER_OK) != 0 && (status & STATUS_NEEDS_RESET) == 0) {
+                device.start(this);
+            }
+            intx.set(isr != 0 && !msix.enabled());
+        }
     }
 
     // DeviceHost: what the running device sees.

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import vmm.core.device.DeviceContext;
 import vmm.core.device.IrqLine;
+import vmm.core.machine.DeviceSpec;
 import vmm.dev.virtio.device.VirtioDevice;
 import vmm.dev.virtio.pci.VirtioPciDevice;
 
@@ -12,11 +13,21 @@ final class PciDevices {
     private PciDevices() {
     }
 
-    /** {@code irq=GSI} names the function's INTx line; without it only MSI-X interrupts. */
+    /**
+     * {@code irq=GSI} names the function's INTx line (without it only MSI-X interrupts);
+     * {@code packed=on} offers packed virtqueues, as QEMU's {@code packed=on}.
+     */
     static VirtioPciDevice wrap(VirtioDevice device, DeviceContext ctx, Map<String, String> config) {
         String irq = config.get("irq");
         IrqLine line = irq == null ? IrqLine.NONE : ctx.irq(intSetting(config, "irq", 0, 0, 1023));
-        return new VirtioPciDevice(device, ctx, line);
+        boolean packed;
+        try {
+            packed = DeviceSpec.flag(config, "packed");
+        } catch (IllegalArgumentException e) {
+            device.close();
+            throw e;
+        }
+        return new VirtioPciDevice(device, ctx, line, packed);
     }
 
     static int intSetting(Map<String, String> config, String key, int def, int min, int max) {

@@ -6,11 +6,16 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
 
+import vmm.core.machine.DeviceSpec;
 import vmm.core.net.NetworkBackend;
 import vmm.core.net.NetworkBackendType;
+import vmm.dev.virtio.net.EchoPeer;
 import vmm.dev.virtio.net.TestNetworkBackend;
 
-/** The test network backends as services: {@code loopback} and {@code pcap} ({@code file=}, {@code loop=}). */
+/**
+ * The test network backends as services: {@code loopback} and {@code pcap} ({@code file=},
+ * {@code loop=on|off}); both take {@code peer=IPv4}, a pretend host that answers ARP and ping.
+ */
 final class TestBackendTypes {
     private TestBackendTypes() {
     }
@@ -24,7 +29,7 @@ final class TestBackendTypes {
 
         @Override
         public NetworkBackend open(Map<String, String> config) throws IOException {
-            return new TestNetworkBackend(null, true);
+            return new TestNetworkBackend(null, true, peer(config));
         }
     }
 
@@ -41,7 +46,12 @@ final class TestBackendTypes {
             if (file == null) {
                 throw new IllegalArgumentException("pcap backend needs file=PATH");
             }
-            return new TestNetworkBackend(Path.of(file), Boolean.parseBoolean(config.getOrDefault("loop", "false")));
+            return new TestNetworkBackend(Path.of(file), DeviceSpec.flag(config, "loop"), peer(config));
         }
+    }
+
+    static EchoPeer peer(Map<String, String> config) {
+        String ip = config.get("peer");
+        return ip == null ? null : EchoPeer.parse(ip);
     }
 }

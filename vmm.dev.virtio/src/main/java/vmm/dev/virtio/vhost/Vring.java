@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import vmm.dev.virtio.device.VirtioDevice;
+import vmm.dev.virtio.queue.SplitVirtqueue;
 import vmm.dev.virtio.queue.Virtqueue;
 import vmm.dev.virtio.queue.VirtqueueException;
 import vmm.dev.virtio.sys.EventFd;
@@ -79,7 +80,7 @@ final class Vring {
         }
         Virtqueue q;
         try {
-            q = new Virtqueue(index, memory, num, memory.guestAddressOf(descVa), memory.guestAddressOf(availVa),
+            q = new SplitVirtqueue(index, memory, num, memory.guestAddressOf(descVa), memory.guestAddressOf(availVa),
                     memory.guestAddressOf(usedVa), features, base, this::interrupt);
         } catch (VirtqueueException | RuntimeException e) {
             throw new VhostUserProtocolException("vring " + index + ": " + e.getMessage());

@@ -20,6 +20,9 @@ import vmm.core.block.OpenOptions;
 import vmm.core.memory.GuestMemory;
 import vmm.core.net.FrameSink;
 import vmm.core.net.NetworkBackend;
+import vmm.dev.virtio.net.TestNetworkBackend;
+import vmm.dev.virtio.queue.PackedRings;
+import vmm.dev.virtio.queue.PackedVirtqueue;
 import vmm.dev.virtio.queue.Rings;
 import vmm.dev.virtio.queue.Virtqueue;
 import vmm.dev.virtio.queue.VirtioFeatures;
@@ -95,6 +98,68 @@ class HostileGuestFuzzTest {
         assertTrue(completed > 0, "well-formed requests still completed: " + completed);
     }
 
+
+    @Test
+    @Timeout(600)
+    void randomPackedRingsNeverEscapeOrHang() throws Exception {
+        int iterations = Integer.getInteger("virtio.fuzz.iterations", 40_000) / 2;
+        long seed = Long.getLong("virtio.fuzz.seed", 0x5eedL) + 1;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Path img = dir.resolve("fuzz.raw");
+        new RawFormat().create(img, new CreateOptions(1L << 20, java.util.Map.of()), BlockFormats.of(new RawFormat()));
+        int resets = 0;
+        int used = 0;
+        try (GuestMemory mem = GuestMemory.allocate(RAM);
+             BlockImage image = new RawFormat().open(img, OpenOptions.readWrite(), BlockFormats.of(new RawFormat()))) {
+            VirtioBlk blk = new VirtioBlk("fuzz-blk", image, "fuzz", 1, 2);
+            List<VirtioDevice> devices = List.of(blk, new VirtioNet("fuzz-net", VirtioNet.parseMac("52:54:00:00:00:01"),
+                    new TestNetworkBackend(null, true)), new VirtioConsole("fuzz-con", b -> { }), new VirtioRng("fuzz-rng"),
+                    new VirtioBalloon("fuzz-balloon", 0));
+            for (int it = 0; it < iterations; it++) {
+                VirtioDevice dev = devices.get(it % devices.size());
+                int size = 1 + rnd.nextInt(64);
+                long features = rnd.nextBoolean() ? VirtioFeatures.TRANSPORT | VirtioNet.F_MRG_RXBUF : VirtioFeatures.VERSION_1;
+                PackedRings r = new PackedRings(mem, size, features);
+                scribblePacked(mem, rnd, size);
+                Virtqueue q = r.open(rnd.nextInt(dev.queueCount()));
+                dev.start(r);
+                dev.queueNotify(q);
+                dev.quiesce(q);
+                resets += r.resets.size();
+                // The used ids are the scribbled ones: count at most a ring's worth.
+                for (int k = 0; k < size && r.takeUsed() != null; k++) {
+                    used++;
+                }
+                dev.reset();
+            }
+            blk.close();
+        }
+        org.slf4j.LoggerFactory.getLogger(HostileGuestFuzzTest.class).warn(
+                "fuzzed {} packed rings (seed {}): {} reset requests, {} buffers used", iterations, seed, resets, used);
+        assertTrue(resets > iterations / 20, "hostile rings were detected: " + resets);
+        assertTrue(used > 0, "well-formed buffers still came back: " + used);
+    }
+
+    /** Random packed descriptors: plausible flags and ids most of the time, anything otherwise. */
+    private static void scribblePacked(GuestMemory mem, SplittableRandom rnd, int size) {
+        for (int i = 0; i < size; i++) {
+            long d = PackedRings.RING + 16L * i;
+            long addr = rnd.nextInt(8) == 0 ? rnd.nextLong() : 0x40000 + rnd.nextInt((int) (RAM - 0x80000));
+            int len = rnd.nextInt(8) == 0 ? rnd.nextInt() : 1 + rnd.nextInt(4096);
+            int flags = rnd.nextInt(8) == 0 ? rnd.nextInt(65536)
+                    : (rnd.nextInt(8) & ~(rnd.nextInt(3) == 0 ? 0 : Virtqueue.DESC_F_INDIRECT))
+                    | (rnd.nextInt(6) == 0 ? PackedVirtqueue.DESC_F_USED : PackedVirtqueue.DESC_F_AVAIL);
+            mem.writeLong(d, addr);
+            mem.writeInt(d + 8, len);
+            mem.writeShort(d + 12, (short) (rnd.nextInt(6) == 0 ? rnd.nextInt(65536) : rnd.nextInt(size)));
+            mem.writeShort(d + 14, (short) flags);
+            if (addr >= 0x40000 && addr + 16 < RAM) {
+                mem.writeInt(addr, rnd.nextBoolean() ? rnd.nextInt(16) : rnd.nextInt());
+                mem.writeLong(addr + 8, rnd.nextBoolean() ? rnd.nextInt(4096) : rnd.nextLong());
+            }
+        }
+        mem.writeInt(PackedRings.DRIVER, rnd.nextInt());
+    }
 
     /** Random descriptors (mostly plausible, some absurd) and an available ring pointing at them. */
     private static void scribble(GuestMemory mem, SplittableRandom rnd, int size) {

@@ -26,7 +26,7 @@ public final class Rings implements DeviceHost {
     }
 
     public Virtqueue queue(int index, long lastAvail) throws VirtqueueException {
-        queue = new Virtqueue(index, mem, size, DESC, AVAIL, USED, features, (int) lastAvail, () -> interrupts++);
+        queue = new SplitVirtqueue(index, mem, size, DESC, AVAIL, USED, features, (int) lastAvail, () -> interrupts++);
         return queue;
     }
 

@@ -125,11 +125,11 @@ class VirtqueueTest {
 
     @Test
     void ringsOutsideRamOrMisalignedAreRefused() {
-        assertThrows(VirtqueueException.class, () -> new Virtqueue(0, mem, 8, 0xC000_0000L, Rings.AVAIL, Rings.USED,
+        assertThrows(VirtqueueException.class, () -> new SplitVirtqueue(0, mem, 8, 0xC000_0000L, Rings.AVAIL, Rings.USED,
                 0, 0, () -> { }));
-        assertThrows(VirtqueueException.class, () -> new Virtqueue(0, mem, 8, Rings.DESC + 8, Rings.AVAIL, Rings.USED,
+        assertThrows(VirtqueueException.class, () -> new SplitVirtqueue(0, mem, 8, Rings.DESC + 8, Rings.AVAIL, Rings.USED,
                 0, 0, () -> { }));
-        assertThrows(VirtqueueException.class, () -> new Virtqueue(0, mem, 7, Rings.DESC, Rings.AVAIL, Rings.USED,
+        assertThrows(VirtqueueException.class, () -> new SplitVirtqueue(0, mem, 7, Rings.DESC, Rings.AVAIL, Rings.USED,
                 0, 0, () -> { }));
     }
 

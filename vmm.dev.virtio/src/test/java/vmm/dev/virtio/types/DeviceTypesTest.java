@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import vmm.core.block.BlockFormats;
 import vmm.core.block.CreateOptions;
 import vmm.core.device.DeviceContext;
+import vmm.core.device.DeviceType;
 import vmm.core.device.IrqLine;
 import vmm.core.device.PciConfigSpace;
 import vmm.core.memory.GuestMemory;
@@ -55,6 +59,26 @@ class DeviceTypesTest {
             assertTrue(e.getMessage().contains("tap9"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> blk.create(ctx, Map.of()));
             assertThrows(IllegalArgumentException.class, () -> new VirtioRngType().create(ctx, Map.of("irq", "x")));
+        }
+    }
+
+    @Test
+    void everyTypeIsFoundOnAPlainClassPath() throws Exception {
+        List<String> names = ServiceLoader.load(DeviceType.class).stream().map(p -> p.get().name()).sorted().toList();
+        assertEquals(List.of("virtio-balloon", "virtio-blk", "virtio-console", "virtio-net", "virtio-rng"), names);
+        try (GuestMemory mem = GuestMemory.allocate(16L << 20)) {
+            DeviceContext ctx = DeviceContext.of("net0", mem, gsi -> IrqLine.NONE, (a, d) -> { });
+            DeviceType net = new ClassPathVirtioNetType();
+            Path pcap = dir.resolve("n.pcap");
+            VirtioPciDevice n = (VirtioPciDevice) net.create(ctx, Map.of("backend", "pcap", "file", pcap.toString(),
+                    "peer", "10.0.2.2"));
+            assertEquals(0x1041, n.readConfig(PciConfigSpace.DEVICE_ID, 2));
+            assertTrue(Files.size(pcap) >= 24, "pcap header written");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.create(ctx,
+                    Map.of("backend", "loopback", "peer", "10.0.2")));
+            assertTrue(e.getMessage().contains("peer=10.0.2"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> net.create(ctx, Map.of("backend", "pcap")));
+            assertTrue(e.getMessage().contains("file="), e.getMessage());
         }
     }
 }

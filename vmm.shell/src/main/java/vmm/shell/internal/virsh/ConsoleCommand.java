@@ -10,6 +10,8 @@ import java.util.List;
 import vmm.core.domain.DomainConsole;
 import vmm.core.domain.DomainException;
 import vmm.core.domain.DomainInfo;
+import vmm.shell.internal.tty.TerminalKeys;
+import vmm.shell.internal.tty.Tty;
 import vmm.shell.internal.virsh.CommandSpec.Group;
 import vmm.shell.internal.virsh.VirshCommand.Context;
 
@@ -29,7 +31,15 @@ final class ConsoleCommand {
     }
 
     private static void run(Args args, Context ctx) throws VirshError {
-        DomainInfo d = DomainCommands.domain(ctx, args);
+        attach(ctx, DomainCommands.domain(ctx, args));
+    }
+
+    /**
+     * Connects this session to {@code d}'s console until Ctrl+], the end of input or the
+     * domain stopping. On the VMM's own terminal (the interactive shell) the terminal is raw
+     * meanwhile, as virsh sets it: keys reach the guest as typed, Ctrl+C and Ctrl+] included.
+     */
+    static void attach(Context ctx, DomainInfo d) throws VirshError {
         if (!d.active()) {
             throw new VirshError("The domain is not running");
         }
@@ -46,24 +56,28 @@ final class ConsoleCommand {
         out.println("Connected to domain '" + d.name() + "'");
         out.println("Escape character is ^] (Ctrl + ])");
         out.flush();
-        InputStream keys = ctx.session() == null ? InputStream.nullInputStream() : ctx.session().getKeyboard();
-        try (console) {
+        InputStream keyboard = ctx.session() == null ? InputStream.nullInputStream() : ctx.session().getKeyboard();
+        // A jline session reads the local terminal; relayed sessions (the daemon's) get their
+        // keys raw from the client, which set its own terminal.
+        boolean jline = ctx.session() != null && ctx.session().get(".terminal") != null;
+        boolean localTerminal = jline && Tty.stdinIsTerminal();
+        TerminalKeys keys = TerminalKeys.of(keyboard, jline);
+        try (console; Tty.Restore mode = localTerminal ? Tty.set(Tty.RAW) : () -> { }) {
             byte[] buf = new byte[256];
             long nextCheck = 0;
             while (true) {
-                if (keys.available() > 0) {
-                    int n = keys.read(buf, 0, Math.min(buf.length, keys.available()));
-                    if (n < 0) {
+                int n = keys.read(buf, 50);
+                if (n < 0) {
+                    return;
+                }
+                for (int i = 0; i < n; i++) {
+                    if ((buf[i] & 0xff) == ESCAPE) {
+                        console.send(buf, 0, i);
                         return;
                     }
-                    for (int i = 0; i < n; i++) {
-                        if ((buf[i] & 0xff) == ESCAPE) {
-                            console.send(buf, 0, i);
-                            return;
-                        }
-                    }
+                }
+                if (n > 0) {
                     console.send(buf, 0, n);
-                    continue;
                 }
                 if (System.nanoTime() > nextCheck) {
                     // Ends when the guest does, as virsh's console does.
@@ -72,7 +86,6 @@ final class ConsoleCommand {
                     }
                     nextCheck = System.nanoTime() + 200_000_000L;
                 }
-                Thread.sleep(20);
             }
         } catch (IOException e) {
             throw new VirshError("console input failed: " + e.getMessage());

@@ -161,6 +161,7 @@ final class MonitorCommands {
             case UNKNOWN -> 0;
             case BOOTED -> 1;
             case RESTORED -> 3;
+            case FROM_SNAPSHOT -> 4;
             case UNPAUSED -> 5;
             case USER -> 1;
             case SHUTTING_DOWN -> 8;

@@ -28,16 +28,18 @@ import vmm.core.block.Snapshottable;
 import vmm.core.domain.DomainDefinition;
 import vmm.core.domain.DomainException;
 import vmm.core.domain.DomainInfo;
+import vmm.core.domain.DomainManager;
 import vmm.shell.internal.virsh.CommandSpec.Group;
 import vmm.shell.internal.virsh.CommandSpec.Option;
 import vmm.shell.internal.virsh.VirshCommand.Context;
 
 /**
- * virsh's snapshot commands for shut-off domains: an internal snapshot in every qcow2 disk (as
- * libvirt's qemu driver takes for an inactive domain) and the snapshot's XML, with the domain
- * definition of the moment, in {@code STATE/snapshots/DOMAIN/NAME.xml}. Raw disks cannot hold
- * one: refused with libvirt's error before any disk is touched. A running domain is refused:
- * its snapshot would need the memory and device state, which the VMM does not save yet.
+ * virsh's snapshot commands: an internal snapshot in every qcow2 disk (as libvirt's qemu
+ * driver takes) and the snapshot's XML, with the domain definition of the moment, in
+ * {@code STATE/snapshots/DOMAIN/NAME.xml}. Raw disks cannot hold one: refused with libvirt's
+ * error before any disk is touched. A running or paused domain's snapshot also holds its VM
+ * state ({@code NAME.save}, virsh save's format): the guest is stopped, saved, its disks
+ * snapshotted while closed, and it goes on; snapshot-revert brings it back running where it was.
  */
 final class SnapshotCommands {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z");
@@ -49,7 +51,7 @@ final class SnapshotCommands {
         Option snap = Option.data("snapshotname", "snapshot name");
         return List.of(
                 new VirshCommand(new CommandSpec("snapshot-create-as", Group.SNAPSHOT, "Create a snapshot from a set of args",
-                        "Create a snapshot of a shut off domain: an internal snapshot in each of its qcow2 disks.",
+                        "Create a snapshot: an internal snapshot in each qcow2 disk, and for a running domain its VM state too.",
                         List.of(DOMAIN_OPTION, Option.optionalData("name", "name of snapshot"),
                                 Option.string("description", "description of snapshot"),
                                 Option.flag("disk-only", "disk state only (what a shut off domain's snapshot holds anyway)"))),
@@ -73,8 +75,8 @@ final class SnapshotCommands {
     private static DomainInfo shutOff(Context ctx, Args args) throws VirshError {
         DomainInfo d = DomainCommands.domain(ctx, args);
         if (d.active()) {
-            throw new VirshError("Operation not supported: snapshots of a running domain need its memory and device "
-                    + "state, which this VMM does not save yet; shut the domain off first");
+            throw new VirshError("Operation not supported: reverting a running domain to a snapshot without its VM "
+                    + "state; shut the domain off first");
         }
         return d;
     }
@@ -111,7 +113,12 @@ final class SnapshotCommands {
     }
 
     private static void create(Args args, Context ctx) throws VirshError {
-        DomainInfo d = shutOff(ctx, args);
+        DomainInfo d = DomainCommands.domain(ctx, args);
+        boolean withState = d.active();
+        if (withState && args.flag("disk-only")) {
+            throw new VirshError("Operation not supported: disk-only snapshots of a running domain (external "
+                    + "snapshots) are not supported; take one with the VM state, or shut the domain off");
+        }
         long now = Instant.now().getEpochSecond();
         String name = args.get("name") != null ? args.get("name") : Long.toString(now);
         if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
@@ -129,16 +136,37 @@ final class SnapshotCommands {
         }
         List<DomainDefinition.Disk> disks = disks(d.definition());
         List<DomainDefinition.Disk> done = new ArrayList<>();
+        Path memory = file.resolveSibling(name + ".save");
         StringBuilder sb = new StringBuilder("<domainsnapshot>\n  <name>").append(XmlText.escapeText(name)).append("</name>\n");
         if (args.get("description") != null) {
             sb.append("  <description>").append(XmlText.escapeText(args.get("description"))).append("</description>\n");
         }
-        sb.append("  <state>shutoff</state>\n  <creationTime>").append(now).append("</creationTime>\n");
-        sb.append("  <memory snapshot='no'/>\n  <disks>\n");
+        String state = !withState ? "shutoff" : d.state() == vmm.core.domain.DomainState.PAUSED ? "paused" : "running";
+        sb.append("  <state>").append(state).append("</state>\n  <creationTime>").append(now).append("</creationTime>\n");
+        sb.append(withState ? "  <memory snapshot='internal'/>\n" : "  <memory snapshot='no'/>\n").append("  <disks>\n");
         try {
+            DomainManager.StoppedWork snapshotDisks = () -> {
+                try {
+                    for (DomainDefinition.Disk disk : disks) {
+                        onDisk(ctx, disk.source(), s -> s.createSnapshot(name));
+                        done.add(disk);
+                    }
+                } catch (IOException e) {
+                    // Undone here, while no machine has the disks open.
+                    undo(ctx, done, name);
+                    done.clear();
+                    throw e;
+                }
+            };
+            if (withState) {
+                // The guest stops, its state goes to NAME.save, the disks are snapshotted while
+                // closed, and it goes on from the state: the snapshot holds both, consistent.
+                Files.createDirectories(file.getParent());
+                ctx.domains().checkpoint(d.definition().uuid().toString(), memory, snapshotDisks);
+            } else {
+                snapshotDisks.run();
+            }
             for (DomainDefinition.Disk disk : disks) {
-                onDisk(ctx, disk.source(), s -> s.createSnapshot(name));
-                done.add(disk);
                 sb.append("    <disk name='").append(XmlText.escape(disk.target())).append("' snapshot='internal'>\n")
                         .append("      <source file='").append(XmlText.escape(disk.source())).append("'/>\n    </disk>\n");
             }
@@ -149,19 +177,34 @@ final class SnapshotCommands {
             Path tmp = file.resolveSibling("." + name + ".tmp");
             Files.writeString(tmp, sb, StandardCharsets.UTF_8);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+        } catch (IOException | DomainException e) {
             // Undo what was done, so a failed snapshot is not half there.
-            for (DomainDefinition.Disk disk : done) {
-                try {
-                    onDisk(ctx, disk.source(), s -> s.deleteSnapshot(name));
-                } catch (IOException undo) {
-                    ctx.err().println("warning: cannot remove snapshot '" + name + "' from " + disk.source() + ": "
-                            + undo.getMessage());
-                }
+            try {
+                Files.deleteIfExists(memory);
+            } catch (IOException undo) {
+                ctx.err().println("warning: cannot remove " + memory + ": " + undo.getMessage());
+            }
+            if (withState && !done.isEmpty()) {
+                // The domain runs on these disks again: they are not touched under it.
+                ctx.err().println("warning: the disks keep internal snapshot '" + name
+                        + "'; remove it (qemu-img snapshot -d) once the domain is shut off");
+            } else {
+                undo(ctx, done, name);
             }
             throw new VirshError("operation failed: cannot create snapshot '" + name + "': " + e.getMessage());
         }
         ctx.out().println("Domain snapshot " + name + " created");
+    }
+
+    private static void undo(Context ctx, List<DomainDefinition.Disk> done, String name) {
+        for (DomainDefinition.Disk disk : done) {
+            try {
+                onDisk(ctx, disk.source(), s -> s.deleteSnapshot(name));
+            } catch (IOException undo) {
+                ctx.err().println("warning: cannot remove snapshot '" + name + "' from " + disk.source() + ": "
+                        + undo.getMessage());
+            }
+        }
     }
 
     private static Stored read(Path file) throws VirshError {
@@ -229,8 +272,28 @@ final class SnapshotCommands {
     }
 
     private static void revert(Args args, Context ctx) throws VirshError {
-        DomainInfo d = shutOff(ctx, args);
+        DomainInfo d = DomainCommands.domain(ctx, args);
         Stored s = lookup(ctx, d, args.get("snapshotname"));
+        Path memory = dir(ctx, d).resolve(s.name() + ".save");
+        if (!s.state().equals("shutoff") && Files.isRegularFile(memory)) {
+            // libvirt's revert to a snapshot with the VM state: whatever runs stops, the disks go
+            // back, and the guest runs on from the state the snapshot holds.
+            try {
+                ctx.domains().parse(s.domainXml());
+                ctx.domains().revert(d.definition().uuid().toString(), memory, () -> {
+                    for (String[] disk : s.disks()) {
+                        onDisk(ctx, disk[1], img -> img.applySnapshot(s.name()));
+                    }
+                });
+                if (d.persistent()) {
+                    ctx.domains().define(s.domainXml());
+                }
+            } catch (DomainException e) {
+                throw new VirshError("Failed to revert snapshot " + s.name(), e.getMessage());
+            }
+            return;
+        }
+        shutOff(ctx, args);
         try {
             // The definition first: it is checked before any disk changes.
             ctx.domains().parse(s.domainXml());
@@ -253,6 +316,7 @@ final class SnapshotCommands {
             for (String[] disk : s.disks()) {
                 onDisk(ctx, disk[1], img -> img.deleteSnapshot(s.name()));
             }
+            Files.deleteIfExists(dir(ctx, d).resolve(s.name() + ".save"));
             Files.delete(dir(ctx, d).resolve(s.name() + ".xml"));
         } catch (IOException e) {
             throw new VirshError("Failed to delete snapshot " + s.name(), e.getMessage());

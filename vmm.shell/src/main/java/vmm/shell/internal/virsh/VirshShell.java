@@ -22,6 +22,7 @@ import vmm.core.block.BlockFormats;
 import vmm.core.domain.DomainInfo;
 import vmm.core.domain.DomainManager;
 import vmm.core.hypervisor.Hypervisor;
+import vmm.shell.internal.demo.DemoDomain;
 import vmm.shell.internal.virsh.CommandSpec.Group;
 import vmm.shell.internal.virsh.CommandSpec.Option;
 
@@ -58,6 +59,7 @@ public final class VirshShell {
     private final List<CommandSpec> specs = new ArrayList<>();
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private final List<Hypervisor> hypervisors = new CopyOnWriteArrayList<>();
+    private volatile DemoDomain demo;
 
     @Activate
     public VirshShell(@Reference DomainManager domains, @Reference BlockFormats formats, BundleContext context) {
@@ -68,6 +70,7 @@ public final class VirshShell {
         this.version = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
         commands.addAll(DomainCommands.all());
         commands.addAll(LifecycleCommands.all());
+        commands.addAll(SaveCommands.all());
         commands.addAll(MonitorCommands.all());
         commands.add(CloneCommand.command());
         commands.addAll(SnapshotCommands.all());
@@ -110,6 +113,18 @@ public final class VirshShell {
             } catch (IllegalStateException alreadyGone) {
                 // The framework unregisters a stopping bundle's services itself.
             }
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setDemo(DemoDomain d) {
+        demo = d;
+    }
+
+    void unsetDemo(DemoDomain d) {
+        if (demo == d) {
+            demo = null;
         }
     }
 
@@ -179,9 +194,17 @@ public final class VirshShell {
     String banner() {
         List<DomainInfo> all = domains.list();
         long running = all.stream().filter(DomainInfo::active).count();
+        StringBuilder demoLines = new StringBuilder();
+        DemoDomain d = demo;
+        if (d != null) {
+            for (String line : d.banner(domains)) {
+                demoLines.append(demoLines.isEmpty() ? "Demo:        " : "             ").append(line).append('\n');
+            }
+        }
         return "Welcome to vmm " + version + ", the virtual machine monitor's interactive terminal.\n\n"
                 + "Accelerator: " + accelerator() + "\n"
-                + "Domains:     " + all.size() + " defined, " + running + " running\n\n"
+                + "Domains:     " + all.size() + " defined, " + running + " running\n"
+                + demoLines + "\n"
                 + "Type:  'help' for help with commands\n"
                 + "       'quit' to quit\n\n";
     }

@@ -15,6 +15,10 @@ public final class Block {
      * block's; anything that changes translations ends the interpreter's batch first.
      */
     public Block next;
+    /** Executions counted towards translation to bytecode; negative once translation was asked for. */
+    public int hits;
+    /** The block translated to JVM bytecode (set by the JIT, possibly from its own thread). */
+    public volatile vmm.x86.emu.internal.jit.Compiled compiled;
 
     public Block(long phys, int mode, int generation, Insn[] insns) {
         this.phys = phys;

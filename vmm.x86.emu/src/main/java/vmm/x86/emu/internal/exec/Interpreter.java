@@ -9,6 +9,8 @@ import vmm.x86.emu.internal.cpu.PhysMem;
 import vmm.x86.emu.internal.decode.Block;
 import vmm.x86.emu.internal.decode.Decoder;
 import vmm.x86.emu.internal.decode.Insn;
+import vmm.x86.emu.internal.jit.Compiled;
+import vmm.x86.emu.internal.jit.Jit;
 
 /**
  * The block loop: finds (or decodes) the block at CS:RIP through the fetch TLB and a
@@ -30,6 +32,7 @@ public final class Interpreter {
     private final byte[] code = new byte[WINDOW + 16];
     private final Insn[] scratch = new Insn[MAX_BLOCK];
     private final FpuBridge fpu;
+    private final Jit jit;
     public long instructions;
 
     public Interpreter(Cpu c) {
@@ -37,6 +40,7 @@ public final class Interpreter {
         this.mem = c.mem;
         this.phys = mem.phys();
         this.fpu = new FpuBridge(c);
+        this.jit = Jit.create(fpu);
     }
 
     /** Drops every cached block (a reset, a restored state). */
@@ -56,6 +60,27 @@ public final class Interpreter {
         for (int n = 0; ; ) {
             long startLin = lastLinear;
             Insn[] insns = b.insns;
+            if (jit != null && !single) {
+                Compiled compiled = b.compiled;
+                if (compiled == null) {
+                    jit.count(b);
+                    compiled = b.compiled;
+                }
+                if (compiled != null) {
+                    long done = compiled.run(c, maxBlocks - n);
+                    instructions += done;
+                    if (c.stop) {
+                        c.stop = false;
+                        return;
+                    }
+                    n += (int) ((done + insns.length - 1) / insns.length);
+                    if (n >= maxBlocks) {
+                        return;
+                    }
+                    b = chain(b, startLin);
+                    continue;
+                }
+            }
             int count = single ? 1 : insns.length;
             for (int k = 0; k < count; k++) {
                 Insn i = insns[k];

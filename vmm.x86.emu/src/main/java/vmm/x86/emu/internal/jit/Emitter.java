@@ -1,0 +1,632 @@
+package vmm.x86.emu.internal.jit;
+
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.MethodTypeDesc;
+
+import vmm.x86.emu.internal.cpu.Cpu;
+import vmm.x86.emu.internal.cpu.Flags;
+import vmm.x86.emu.internal.decode.Insn;
+import vmm.x86.emu.internal.decode.Op;
+
+/**
+ * Emits one block's {@code run} method: the integer instructions inline over registers held in
+ * locals and lazy flags held in locals (flags no later instruction can see are not computed at
+ * all), everything else as a call to the interpreter's handler with the state stored first. A
+ * block that branches back to its own start loops inside the method.
+ */
+final class Emitter extends EmitterBase {
+    private static final int RSP = 4;
+    private static final int F_NONE = 0, F_FULL = 1, F_READ_FULL = 2, F_PARTIAL = 3, F_READS = 4;
+
+    private final int mode;
+    private final boolean[] inline;
+    private final boolean[] flagsDead;
+    private final boolean[] written = new boolean[16];
+    private final boolean[] used = new boolean[16];
+    private Label top;
+
+    Emitter(CodeBuilder cb, Insn[] insns, int mode) {
+        super(cb, insns);
+        this.mode = mode;
+        inline = new boolean[n];
+        flagsDead = new boolean[n];
+        for (int k = 0; k < n; k++) {
+            inline[k] = inlinable(insns[k], mode, k == n - 1);
+            if (inline[k]) {
+                registers(insns[k]);
+            }
+        }
+        boolean live = true;
+        for (int k = n - 1; k >= 0; k--) {
+            Insn i = insns[k];
+            if (!inline[k]) {
+                live = true;
+                continue;
+            }
+            if (writesMemory(i)) {
+                live = true;
+            }
+            switch (effect(i)) {
+                case F_FULL -> {
+                    flagsDead[k] = !live;
+                    live = false;
+                }
+                case F_READ_FULL -> {
+                    flagsDead[k] = !live;
+                    live = true;
+                }
+                case F_PARTIAL -> flagsDead[k] = !live;
+                case F_READS -> live = true;
+                default -> {
+                }
+            }
+            if (faults(i)) {
+                live = true;
+            }
+        }
+    }
+
+    /** Whether {@code i} is translated inline; the rest run through {@code Exec.execute}. */
+    static boolean inlinable(Insn i, int mode, boolean last) {
+        if (i.lock) {
+            return false;
+        }
+        return switch (i.op) {
+            case Op.MOV_RM_R, Op.MOV_R_RM, Op.MOV_RM_I, Op.LEA, Op.MOVZX, Op.MOVSX, Op.MOVSXD, Op.ALU_RM_R,
+                    Op.ALU_R_RM, Op.ALU_RM_I, Op.TEST_RM_R, Op.TEST_RM_I, Op.INC, Op.DEC, Op.CMOV, Op.SETCC, Op.NOP,
+                    Op.PAUSE, Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I -> true;
+            case Op.NOT, Op.NEG -> !i.mem;
+            case Op.SHIFT -> !i.mem && (i.cc == 0 || i.cc == 2) && i.sub != 2 && i.sub != 3;
+            case Op.JCC, Op.JMP_REL -> last;
+            case Op.PUSH_R, Op.POP_R -> mode == 8 && i.osz == 8;
+            default -> false;
+        };
+    }
+
+    private static int shiftCount(Insn i) {
+        return (int) (i.cc == 0 ? 1 : i.imm) & (i.osz == 8 ? 0x3f : 0x1f);
+    }
+
+    private static int effect(Insn i) {
+        return switch (i.op) {
+            case Op.ALU_RM_R, Op.ALU_R_RM, Op.ALU_RM_I -> i.sub == 2 || i.sub == 3 ? F_READ_FULL : F_FULL;
+            case Op.TEST_RM_R, Op.TEST_RM_I, Op.NEG, Op.IMUL_R_RM, Op.IMUL_R_RM_I -> F_FULL;
+            case Op.INC, Op.DEC -> F_PARTIAL;
+            case Op.SHIFT -> shiftCount(i) == 0 ? F_NONE : i.sub >= 4 ? F_FULL : F_PARTIAL;
+            case Op.CMOV, Op.SETCC, Op.JCC -> F_READS;
+            default -> F_NONE;
+        };
+    }
+
+    private static boolean faults(Insn i) {
+        return i.mem && i.op != Op.LEA && i.op != Op.NOP && i.op != Op.PAUSE && i.op != Op.FENCE
+                || i.op == Op.PUSH_R || i.op == Op.POP_R;
+    }
+
+    private static boolean writesMemory(Insn i) {
+        return switch (i.op) {
+            case Op.MOV_RM_R, Op.MOV_RM_I, Op.INC, Op.DEC, Op.SETCC -> i.mem;
+            case Op.ALU_RM_R, Op.ALU_RM_I -> i.mem && i.sub != 7;
+            case Op.PUSH_R -> true;
+            default -> false;
+        };
+    }
+
+    /** Collects the registers an inline instruction may read or write (an over-approximation). */
+    private void registers(Insn i) {
+        use(i.reg);
+        if (!i.mem) {
+            use(i.rm);
+        }
+        use(i.base);
+        use(i.index);
+        if (i.op == Op.PUSH_R || i.op == Op.POP_R) {
+            use(RSP);
+            written[RSP] = true;
+        }
+        switch (i.op) {
+            case Op.MOV_R_RM, Op.LEA, Op.MOVZX, Op.MOVSX, Op.MOVSXD, Op.ALU_R_RM, Op.CMOV, Op.IMUL_R_RM,
+                    Op.IMUL_R_RM_I -> writes(i.reg);
+            default -> {
+                if (!i.mem) {
+                    writes(i.rm);
+                }
+            }
+        }
+    }
+
+    private void use(int reg) {
+        if (reg >= 0) {
+            used[reg & 15] = true;
+        }
+    }
+
+    private void writes(int reg) {
+        if (reg >= 0) {
+            written[reg >= 16 ? reg - 16 : reg] = true;
+        }
+    }
+
+    /** Emits the whole method body. */
+    void emit() {
+        cb.aload(C).getfield(CD_CPU, "rip", CD_long).lstore(RIP0);
+        cb.iconst_0().istore(LOOPS);
+        for (int s : new int[] {FDST, FSRC, FRES, FAUX}) {
+            cb.lconst_0().lstore(s);
+        }
+        for (int r = 0; r < 16; r++) {
+            if (used[r]) {
+                ensure(r);
+            }
+        }
+        top = cb.newBoundLabel();
+        for (int r = 0; r < 16; r++) {
+            dirty[r] = used[r] && written[r];
+        }
+        for (int k = 0; k < n; k++) {
+            if (!inline[k]) {
+                fallback(k);
+                continue;
+            }
+            instruction(k);
+            int e = effect(insns[k]);
+            if (flagsDead[k] && e != F_NONE && e != F_READS) {
+                // Its flags are overwritten before anything can see them: none were computed.
+                pend = DEAD;
+            }
+        }
+        Insn last = insns[n - 1];
+        if (!inline[n - 1] || last.op != Op.JCC && last.op != Op.JMP_REL) {
+            exit(n, endOff);
+        }
+    }
+
+    /** A handler call with the state stored first and reloaded lazily after. */
+    private void fallback(int k) {
+        Insn i = insns[k];
+        flushRegs();
+        flushFlags();
+        forgetRegs();
+        pend = IN_CPU;
+        setRip(off[k]);
+        cb.aload(C).lload(RIP0).loadConstant((long) (off[k] + i.len)).ladd().putfield(CD_CPU, "nextRip", CD_long);
+        cb.aload(C).aload(THIS).getfield(CD_COMPILED, "insns", CD_INSN.arrayType()).loadConstant(k).aaload()
+                .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
+                .invokestatic(CD_EXEC, "execute", MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+        Label go = cb.newLabel();
+        if (k == n - 1) {
+            cb.aload(C).dup().getfield(CD_CPU, "nextRip", CD_long).putfield(CD_CPU, "rip", CD_long);
+            if (nearBranch(i.op)) {
+                // A loop closed by a branch the handler ran: go round again while the budget lasts.
+                Label out = cb.newLabel();
+                cb.aload(C).getfield(CD_CPU, "stop", CD_boolean).ifne(out);
+                cb.aload(C).getfield(CD_CPU, "rip", CD_long).lload(RIP0).lcmp().ifne(out);
+                cb.iload(LOOPS).iconst_1().iadd().iload(BUDGET).if_icmpge(out);
+                cb.iinc(LOOPS, 1);
+                reloadUsed();
+                cb.goto_(top);
+                cb.labelBinding(out);
+            }
+            returnCount(k + 1);
+            return;
+        }
+        cb.aload(C).getfield(CD_CPU, "stop", CD_boolean).ifeq(go);
+        cb.aload(C).dup().getfield(CD_CPU, "nextRip", CD_long).putfield(CD_CPU, "rip", CD_long);
+        returnCount(k + 1);
+        cb.labelBinding(go);
+    }
+
+    private static boolean nearBranch(int op) {
+        return switch (op) {
+            case Op.JCC, Op.JMP_REL, Op.LOOP, Op.JCXZ, Op.JMP_RM, Op.RET, Op.CALL_REL, Op.CALL_RM -> true;
+            default -> false;
+        };
+    }
+
+    private void reloadUsed() {
+        for (int r = 0; r < 16; r++) {
+            if (used[r]) {
+                ensure(r);
+            }
+        }
+    }
+
+    private boolean prepared;
+
+    private void instruction(int k) {
+        Insn i = insns[k];
+        prepared = false;
+        switch (i.op) {
+            case Op.MOV_RM_R -> {
+                readReg(i.reg, i.osz);
+                writeRm(k, i.osz);
+            }
+            case Op.MOV_R_RM -> {
+                readRm(k, i.osz);
+                writeReg(i.reg, i.osz);
+            }
+            case Op.MOV_RM_I -> {
+                cb.loadConstant(i.imm);
+                writeRm(k, i.osz);
+            }
+            case Op.LEA -> {
+                ea(k);
+                writeReg(i.reg, i.osz);
+            }
+            case Op.MOVZX, Op.MOVSX -> {
+                readRm(k, i.cc);
+                if (i.op == Op.MOVSX) {
+                    signExtend(i.cc);
+                }
+                writeReg(i.reg, i.osz);
+            }
+            case Op.MOVSXD -> {
+                readRm(k, i.osz == 2 ? 2 : 4);
+                if (i.osz == 8) {
+                    signExtend(4);
+                }
+                writeReg(i.reg, i.osz);
+            }
+            case Op.ALU_RM_R, Op.ALU_R_RM, Op.ALU_RM_I -> alu(k);
+            case Op.TEST_RM_R, Op.TEST_RM_I -> {
+                readRm(k, i.osz);
+                cb.lstore(T0);
+                if (i.op == Op.TEST_RM_R) {
+                    readReg(i.reg, i.osz);
+                } else {
+                    cb.loadConstant(i.imm);
+                }
+                cb.lstore(T1);
+                if (!flagsDead[k]) {
+                    cb.lload(T0).lstore(FDST).lload(T1).lstore(FSRC).lload(T0).lload(T1).land().lstore(FRES);
+                    produced(Flags.LOGIC, i.osz);
+                }
+            }
+            case Op.INC, Op.DEC -> incDec(k);
+            case Op.NOT -> {
+                readReg(i.rm, i.osz);
+                cb.loadConstant(-1L).lxor();
+                writeReg(i.rm, i.osz);
+            }
+            case Op.NEG -> {
+                readReg(i.rm, i.osz);
+                cb.lstore(T0);
+                cb.lload(T0).lneg().lstore(T3);
+                cb.lload(T3);
+                writeReg(i.rm, i.osz);
+                if (!flagsDead[k]) {
+                    cb.lconst_0().lstore(FDST).lload(T0).lstore(FSRC).lload(T3).lstore(FRES);
+                    produced(Flags.SUB, i.osz);
+                }
+            }
+            case Op.IMUL_R_RM, Op.IMUL_R_RM_I -> imul(k);
+            case Op.SHIFT -> shift(k);
+            case Op.CMOV -> {
+                readRm(k, i.osz);
+                cb.lstore(T1);
+                Label skip = cb.newLabel();
+                Label done = cb.newLabel();
+                ensure(i.reg);
+                cond(i.cc);
+                cb.ifeq(skip);
+                cb.lload(T1);
+                writeReg(i.reg, i.osz);
+                cb.goto_(done).labelBinding(skip);
+                if (i.osz == 4) {
+                    cb.lload(slot(i.reg)).loadConstant(0xffffffffL).land().lstore(slot(i.reg));
+                }
+                cb.labelBinding(done);
+            }
+            case Op.SETCC -> {
+                if (i.mem) {
+                    // The flags are read before the store's fault check.
+                    cond(i.cc);
+                    cb.i2l().lstore(T1);
+                    cb.lload(T1);
+                } else {
+                    ensure(i.rm);
+                    cond(i.cc);
+                    cb.i2l();
+                }
+                writeRm(k, 1);
+            }
+            case Op.NOP, Op.PAUSE, Op.FENCE -> {
+            }
+            case Op.PUSH_R -> {
+                readReg(i.rm, 8);
+                cb.lstore(T1);
+                ensure(RSP);
+                cb.lload(slot(RSP)).loadConstant(8L).lsub().lstore(EA);
+                beforeFault(k);
+                store(Cpu.SS, EA, 8, T1);
+                cb.lload(EA);
+                writeReg(RSP, 8);
+                stopCheck(k);
+            }
+            case Op.POP_R -> {
+                ensure(RSP);
+                cb.lload(slot(RSP)).lstore(EA);
+                beforeFault(k);
+                load(Cpu.SS, EA, 8);
+                cb.lstore(T1);
+                cb.lload(EA).loadConstant(8L).ladd();
+                writeReg(RSP, 8);
+                cb.lload(T1);
+                writeReg(i.rm, 8);
+            }
+            case Op.JCC, Op.JMP_REL -> branch(k);
+            default -> throw new IllegalStateException("not inlinable: " + i);
+        }
+    }
+
+    /** Pushes the r/m operand at {@code size} (a memory read may fault). */
+    private void readRm(int k, int size) {
+        Insn i = insns[k];
+        if (!i.mem) {
+            readReg(i.rm, size);
+            return;
+        }
+        address(k);
+        load(i.seg, EA, size);
+    }
+
+    /** Computes the memory operand's address into EA, with the state made exact first (once). */
+    private void address(int k) {
+        if (prepared) {
+            return;
+        }
+        ensureOperands(insns[k]);
+        ea(k);
+        cb.lstore(EA);
+        beforeFault(k);
+        prepared = true;
+    }
+
+    private void ensureOperands(Insn i) {
+        if (i.base >= 0) {
+            ensure(i.base);
+        }
+        if (i.index >= 0) {
+            ensure(i.index);
+        }
+    }
+
+    /** Pops a value into the r/m operand at {@code size}; a memory store ends the block if it hit code. */
+    private void writeRm(int k, int size) {
+        Insn i = insns[k];
+        if (!i.mem) {
+            writeReg(i.rm, size);
+            return;
+        }
+        cb.lstore(T2);
+        address(k);
+        store(i.seg, EA, size, T2);
+        stopCheck(k);
+    }
+
+    private void alu(int k) {
+        Insn i = insns[k];
+        int size = i.osz;
+        int op = i.sub;
+        boolean dead = flagsDead[k];
+        if (op == 2 || op == 3) {
+            carry();
+            cb.lstore(T2);
+        }
+        boolean memDst = i.op != Op.ALU_R_RM && i.mem;
+        int dst = i.op == Op.ALU_R_RM ? i.reg : i.rm;
+        if (memDst) {
+            address(k);
+            load(i.seg, EA, size);
+        } else {
+            readReg(dst, size);
+        }
+        cb.lstore(T0);
+        switch (i.op) {
+            case Op.ALU_RM_R -> readReg(i.reg, size);
+            case Op.ALU_R_RM -> readRm(k, size);
+            default -> cb.loadConstant(i.imm);
+        }
+        cb.lstore(T1);
+        if (op == 7 && dead) {
+            return;
+        }
+        cb.lload(T0).lload(T1);
+        switch (op) {
+            case 0 -> cb.ladd();
+            case 1 -> cb.lor();
+            case 2 -> cb.ladd().lload(T2).ladd();
+            case 3 -> cb.lsub().lload(T2).lsub();
+            case 4 -> cb.land();
+            case 5, 7 -> cb.lsub();
+            default -> cb.lxor();
+        }
+        cb.lstore(T3);
+        if (op != 7) {
+            if (memDst) {
+                store(i.seg, EA, size, T3);
+            } else {
+                cb.lload(T3);
+                writeReg(dst, size);
+            }
+        }
+        if (!dead) {
+            cb.lload(T0).lstore(FDST).lload(T1).lstore(FSRC).lload(T3).lstore(FRES);
+            int kind = switch (op) {
+                case 0 -> Flags.ADD;
+                case 2 -> Flags.ADC;
+                case 3 -> Flags.SBB;
+                case 5, 7 -> Flags.SUB;
+                default -> Flags.LOGIC;
+            };
+            if (op == 2 || op == 3) {
+                cb.lload(T2).lstore(FAUX);
+            }
+            produced(kind, size);
+        }
+        if (memDst && op != 7) {
+            stopCheck(k);
+        }
+    }
+
+    private void incDec(int k) {
+        Insn i = insns[k];
+        int size = i.osz;
+        boolean dead = flagsDead[k];
+        if (!dead) {
+            carry();
+            cb.lstore(T2);
+        }
+        if (i.mem) {
+            address(k);
+            load(i.seg, EA, size);
+        } else {
+            readReg(i.rm, size);
+        }
+        cb.lstore(T0);
+        cb.lload(T0).lconst_1();
+        if (i.op == Op.INC) {
+            cb.ladd();
+        } else {
+            cb.lsub();
+        }
+        cb.lstore(T3);
+        if (i.mem) {
+            store(i.seg, EA, size, T3);
+        } else {
+            cb.lload(T3);
+            writeReg(i.rm, size);
+        }
+        if (!dead) {
+            cb.lload(T0).lstore(FDST).lconst_1().lstore(FSRC).lload(T3).lstore(FRES).lload(T2).lstore(FAUX);
+            produced(i.op == Op.INC ? Flags.INC : Flags.DEC, size);
+        }
+        if (i.mem) {
+            stopCheck(k);
+        }
+    }
+
+    private void imul(int k) {
+        Insn i = insns[k];
+        int size = i.osz;
+        readRm(k, size);
+        cb.lstore(T1);
+        if (i.op == Op.IMUL_R_RM_I) {
+            cb.loadConstant(i.imm);
+        } else {
+            readReg(i.reg, size);
+        }
+        cb.lstore(T0);
+        cb.lload(T0);
+        signExtend(size);
+        cb.lload(T1);
+        signExtend(size);
+        cb.lmul().lstore(T3);
+        cb.lload(T3);
+        writeReg(i.reg, size);
+        if (!flagsDead[k]) {
+            cb.lload(T0).lload(T1).loadConstant(size)
+                    .invokestatic(CD_RT, "imulOverflow", MethodTypeDesc.of(CD_boolean, CD_long, CD_long, CD_int));
+            cb.lload(T3).loadConstant(size)
+                    .invokestatic(CD_RT, "mulFlags", MethodTypeDesc.of(CD_long, CD_boolean, CD_long, CD_int));
+            cb.lstore(FAUX);
+            produced(Flags.EXPLICIT, size);
+        }
+    }
+
+    private void shift(int k) {
+        Insn i = insns[k];
+        int size = i.osz;
+        int count = shiftCount(i);
+        if (count == 0) {
+            if (size == 4) {
+                readReg(i.rm, 4);
+                writeReg(i.rm, 4);
+            }
+            return;
+        }
+        int bits = size * 8;
+        readReg(i.rm, size);
+        cb.lstore(T0);
+        if (i.sub == 0 || i.sub == 1) {
+            int left = count % bits;
+            if (i.sub == 1) {
+                left = (bits - left) % bits;
+            }
+            cb.lload(T0);
+            if (left != 0) {
+                cb.loadConstant(left).lshl().lload(T0).loadConstant(bits - left).lushr().lor();
+                mask(size);
+            }
+            cb.lstore(T3);
+            cb.lload(T3);
+            writeReg(i.rm, size);
+            if (!flagsDead[k]) {
+                flushFlags();
+                cb.aload(C).lload(T3).loadConstant(size).loadConstant(i.sub == 0 ? 1 : 0)
+                        .invokestatic(CD_RT, "rotateFlags", MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int, CD_boolean));
+                pend = IN_CPU;
+            }
+            return;
+        }
+        cb.lload(T0);
+        switch (i.sub) {
+            case 5 -> cb.loadConstant(count).lushr();
+            case 7 -> {
+                signExtend(size);
+                cb.loadConstant(count).lshr();
+            }
+            default -> cb.loadConstant(count).lshl();
+        }
+        cb.lstore(T3);
+        cb.lload(T3);
+        writeReg(i.rm, size);
+        if (!flagsDead[k]) {
+            cb.lload(T0).lstore(FDST).loadConstant((long) count).lstore(FSRC).lload(T3).lstore(FRES);
+            produced(i.sub == 5 ? Flags.SHR : i.sub == 7 ? Flags.SAR : Flags.SHL, size);
+        }
+    }
+
+    /** The block's closing Jcc or JMP rel: a branch to the block's own start loops in the method. */
+    private void branch(int k) {
+        Insn i = insns[k];
+        long rel = endOff + i.imm;
+        boolean self = rel == 0 && i.osz == mode && mode >= 4;
+        Label notTaken = cb.newLabel();
+        if (i.op == Op.JCC) {
+            cond(i.cc);
+            cb.ifeq(notTaken);
+        }
+        boolean[] d = dirty.clone();
+        boolean[] l = loaded.clone();
+        int p = pend;
+        boolean f = pendFlushed;
+        if (self) {
+            reloadUsed();
+            flushFlags();
+            cb.iinc(LOOPS, 1).iload(LOOPS).iload(BUDGET).if_icmplt(top);
+            exit(0, 0);
+        } else {
+            flushRegs();
+            flushFlags();
+            setRip(off[k]);
+            cb.aload(C).lload(RIP0).loadConstant(rel).ladd().loadConstant(i.osz)
+                    .invokestatic(CD_RT, "branch", MethodTypeDesc.of(CD_void, CD_CPU, CD_long, CD_int));
+            returnCount(k + 1);
+        }
+        System.arraycopy(d, 0, dirty, 0, 16);
+        System.arraycopy(l, 0, loaded, 0, 16);
+        pend = p;
+        pendFlushed = f;
+        if (i.op == Op.JCC) {
+            cb.labelBinding(notTaken);
+            exit(k + 1, endOff);
+        }
+    }
+}
