@@ -408,6 +408,10 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
      */
     @Override
     public DeviceState saveState() {
+        if ((driverFeatures & VirtioFeatures.RING_PACKED) != 0) {
+            // A packed ring's wrap counters and event suppression are not in VirtioPciState yet.
+            throw new UnsupportedOperationException(ctx.name() + ": saving packed virtqueues is not supported");
+        }
         try {
             worker.submit(() -> { }).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -447,6 +451,9 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
             throw new IllegalArgumentException("virtio device " + s.deviceId() + " with " + s.queues().size()
                     + " queues saved, this is device " + device.deviceId() + " with " + queues.length);
         }
+        if ((s.driverFeatures() & VirtioFeatures.RING_PACKED) != 0) {
+            throw new IllegalArgumentException(ctx.name() + ": the saved state uses packed virtqueues, which are not restored");
+        }
         synchronized (this) {
             Virtqueue[] rebuilt = new Virtqueue[queues.length];
             for (int i = 0; i < queues.length; i++) {
@@ -454,7 +461,7 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
                 if (q.enabled()) {
                     QueueState target = queues[i];
                     try {
-                        rebuilt[i] = new Virtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
+                        rebuilt[i] = new SplitVirtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
                                 s.driverFeatures(), q.lastAvail(), () -> interrupt(target.vector, 1));
                     } catch (VirtqueueException e) {
                         throw new IllegalArgumentException("queue " + i + ": " + e.getMessage(), e);
