@@ -38,6 +38,15 @@ interface Board extends VmPlatform, AutoCloseable {
      */
     void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types);
 
+    /**
+     * Writes the real-mode IVT a BIOS leaves, before the kernel is loaded (a kernel loaded over
+     * it wins). The default points every vector at an IRET; a board with a PIC of its own
+     * points the hardware-interrupt vectors at handlers that acknowledge it.
+     */
+    default void writeRealModeIvt(vmm.core.memory.GuestMemory memory) {
+        BootCpuState.writeIvt(memory);
+    }
+
     /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
     void reset();
 

@@ -152,7 +152,7 @@ public final class PcMachine implements Machine {
 
     /** Loads the kernel and puts every vCPU in its power-on state, the BSP at the kernel entry. */
     private void loadKernel() throws IOException {
-        BootCpuState.writeIvt(memory);
+        board.writeRealModeIvt(memory);
         BootInfo boot = KernelBoot.load(config, memory, board.e820());
         for (Placement p : boot.placements()) {
             vm.invalidateCode(p.address(), p.size());
