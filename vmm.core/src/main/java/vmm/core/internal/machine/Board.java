@@ -38,6 +38,15 @@ interface Board extends VmPlatform, AutoCloseable {
      */
     void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types);
 
+    /**
+     * Writes the real-mode IVT a BIOS leaves, before the kernel is loaded (a kernel loaded over
+     * it wins). The default points every vector at an IRET; a board with a PIC of its own
+     * points the hardware-interrupt vectors at handlers that acknowledge it.
+     */
+    default void writeRealModeIvt(vmm.core.memory.GuestMemory memory) {
+        BootCpuState.writeIvt(memory);
+    }
+
     /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
     void reset();
 
@@ -49,18 +58,19 @@ interface Board extends VmPlatform, AutoCloseable {
 
     /**
      * Every device's state by name (platform devices and PCI functions), taken while the vCPUs
-     * are stopped.
+     * are stopped; the platform's timers as of host instant {@code at} ({@link System#nanoTime()}).
      *
      * @throws UnsupportedOperationException naming a device (or the board) that cannot save
      */
-    java.util.Map<String, vmm.core.device.DeviceState> saveDevices();
+    java.util.Map<String, vmm.core.device.DeviceState> saveDevices(long at);
 
     /**
-     * Puts back states from {@link #saveDevices()} into a board made the same way.
+     * Puts back states from {@link #saveDevices} into a board made the same way, the platform's
+     * timers going on from host instant {@code at}.
      *
      * @throws IllegalArgumentException naming the device whose state is missing or unreadable
      */
-    void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states);
+    void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states, long at);
     /** Presses the ACPI power button; whether the guest had enabled its event. */
     boolean pressPowerButton();
 

@@ -198,13 +198,13 @@ final class InKernelIrqchipBoard implements Board {
 
     /** The in-kernel PIC, IOAPIC and PIT keep their state in the kernel: not read out yet. */
     @Override
-    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
+    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices(long at) {
         throw new UnsupportedOperationException(
                 "the in-kernel irqchip's and PIT's state (KVM_GET_IRQCHIP, KVM_GET_PIT2) is not saved yet");
     }
 
     @Override
-    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
+    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states, long at) {
         throw new IllegalArgumentException(
                 "the in-kernel irqchip's and PIT's state (KVM_SET_IRQCHIP, KVM_SET_PIT2) is not restored yet");
     }
