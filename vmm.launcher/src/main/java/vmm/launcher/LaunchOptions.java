@@ -40,6 +40,12 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
             the first 'start' or 'create' and stopped by 'vmm daemon stop'; while it runs, every
             command is run by it (over STATE/run/vmm.sock, a folder only its user can open).
 
+            A new state folder gets a 'demo' domain (Debian's cloud kernel and busybox, from the
+            guest material of scripts/guest-material): 'start --console demo' boots it to a shell,
+            Ctrl+] leaves the console, 'shutdown demo' presses its ACPI power button.
+            VMM_DEMO=off: no demo domain. -Dvmm.shutdown.timeout=SECONDS in VMM_JAVA_OPTS: how long
+            'shutdown' waits for a guest to power off (120 by default) before it runs on.
+
             At the prompt: 'help' lists commands, 'vmm:version', 'list --all', 'lb' lists bundles,
             'quit' or Ctrl-D leaves. Bundles dropped into STATE/deploy/ are installed, updated
             and removed while the VMM runs.

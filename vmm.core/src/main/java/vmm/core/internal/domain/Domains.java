@@ -8,9 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -61,8 +58,7 @@ class Domains implements DomainManager {
     private final List<String> problems;
     int nextId = 1;
     private volatile Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-    /** Watches graceful shutdowns: one daemon thread, started on the first shutdown. */
-    private ScheduledExecutorService shutdownTimer;
+    private final ShutdownTimer shutdownTimer = new ShutdownTimer();
 
     /** How long {@link #shutdown(String)} waits for the guest to power off, unless configured. */
     static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(120);
@@ -396,21 +392,12 @@ class Domains implements DomainManager {
             }
             setState(e, DomainState.SHUTDOWN, StateReason.USER);
             int request = ++e.shutdowns;
-            if (shutdownTimer == null) {
-                shutdownTimer = Executors.newSingleThreadScheduledExecutor(
-                        Thread.ofPlatform().name("vmm-domain-shutdown-timer").daemon().factory());
-            }
-            shutdownTimer.schedule(() -> shutdownTimedOut(e, m, request, timeout), timeout.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            shutdownTimer.arm(timeout, () -> shutdownTimedOut(e, m, request, timeout));
             LOG.info("domain {}: ACPI power button pressed; waiting up to {} s for the guest to power off",
-                    e.current().name(), seconds(timeout));
+                    e.current().name(), ShutdownTimer.seconds(timeout));
             result = info(e);
         }
         fire(result, DomainEvent.Type.SHUTDOWN);
-    }
-
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? Long.toString(d.toSeconds()) : Double.toString(d.toMillis() / 1000.0);
     }
 
     private void shutdownTimedOut(Entry e, DomainRunner.Machine m, int request, Duration timeout) {
@@ -420,7 +407,7 @@ class Domains implements DomainManager {
                 return; // powered off, destroyed, rebooted, paused, or asked again since
             }
             LOG.warn("domain {} did not power off within {} s of the ACPI power button; it keeps running "
-                    + "('destroy' stops it at once)", e.current().name(), seconds(timeout));
+                    + "('destroy' stops it at once)", e.current().name(), ShutdownTimer.seconds(timeout));
             setState(e, DomainState.RUNNING, e.beforeShutdown);
             result = info(e);
         }
@@ -503,10 +490,7 @@ class Domains implements DomainManager {
 
     /** Stops every machine (the VMM is going down). */
     synchronized void stopAll() {
-        if (shutdownTimer != null) {
-            shutdownTimer.shutdownNow();
-            shutdownTimer = null;
-        }
+        shutdownTimer.close();
         for (Entry e : List.copyOf(byName.values())) {
             if (e.machine != null) {
                 LOG.info("stopping domain {} with the VMM", e.current().name());

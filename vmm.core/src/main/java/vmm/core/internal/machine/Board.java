@@ -38,11 +38,23 @@ interface Board extends VmPlatform, AutoCloseable {
      */
     void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types);
 
+    /**
+     * Writes the real-mode IVT a BIOS leaves, before the kernel is loaded (a kernel loaded over
+     * it wins). The default points every vector at an IRET; a board with a PIC of its own
+     * points the hardware-interrupt vectors at handlers that acknowledge it.
+     */
+    default void writeRealModeIvt(vmm.core.memory.GuestMemory memory) {
+        BootCpuState.writeIvt(memory);
+    }
+
     /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
     void reset();
 
     /** The PCI device types plugged in by {@link #plugDevices}, in slot order. */
     List<String> deviceTypes();
+
+    /** The plugged functions that offer {@code kind}, in slot order. */
+    <T> List<T> devices(Class<T> kind);
 
     /**
      * Every device's state by name (platform devices and PCI functions), taken while the vCPUs

@@ -87,6 +87,11 @@ final class ConfiguredDevices implements AutoCloseable {
         }
     }
 
+    /** The functions that offer {@code kind}, in slot order. */
+    <T> List<T> facets(Class<T> kind) {
+        return plugged.stream().flatMap(d -> d.facet(kind).stream()).toList();
+    }
+
     /** The device types plugged in, in slot order (what a saved state must match). */
     List<String> types() {
         return List.copyOf(typeNames);

@@ -197,6 +197,11 @@ final class InKernelIrqchipBoard implements Board {
         return () -> { };
     }
 
+    @Override
+    public <T> List<T> devices(Class<T> kind) {
+        return configured == null ? List.of() : configured.facets(kind);
+    }
+
     /** The in-kernel PIC, IOAPIC and PIT keep their state in the kernel: not read out yet. */
     @Override
     public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {

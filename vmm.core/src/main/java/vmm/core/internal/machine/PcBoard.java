@@ -105,6 +105,12 @@ final class PcBoard implements Board {
         return e820;
     }
 
+    /** The platform's IVT: IRQ vectors acknowledge the user-space PIC (an IRET alone would leave IRQ0 in service). */
+    @Override
+    public void writeRealModeIvt(vmm.core.memory.GuestMemory memory) {
+        platform.writeIvt();
+    }
+
     @Override
     public void reset() {
         platform.reset();
@@ -117,6 +123,11 @@ final class PcBoard implements Board {
     @Override
     public List<String> deviceTypes() {
         return devices == null ? List.of() : devices.types();
+    }
+
+    @Override
+    public <T> List<T> devices(Class<T> kind) {
+        return devices == null ? List.of() : devices.facets(kind);
     }
 
     @Override

@@ -152,7 +152,7 @@ public final class PcMachine implements Machine {
 
     /** Loads the kernel and puts every vCPU in its power-on state, the BSP at the kernel entry. */
     private void loadKernel() throws IOException {
-        BootCpuState.writeIvt(memory);
+        board.writeRealModeIvt(memory);
         BootInfo boot = KernelBoot.load(config, memory, board.e820());
         for (Placement p : boot.placements()) {
             vm.invalidateCode(p.address(), p.size());
@@ -164,6 +164,11 @@ public final class PcMachine implements Machine {
         }
         VcpuState entry = BootCpuState.at(boot, vcpus[0].state(), memory);
         vcpus[0].setState(entry);
+    }
+
+    @Override
+    public <T> java.util.List<T> devices(Class<T> kind) {
+        return board.devices(kind);
     }
 
     @Override

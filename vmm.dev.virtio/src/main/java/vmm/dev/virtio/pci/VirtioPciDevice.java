@@ -153,6 +153,15 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
         return device;
     }
 
+    /** The transport, or the device model behind it (a balloon's host side, say), as {@code kind}. */
+    @Override
+    public <T> java.util.Optional<T> facet(Class<T> kind) {
+        if (kind.isInstance(device)) {
+            return java.util.Optional.of(kind.cast(device));
+        }
+        return PciDevice.super.facet(kind);
+    }
+
     @Override
     public PciConfigSpace configSpace() {
         return config;
@@ -331,15 +340,25 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
 
     private void enableQueue(int index, QueueState q) {
         try {
-            QueueInterrupt signal = () -> interrupt(q.vector, 1);
-            q.queue = (driverFeatures & VirtioFeatures.RING_PACKED) != 0
-                    ? new PackedVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, signal)
-                    : new SplitVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
-                            signal);
+            q.queue = newQueue(index, q.size, q.desc, q.driver, q.deviceArea, driverFeatures, -1,
+                    () -> interrupt(q.vector, 1));
             q.enabled = true;
         } catch (VirtqueueException e) {
             needsReset(e.getMessage());
         }
+    }
+
+    /**
+     * A split or packed queue, as the driver negotiated; {@code base} resumes one (its
+     * {@link Virtqueue#lastAvail()} when saved), -1 starts it fresh.
+     */
+    private Virtqueue newQueue(int index, int size, long desc, long driver, long device, long features, int base,
+                               QueueInterrupt signal) throws VirtqueueException {
+        if ((features & VirtioFeatures.RING_PACKED) != 0) {
+            return new PackedVirtqueue(index, ctx.memory(), size, desc, driver, device, features,
+                    base < 0 ? PackedVirtqueue.FRESH : base, signal);
+        }
+        return new SplitVirtqueue(index, ctx.memory(), size, desc, driver, device, features, Math.max(0, base), signal);
     }
 
     private synchronized void resetDevice() {
@@ -404,7 +423,10 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     /**
      * The transport's state for a saved machine (the vCPUs are stopped): first every queued
      * notification is handled and every request taken from a ring completes, so the rings in
-     * guest RAM, saved after the devices, hold no request half done.
+     * guest RAM, saved after the devices, hold no request half done. A queue's position is its
+     * {@link Virtqueue#lastAvail()}: for a packed ring it carries the wrap counter in bit 15, and
+     * with every request completed the used side stands at the same place; the event
+     * suppression structures live in guest RAM.
      */
     @Override
     public DeviceState saveState() {
@@ -426,12 +448,6 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
             java.util.List<VirtioPciState.Queue> saved = new java.util.ArrayList<>();
             for (QueueState q : queues) {
                 Virtqueue v = q.queue;
-                if (v instanceof PackedVirtqueue p && !p.idle()) {
-                    // Its position then says nothing of the buffers still out (a split ring's used
-                    // index is in RAM; a packed ring's is only here).
-                    throw new UnsupportedOperationException(ctx.name() + ": queue " + v.index()
-                            + " holds buffers the device has not given back");
-                }
                 saved.add(new VirtioPciState.Queue(q.size, q.vector, q.enabled, q.desc, q.driver, q.deviceArea,
                         v != null ? v.lastAvail() : 0));
             }
@@ -460,16 +476,8 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
                 if (q.enabled()) {
                     QueueState target = queues[i];
                     try {
-                        QueueInterrupt signal = () -> interrupt(target.vector, 1);
-                        if ((s.driverFeatures() & VirtioFeatures.RING_PACKED) != 0) {
-                            PackedVirtqueue packed = new PackedVirtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(),
-                                    q.device(), s.driverFeatures(), signal);
-                            packed.resumeAt(q.lastAvail());
-                            rebuilt[i] = packed;
-                        } else {
-                            rebuilt[i] = new SplitVirtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
-                                    s.driverFeatures(), q.lastAvail(), signal);
-                        }
+                        rebuilt[i] = newQueue(i, q.size(), q.desc(), q.driver(), q.device(), s.driverFeatures(),
+                                q.lastAvail(), () -> interrupt(target.vector, 1));
                     } catch (VirtqueueException e) {
                         throw new IllegalArgumentException("queue " + i + ": " + e.getMessage(), e);
                     }

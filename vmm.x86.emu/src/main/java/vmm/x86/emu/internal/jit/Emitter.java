@@ -72,6 +72,20 @@ final class Emitter extends EmitterBase {
         }
     }
 
+    /**
+     * Whether translating the block pays: most of its instructions inline. A block of handler calls
+     * would only lose the interpreter's dispatch and costs a class definition and HotSpot's work.
+     */
+    static boolean worthTranslating(Insn[] insns, int mode) {
+        int inlined = 0;
+        for (int k = 0; k < insns.length; k++) {
+            if (inlinable(insns[k], mode, k == insns.length - 1)) {
+                inlined++;
+            }
+        }
+        return inlined >= 2 && inlined * 2 >= insns.length;
+    }
+
     /** Whether {@code i} is translated inline; the rest run through {@code Exec.execute}. */
     static boolean inlinable(Insn i, int mode, boolean last) {
         if (i.lock) {
@@ -80,7 +94,8 @@ final class Emitter extends EmitterBase {
         return switch (i.op) {
             case Op.MOV_RM_R, Op.MOV_R_RM, Op.MOV_RM_I, Op.LEA, Op.MOVZX, Op.MOVSX, Op.MOVSXD, Op.ALU_RM_R,
                     Op.ALU_R_RM, Op.ALU_RM_I, Op.TEST_RM_R, Op.TEST_RM_I, Op.INC, Op.DEC, Op.CMOV, Op.SETCC, Op.NOP,
-                    Op.PAUSE, Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I -> true;
+                    Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I -> true;
+            // PAUSE runs its handler: with several vCPUs it yields the host thread (spin-wait loops).
             case Op.NOT, Op.NEG -> !i.mem;
             case Op.SHIFT -> !i.mem && (i.cc == 0 || i.cc == 2) && i.sub != 2 && i.sub != 3;
             case Op.JCC, Op.JMP_REL -> last;
@@ -185,6 +200,7 @@ final class Emitter extends EmitterBase {
         if (!inline[n - 1] || last.op != Op.JCC && last.op != Op.JMP_REL) {
             exit(n, endOff);
         }
+        emitHandlers();
     }
 
     /** A handler call with the state stored first and reloaded lazily after. */
@@ -343,8 +359,7 @@ final class Emitter extends EmitterBase {
                 cb.lstore(T1);
                 ensure(RSP);
                 cb.lload(slot(RSP)).loadConstant(8L).lsub().lstore(EA);
-                beforeFault(k);
-                store(Cpu.SS, EA, 8, T1);
+                store(k, Cpu.SS, EA, 8, T1);
                 cb.lload(EA);
                 writeReg(RSP, 8);
                 stopCheck(k);
@@ -352,8 +367,7 @@ final class Emitter extends EmitterBase {
             case Op.POP_R -> {
                 ensure(RSP);
                 cb.lload(slot(RSP)).lstore(EA);
-                beforeFault(k);
-                load(Cpu.SS, EA, 8);
+                load(k, Cpu.SS, EA, 8);
                 cb.lstore(T1);
                 cb.lload(EA).loadConstant(8L).ladd();
                 writeReg(RSP, 8);
@@ -373,7 +387,7 @@ final class Emitter extends EmitterBase {
             return;
         }
         address(k);
-        load(i.seg, EA, size);
+        load(k, i.seg, EA, size);
     }
 
     /** Computes the memory operand's address into EA, with the state made exact first (once). */
@@ -384,7 +398,6 @@ final class Emitter extends EmitterBase {
         ensureOperands(insns[k]);
         ea(k);
         cb.lstore(EA);
-        beforeFault(k);
         prepared = true;
     }
 
@@ -406,7 +419,7 @@ final class Emitter extends EmitterBase {
         }
         cb.lstore(T2);
         address(k);
-        store(i.seg, EA, size, T2);
+        store(k, i.seg, EA, size, T2);
         stopCheck(k);
     }
 
@@ -423,7 +436,7 @@ final class Emitter extends EmitterBase {
         int dst = i.op == Op.ALU_R_RM ? i.reg : i.rm;
         if (memDst) {
             address(k);
-            load(i.seg, EA, size);
+            load(k, i.seg, EA, size);
         } else {
             readReg(dst, size);
         }
@@ -450,7 +463,7 @@ final class Emitter extends EmitterBase {
         cb.lstore(T3);
         if (op != 7) {
             if (memDst) {
-                store(i.seg, EA, size, T3);
+                store(k, i.seg, EA, size, T3);
             } else {
                 cb.lload(T3);
                 writeReg(dst, size);
@@ -485,7 +498,7 @@ final class Emitter extends EmitterBase {
         }
         if (i.mem) {
             address(k);
-            load(i.seg, EA, size);
+            load(k, i.seg, EA, size);
         } else {
             readReg(i.rm, size);
         }
@@ -498,7 +511,7 @@ final class Emitter extends EmitterBase {
         }
         cb.lstore(T3);
         if (i.mem) {
-            store(i.seg, EA, size, T3);
+            store(k, i.seg, EA, size, T3);
         } else {
             cb.lload(T3);
             writeReg(i.rm, size);
