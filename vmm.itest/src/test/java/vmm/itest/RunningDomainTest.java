@@ -37,6 +37,11 @@ class RunningDomainTest {
 
     /** Builds the idle guest from the test guests' runtime (vmm.testguests/guests) and this test's idle.c. */
     private Path buildGuest() throws IOException, InterruptedException {
+        return buildIdleGuest(state);
+    }
+
+    /** The idle guest (prints "idle guest up", then halts with interrupts on) built in {@code state}. */
+    static Path buildIdleGuest(Path state) throws IOException, InterruptedException {
         Path src = Path.of("..", "vmm.testguests", "guests").toAbsolutePath().normalize();
         Path idle = state.resolve("idle.c");
         try (InputStream in = RunningDomainTest.class.getResourceAsStream("idle.c")) {
