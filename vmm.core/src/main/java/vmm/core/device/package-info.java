@@ -65,5 +65,5 @@
  * capability list). Its BARs' registers are {@code BusDevice}s claimed on the buses.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package vmm.core.device;

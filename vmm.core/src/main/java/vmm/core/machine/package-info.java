@@ -23,6 +23,9 @@
  * a paused machine's vCPUs, devices and RAM, restored into a fresh machine of the same build),
  * {@link vmm.core.machine.Machine#start(boolean)} (start with the vCPUs held),
  * and {@link vmm.core.machine.Machine#pressPowerButton()} (graceful shutdown).
+ *
+ * <p>1.4: {@link vmm.core.machine.Machine#devices(Class)}: the host side of configured devices
+ * while the guest runs (a {@link vmm.core.device.MemoryBalloon}'s target).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.4.0")
