@@ -217,7 +217,7 @@ final class InKernelIrqchipBoard implements Board {
 
     @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
-        configured = ConfiguredDevices.plug(pciHost, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
+        configured = ConfiguredDevices.plug(pciHost, pio, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
             AcceleratedVm vm = irqchip;
             if (vm != null) {
                 vm.signalMsi(address, data);

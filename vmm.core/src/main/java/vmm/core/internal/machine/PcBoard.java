@@ -67,7 +67,7 @@ final class PcBoard implements Board {
 
     @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
-        devices = ConfiguredDevices.plug(platform.pciHost(), platform::deviceContext, specs, types);
+        devices = ConfiguredDevices.plug(platform.pciHost(), pio, platform::deviceContext, specs, types);
     }
 
     @Override
