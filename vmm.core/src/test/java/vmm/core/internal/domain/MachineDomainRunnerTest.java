@@ -103,7 +103,7 @@ class MachineDomainRunnerTest {
                 + "<disk type='file' device='cdrom'><source file='/c.iso'/><target dev='hdd' bus='ide'/></disk>"
                 + "<disk type='file' device='disk'><source file='/v.raw'/><target dev='vda' bus='virtio'/></disk>"
                 + "</devices></domain>");
-        MachineConfig c = MachineDomainRunner.config(def, Console.none());
+        MachineConfig c = MachineDomainRunner.config(def, Console.none(), ALL);
         assertEquals(List.of(
                 new DeviceSpec("virtio-blk", Map.of("file", "/v.raw", "format", "raw")),
                 new DeviceSpec("ide", Map.of("hda.file", "/a.qcow2", "hda.format", "qcow2",
