@@ -3,7 +3,7 @@ package vmm.core.device;
 /**
  * What the host can ask of a memory balloon device (virtio-balloon): that the guest hand back
  * some of its RAM, which the device then returns to the host, and take it again later. The
- * guest decides how fast it follows; the figures say where it stands. Thread-safe. Since 1.1.
+ * guest decides how fast it follows; the figures say where it stands. Thread-safe. Since 1.2.
  *
  * <p>A device model offers this through {@link PciDevice#facet}; the machine finds it with
  * {@link vmm.core.machine.Machine#devices(Class)}.

@@ -38,6 +38,15 @@ interface Board extends VmPlatform, AutoCloseable {
      */
     void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types);
 
+    /**
+     * Writes the real-mode IVT a BIOS leaves, before the kernel is loaded (a kernel loaded over
+     * it wins). The default points every vector at an IRET; a board with a PIC of its own
+     * points the hardware-interrupt vectors at handlers that acknowledge it.
+     */
+    default void writeRealModeIvt(vmm.core.memory.GuestMemory memory) {
+        BootCpuState.writeIvt(memory);
+    }
+
     /** Every device back to its power-on state (a hardware reset); guest RAM is left alone. */
     void reset();
 
@@ -49,18 +58,32 @@ interface Board extends VmPlatform, AutoCloseable {
 
     /**
      * Every device's state by name (platform devices and PCI functions), taken while the vCPUs
-     * are stopped.
+     * are stopped (inside {@link #holdTime()}, so that the timers are read as of one instant).
      *
      * @throws UnsupportedOperationException naming a device (or the board) that cannot save
      */
     java.util.Map<String, vmm.core.device.DeviceState> saveDevices();
 
     /**
-     * Puts back states from {@link #saveDevices()} into a board made the same way.
+     * Puts back states from {@link #saveDevices} into a board made the same way (inside
+     * {@link #holdTime()}, so that the timers go on from one instant).
      *
      * @throws IllegalArgumentException naming the device whose state is missing or unreadable
      */
     void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states);
+
+    /** Time held still until closed. */
+    interface TimeHold extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Holds the guest's time base ({@link #nanoTime()}) at this instant until closed: the
+     * platform's timers and the accelerator's TSCs, saved or restored meanwhile, then agree to
+     * the nanosecond (Linux's clocksource watchdog drops a TSC that drifts from the HPET).
+     */
+    TimeHold holdTime();
     /** Presses the ACPI power button; whether the guest had enabled its event. */
     boolean pressPowerButton();
 

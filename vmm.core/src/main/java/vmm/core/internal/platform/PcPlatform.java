@@ -295,6 +295,15 @@ public final class PcPlatform implements AutoCloseable {
      * Guests that set up their own interrupts (Linux) overwrite all of it.
      */
     public void firmwareDefaults() {
+        writeIvt();
+        pic.initialize(0x08, 0x70, 0xb8, 0x8e, 0x0e20);
+        pit.write(3, new byte[] {0x36});
+        pit.write(0, new byte[] {0});
+        pit.write(0, new byte[] {0});
+    }
+
+    /** The IVT part of {@link #firmwareDefaults()}: the stubs at {@link #BIOS_STUBS} and the vectors. */
+    public void writeIvt() {
         byte[] stubs = {
             (byte) 0xcf, // +0: iret
             0x50, (byte) 0xb0, 0x20, (byte) 0xe6, 0x20, 0x58, (byte) 0xcf, // +1: push ax; EOI master; pop ax; iret
@@ -308,10 +317,6 @@ public final class PcPlatform implements AutoCloseable {
             ivt.putShort((short) offset).putShort((short) segment);
         }
         memory.write(0, ivt.flip());
-        pic.initialize(0x08, 0x70, 0xb8, 0x8e, 0x0e20);
-        pit.write(3, new byte[] {0x36});
-        pit.write(0, new byte[] {0});
-        pit.write(0, new byte[] {0});
     }
 
     /** Machine reset: every device to its power-on state, the ACPI tables written again. */

@@ -96,6 +96,31 @@ class PcMachineTest {
         assertEquals(BootCpuState.CODE32, seen[0].sregs().cs().attributes());
     }
 
+    /**
+     * Loading the kernel keeps the board's BIOS IVT: IRQ0's vector acknowledges the PIC, so the
+     * 18.2 Hz tick keeps coming (kvm-unit-tests realmode halted for ever when a plain IRET took it).
+     */
+    @Test
+    void theKernelBootsOverTheBoardsBiosIvt() throws Exception {
+        int[] ivt = new int[3];
+        try (Machine m = machine((cpu, p) -> {
+            if (cpu.index == 0) {
+                ivt[0] = p.memory().readInt(8 * 4);
+                ivt[1] = p.memory().readInt(0x70 * 4);
+                ivt[2] = p.memory().readInt(0x10 * 4);
+                out(p, 0xf4, 0);
+                return new VcpuExit.Kicked();
+            }
+            return null;
+        }, RebootPolicy.RESET, Console.output(new ByteArrayOutputStream()), 1)) {
+            m.start();
+            assertEquals(new MachineExit.DebugExit(0), m.awaitExit(Duration.ofSeconds(10)).orElseThrow());
+        }
+        assertEquals(0xf000_0001, ivt[0], "IRQ0: the master PIC's EOI stub");
+        assertEquals(0xf000_0008, ivt[1], "IRQ8: the EOI stub for both PICs");
+        assertEquals(0xf000_0000, ivt[2], "a software vector: an IRET");
+    }
+
     @Test
     void aResetThroughCf9BootsAgainAndNoRebootEndsTheMachine() throws Exception {
         AtomicInteger boots = new AtomicInteger();

@@ -46,7 +46,7 @@
  * loaders and DMA.
  *
  * <h2>Not implemented</h2>
- * Virtual-8086 mode, task switches (task gates, IRET with NT, far jumps to a TSS), call gates,
+ * Virtual-8086 mode, 16-bit TSSs (32-bit hardware task switches work), call gates,
  * data and I/O breakpoints (instruction breakpoints and single-step traps work), SMM, the A20
  * gate (always enabled), MONITOR/MWAIT, CMPXCHG16B, RDRAND, XSAVE, PCID, SMEP/SMAP, 5-level
  * paging, MCE; none of them is advertised in CPUID. The x2APIC is the local APIC's (the CPU

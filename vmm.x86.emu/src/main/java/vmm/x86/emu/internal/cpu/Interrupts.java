@@ -1,18 +1,13 @@
 package vmm.x86.emu.internal.cpu;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * Exception and interrupt delivery through the IVT (real mode), 32-bit IDT gates (interrupt and
  * trap gates, 16- and 32-bit, with the stack switch from the TSS on a privilege change) and
  * 64-bit IDT gates (with IST). A fault while delivering becomes a double fault when the
  * architecture says so (contributory + contributory, #PF + #PF or contributory), and a fault
- * while delivering a double fault is a triple fault. Task gates are not implemented (#GP).
+ * while delivering a double fault is a triple fault. A task gate switches tasks ({@link TaskSwitch}).
  */
 public final class Interrupts {
-    private static final Logger LOG = LoggerFactory.getLogger(Interrupts.class);
-    private static volatile boolean taskGateLogged;
 
     private Interrupts() {
     }
@@ -115,8 +110,8 @@ public final class Interrupts {
         long gate = c.mem.readSys(c.idtBase + vector * 8L, 8);
         int type = (int) (gate >>> 40) & 0x1f;
         if (type == 5) {
-            logTaskGate(c, vector);
-            throw c.gp(gateError(vector, soft));
+            taskGate(c, vector, gate, hasErr, err, soft, ret);
+            return;
         }
         if (type != 6 && type != 7 && type != 0xe && type != 0xf) {
             throw c.gp(gateError(vector, soft));
@@ -297,11 +292,20 @@ public final class Interrupts {
         return (a << 16 >> 16) == a;
     }
 
-    private static void logTaskGate(Cpu c, int vector) {
-        if (!taskGateLogged) {
-            taskGateLogged = true;
-            LOG.warn("vCPU {}: vector {} goes through a task gate - task switching is not implemented, #GP", c.index,
-                    vector);
+    /** An IDT task gate: a nested task switch; the error code goes on the new task's stack. */
+    private static void taskGate(Cpu c, int vector, long gate, boolean hasErr, int err, boolean soft, long ret) {
+        if (soft && ((int) (gate >>> 45) & 3) < c.cpl) {
+            throw c.gp(vector * 8 + 2);
+        }
+        if ((gate & (1L << 47)) == 0) {
+            throw c.raise(GuestFault.NP, gateError(vector, soft));
+        }
+        TaskSwitch.switchTo(c, (int) (gate >>> 16) & 0xffff, TaskSwitch.Kind.INTERRUPT, ret);
+        if (hasErr) {
+            int size = (c.segAttr[Cpu.TR] & 8) != 0 ? 4 : 2;
+            long sp = (c.r[4] - size) & (c.stackSize == 4 ? 0xffffffffL : 0xffff);
+            c.mem.write(Cpu.SS, sp, size, err);
+            c.r[4] = c.stackSize == 4 ? sp : (c.r[4] & ~0xffffL) | sp;
         }
     }
 }

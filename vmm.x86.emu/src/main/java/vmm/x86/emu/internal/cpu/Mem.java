@@ -284,6 +284,9 @@ public final class Mem {
         InterruptPort port = cpu.port;
         if (port != null && isApic(port, pa)) {
             port.registers().write(pa & 0xfff, buf);
+            if ((pa & 0xff0) == 0x300) {
+                Msrs.yieldAfterIpi(cpu); // the ICR's low half sends
+            }
         } else {
             phys.mmio.write(pa, buf);
         }

@@ -24,14 +24,25 @@ public final class Msrs {
             AMD_INT_PENDING = 0xc0010055, AMD_PERF_CTL0 = 0xc0010000,
             AMD_PERF_CORE = 0xc0010200;
     /** The x2APIC's registers, served by the local APIC ({@code InterruptPort.readX2apicMsr}). */
-    static final int X2APIC_FIRST = 0x800, X2APIC_LAST = 0x8ff;
+    static final int X2APIC_FIRST = 0x800, X2APIC_LAST = 0x8ff, X2APIC_ICR = 0x830;
+
+    /**
+     * After sending an IPI: with several vCPUs the sender gives up the host CPU once, so that the
+     * target (which the sender usually spins waiting for) runs soon even when the host has fewer
+     * free cores than vCPUs, as a directed yield does.
+     */
+    public static void yieldAfterIpi(Cpu c) {
+        if (c.vcpuCount > 1) {
+            Thread.yield();
+        }
+    }
     private static final int[] FIXED = {0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f};
 
     private Msrs() {
     }
 
     public static long tsc(Cpu c) {
-        long ns = System.nanoTime() - c.tscEpochNanos;
+        long ns = c.clock.getAsLong() - c.tscEpochNanos;
         long khz = c.tscKhz;
         // Split so that hours of uptime times a GHz clock do not overflow.
         return (ns / 1_000_000) * khz + (ns % 1_000_000) * khz / 1_000_000 + c.tscOffset;
@@ -190,6 +201,9 @@ public final class Msrs {
                 if (idx >= X2APIC_FIRST && idx <= X2APIC_LAST && c.port != null) {
                     if (!c.port.writeX2apicMsr(idx, v)) {
                         throw c.gp(0);
+                    }
+                    if (idx == X2APIC_ICR) {
+                        yieldAfterIpi(c);
                     }
                     return;
                 }

@@ -5,8 +5,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Segment register loads with the protected-mode descriptor checks (#GP/#SS/#NP with the
- * selector as error code), and descriptor-table access. Call gates and task gates are not
- * implemented: a far transfer through one raises #GP and logs once.
+ * selector as error code), and descriptor-table access. Call gates are not implemented: a far
+ * transfer through one raises #GP and logs once (task gates and TSSs go to {@link TaskSwitch}).
  */
 public final class Segments {
     private static final Logger LOG = LoggerFactory.getLogger(Segments.class);
@@ -131,7 +131,7 @@ public final class Segments {
         if ((attr & 0x10) == 0) {
             if (!gateLogged) {
                 gateLogged = true;
-                LOG.warn("vCPU {}: far transfer through a system descriptor (type {}) - call and task gates are"
+                LOG.warn("vCPU {}: far transfer through a system descriptor (type {}) - call gates are"
                         + " not implemented, #GP", c.index, type);
             }
             throw c.gp(sel & 0xfffc);

@@ -9,12 +9,12 @@ import vmm.x86.emu.internal.cpu.Cpu;
 import vmm.x86.emu.internal.cpu.Flags;
 import vmm.x86.emu.internal.cpu.Interrupts;
 import vmm.x86.emu.internal.cpu.Segments;
+import vmm.x86.emu.internal.cpu.TaskSwitch;
 import vmm.x86.emu.internal.decode.Insn;
 
 /** Near and far JMP/CALL/RET, Jcc, LOOP, JCXZ, IRET. */
 final class ControlFlow {
     private static final Logger LOG = LoggerFactory.getLogger(ControlFlow.class);
-    private static volatile boolean taskReturnLogged;
 
     private ControlFlow() {
     }
@@ -80,10 +80,18 @@ final class ControlFlow {
     // ---- far transfers ----
 
     static void jmpFar(Cpu c, int sel, long offset) {
+        if (TaskSwitch.isTaskTarget(c, sel)) {
+            TaskSwitch.farTransfer(c, sel, false);
+            return;
+        }
         Segments.farJumpTarget(c, sel, offset);
     }
 
     static void callFar(Cpu c, int sel, long offset, int size) {
+        if (TaskSwitch.isTaskTarget(c, sel)) {
+            TaskSwitch.farTransfer(c, sel, true);
+            return;
+        }
         int oldCs = c.segSel[Cpu.CS];
         long ret = c.nextRip;
         long sp = c.r[4];
@@ -148,11 +156,9 @@ final class ControlFlow {
             return;
         }
         if (!c.lma() && (c.flagsHi & Flags.NT) != 0) {
-            if (!taskReturnLogged) {
-                taskReturnLogged = true;
-                LOG.warn("vCPU {}: IRET with NT set (task return) is not implemented, #GP", c.index);
-            }
-            throw c.gp(0);
+            TaskSwitch.iretToPrevious(c);
+            c.nmiBlocked = false;
+            return;
         }
         if (!c.lma() && (fl & Flags.VM) != 0 && c.cpl == 0) {
             LOG.warn("vCPU {}: IRET to virtual-8086 mode is not implemented, #GP", c.index);

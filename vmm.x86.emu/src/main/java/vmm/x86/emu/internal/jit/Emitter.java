@@ -223,7 +223,7 @@ final class Emitter extends EmitterBase {
                 }
                 writeRm(k, 1);
             }
-            case Op.NOP, Op.PAUSE, Op.FENCE -> {
+            case Op.NOP, Op.FENCE -> {
             }
             case Op.PUSH_R -> {
                 readReg(i.rm, 8);

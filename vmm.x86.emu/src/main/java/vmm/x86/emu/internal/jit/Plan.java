@@ -79,7 +79,8 @@ final class Plan {
         return switch (i.op) {
             case Op.MOV_RM_R, Op.MOV_R_RM, Op.MOV_RM_I, Op.LEA, Op.MOVZX, Op.MOVSX, Op.MOVSXD, Op.ALU_RM_R,
                     Op.ALU_R_RM, Op.ALU_RM_I, Op.TEST_RM_R, Op.TEST_RM_I, Op.INC, Op.DEC, Op.CMOV, Op.SETCC, Op.NOP,
-                    Op.PAUSE, Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I -> true;
+                    Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I -> true;
+            // PAUSE runs its handler: with several vCPUs it yields the host thread (spin-wait loops).
             case Op.NOT, Op.NEG -> !i.mem;
             case Op.SHIFT -> !i.mem && (i.cc == 0 || i.cc == 2) && i.sub != 2 && i.sub != 3;
             case Op.JCC, Op.JMP_REL -> last;
