@@ -44,6 +44,11 @@ final class CapturedDevices {
         };
     }
 
+    /** Forgets the devices made so far (a new machine is about to make its own). */
+    void forget() {
+        created.clear();
+    }
+
     /** The {@code index}-th device the machine created of {@code type}, as its model class. */
     <T extends VirtioDevice> T get(String type, int index, Class<T> model) {
         List<VirtioDevice> list = created.getOrDefault(type, List.of());

@@ -44,6 +44,16 @@ public interface PciDevice {
         configSpace().reset();
     }
 
+    /**
+     * The function seen as {@code kind}, a host-side interface such as {@link MemoryBalloon},
+     * when it offers one. The default: the function itself when it implements {@code kind}; a
+     * transport that wraps a device model (virtio-pci) also offers what the model implements.
+     * Since 1.2.
+     */
+    default <T> java.util.Optional<T> facet(Class<T> kind) {
+        return kind.isInstance(this) ? java.util.Optional.of(kind.cast(this)) : java.util.Optional.empty();
+    }
+
     /** A short name for logs. */
     default String name() {
         return getClass().getSimpleName();

@@ -141,6 +141,15 @@ public interface Machine extends AutoCloseable {
         }
     }
 
+    /**
+     * The configured devices that offer {@code kind} (see {@link vmm.core.device.PciDevice#facet}),
+     * in slot order: how the host reaches a device while the guest runs, for example a
+     * {@link vmm.core.device.MemoryBalloon} to set its target. Since 1.4.
+     */
+    default <T> List<T> devices(Class<T> kind) {
+        return List.of();
+    }
+
     /** Destroys the machine if it still runs, and releases its memory and accelerator resources. */
     @Override
     void close();

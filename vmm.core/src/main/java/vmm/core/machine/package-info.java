@@ -21,8 +21,12 @@
  * <p>1.3: {@link vmm.core.machine.Machine#saveState(java.io.OutputStream)} and
  * {@link vmm.core.machine.Machine#restoreState(java.io.InputStream)} (virsh's save and restore:
  * a paused machine's vCPUs, devices and RAM, restored into a fresh machine of the same build),
+ * {@link vmm.core.machine.Machine#start(boolean)} (start with the vCPUs held),
  * and {@link vmm.core.machine.Machine#pressPowerButton()} (graceful shutdown).
+ *
+ * <p>1.4: {@link vmm.core.machine.Machine#devices(Class)}: the host side of configured devices
+ * while the guest runs (a {@link vmm.core.device.MemoryBalloon}'s target).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package vmm.core.machine;

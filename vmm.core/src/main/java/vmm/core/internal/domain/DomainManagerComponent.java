@@ -26,7 +26,7 @@ import vmm.core.state.VmmHome;
  * next start, without restarting the VMM.
  */
 @Component(service = DomainManager.class)
-public final class DomainManagerComponent extends Domains {
+public final class DomainManagerComponent extends SavingDomains {
     private static final Logger LOG = LoggerFactory.getLogger(DomainManagerComponent.class);
 
     /** Shared with the superclass's callbacks, which exist before this object's fields. */

@@ -1,7 +1,5 @@
 package vmm.core.internal.domain;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -10,9 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -27,7 +22,6 @@ import vmm.core.domain.DomainInfo;
 import vmm.core.domain.DomainManager;
 import vmm.core.domain.DomainRunner;
 import vmm.core.domain.DomainState;
-import vmm.core.domain.RunAfterRestore;
 import vmm.core.domain.StateReason;
 
 /**
@@ -39,7 +33,7 @@ class Domains implements DomainManager {
     private static final Logger LOG = LoggerFactory.getLogger(Domains.class);
 
     /** One domain's row. */
-    private static final class Entry {
+    static final class Entry {
         DomainDefinition persistent;
         DomainDefinition live;
         int id = -1;
@@ -57,15 +51,14 @@ class Domains implements DomainManager {
         }
     }
 
-    private final DomainStore store;
-    private final Supplier<DomainRunner> runner;
+    final DomainStore store;
+    final Supplier<DomainRunner> runner;
     private final Consumer<DomainEvent> events;
-    private final Map<String, Entry> byName = new LinkedHashMap<>();
+    final Map<String, Entry> byName = new LinkedHashMap<>();
     private final List<String> problems;
-    private int nextId = 1;
+    int nextId = 1;
     private volatile Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-    /** Watches graceful shutdowns: one daemon thread, started on the first shutdown. */
-    private ScheduledExecutorService shutdownTimer;
+    private final ShutdownTimer shutdownTimer = new ShutdownTimer();
 
     /** How long {@link #shutdown(String)} waits for the guest to power off, unless configured. */
     static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(120);
@@ -105,7 +98,7 @@ class Domains implements DomainManager {
         return null;
     }
 
-    private static DomainInfo info(Entry e) {
+    static DomainInfo info(Entry e) {
         long cpu = 0;
         if (e.machine != null) {
             cpu = e.machine.cpuTimeNs();
@@ -147,7 +140,7 @@ class Domains implements DomainManager {
         return byName.get(domain);
     }
 
-    private Entry require(String domain) throws DomainException {
+    Entry require(String domain) throws DomainException {
         Entry e = entry(domain);
         if (e == null) {
             throw new DomainException(Kind.NO_DOMAIN, "failed to get domain '" + domain + "'");
@@ -171,7 +164,7 @@ class Domains implements DomainManager {
     }
 
     /** The row {@code def} belongs to (same name and UUID), or null when new; a clash is an error. */
-    private Entry matching(DomainDefinition def) throws DomainException {
+    Entry matching(DomainDefinition def) throws DomainException {
         Entry sameName = byName.get(def.name());
         Entry sameUuid = byUuid(def.uuid());
         if (sameName != null && !sameName.current().uuid().equals(def.uuid())) {
@@ -277,13 +270,13 @@ class Domains implements DomainManager {
         setState(e, DomainState.RUNNING, StateReason.BOOTED);
     }
 
-    private static void setState(Entry e, DomainState state, StateReason reason) {
+    static void setState(Entry e, DomainState state, StateReason reason) {
         e.state = state;
         e.reason = reason;
     }
 
     /** A machine ended on its own: apply the definition's on_poweroff/on_reboot/on_crash. */
-    private void exited(Entry e, DomainRunner.Exit exit, String detail) {
+    void exited(Entry e, DomainRunner.Exit exit, String detail) {
         DomainEvent.Type type;
         DomainInfo result;
         synchronized (this) {
@@ -323,7 +316,7 @@ class Domains implements DomainManager {
     }
 
     /** The machine is gone: back to shut off, or out of the table for a transient domain. */
-    private void stopped(Entry e, StateReason reason) {
+    void stopped(Entry e, StateReason reason) {
         e.machine = null;
         String name = e.current().name();
         if (e.live != null) {
@@ -342,7 +335,7 @@ class Domains implements DomainManager {
         return active(domain).machine.vcpus();
     }
 
-    private Entry active(String domain) throws DomainException {
+    Entry active(String domain) throws DomainException {
         Entry e = require(domain);
         if (!e.state.active() || e.machine == null) {
             throw new DomainException(Kind.INVALID_OPERATION, "Requested operation is not valid: domain is not running");
@@ -399,21 +392,12 @@ class Domains implements DomainManager {
             }
             setState(e, DomainState.SHUTDOWN, StateReason.USER);
             int request = ++e.shutdowns;
-            if (shutdownTimer == null) {
-                shutdownTimer = Executors.newSingleThreadScheduledExecutor(
-                        Thread.ofPlatform().name("vmm-domain-shutdown-timer").daemon().factory());
-            }
-            shutdownTimer.schedule(() -> shutdownTimedOut(e, m, request, timeout), timeout.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            shutdownTimer.arm(timeout, () -> shutdownTimedOut(e, m, request, timeout));
             LOG.info("domain {}: ACPI power button pressed; waiting up to {} s for the guest to power off",
-                    e.current().name(), seconds(timeout));
+                    e.current().name(), ShutdownTimer.seconds(timeout));
             result = info(e);
         }
         fire(result, DomainEvent.Type.SHUTDOWN);
-    }
-
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? Long.toString(d.toSeconds()) : Double.toString(d.toMillis() / 1000.0);
     }
 
     private void shutdownTimedOut(Entry e, DomainRunner.Machine m, int request, Duration timeout) {
@@ -423,7 +407,7 @@ class Domains implements DomainManager {
                 return; // powered off, destroyed, rebooted, paused, or asked again since
             }
             LOG.warn("domain {} did not power off within {} s of the ACPI power button; it keeps running "
-                    + "('destroy' stops it at once)", e.current().name(), seconds(timeout));
+                    + "('destroy' stops it at once)", e.current().name(), ShutdownTimer.seconds(timeout));
             setState(e, DomainState.RUNNING, e.beforeShutdown);
             result = info(e);
         }
@@ -504,159 +488,9 @@ class Domains implements DomainManager {
         return problems;
     }
 
-    @Override
-    public void save(String domain, Path file, RunAfterRestore after) throws DomainException {
-        DomainInfo result;
-        synchronized (this) {
-            Entry e = active(domain);
-            boolean paused = after == RunAfterRestore.PAUSED
-                    || after == RunAfterRestore.AS_SAVED && e.state == DomainState.PAUSED;
-            writeState(e, file, paused);
-            LOG.info("domain {} saved to {}", e.live.name(), file);
-            stopMachine(e);
-            DomainInfo last = info(e);
-            stopped(e, StateReason.SAVED);
-            result = new DomainInfo(last.definition(), -1, DomainState.SHUTOFF, StateReason.SAVED,
-                    e.persistent != null, e.autostart, 0);
-        }
-        fire(result, DomainEvent.Type.STOPPED);
-    }
-
-    /** Writes an active domain's state to {@code file}; on failure the domain runs on as before. */
-    private static void writeState(Entry e, Path file, boolean paused) throws DomainException {
-        boolean wasPaused = e.state == DomainState.PAUSED;
-        try {
-            SaveFile.write(file, new SaveFile.Head(e.live.xml(), paused), e.machine::saveState);
-        } catch (DomainException ex) {
-            if (!wasPaused) {
-                e.machine.resume();
-            }
-            throw ex;
-        }
-    }
-
-    /** Stops the machine and waits until it let go of its disks. */
-    private static void stopMachine(Entry e) throws DomainException {
-        e.machine.powerOff();
-        try {
-            if (!e.machine.awaitReleased(30_000)) {
-                throw new DomainException(Kind.FAILED, "internal error: the machine did not release its resources");
-            }
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new DomainException(Kind.FAILED, "interrupted while the machine stopped", ex);
-        }
-    }
-
-    /** Starts row {@code e}'s machine from an opened save file (under the lock). */
-    private void resume(Entry e, DomainDefinition def, SaveFile.Opened file, boolean paused) throws DomainException {
-        DomainRunner r = runner.get();
-        if (r == null) {
-            throw new DomainException(Kind.UNSUPPORTED,
-                    "this function is not supported by the connection driver: no machine is installed to run domains");
-        }
-        e.machine = r.restore(def, file.in(), paused, (exit, detail) -> exited(e, exit, detail));
-    }
-
-    @Override
-    public DomainInfo restore(Path file, RunAfterRestore after) throws DomainException {
-        DomainInfo result;
-        boolean paused;
-        try (SaveFile.Opened opened = SaveFile.open(file)) {
-            DomainDefinition def = DomainXmlParser.parse(opened.head().xml());
-            paused = after == RunAfterRestore.PAUSED || after == RunAfterRestore.AS_SAVED && opened.head().paused();
-            synchronized (this) {
-                Entry e = matching(def);
-                if (e != null && e.state.active()) {
-                    throw new DomainException(Kind.INVALID_OPERATION,
-                            "Requested operation is not valid: domain '" + def.name() + "' is already active");
-                }
-                Entry row = e == null ? new Entry() : e;
-                resume(row, def, opened, paused);
-                started(row, def, paused ? DomainState.PAUSED : DomainState.RUNNING,
-                        paused ? StateReason.USER : StateReason.RESTORED);
-                result = info(row);
-            }
-        } catch (IOException ex) {
-            throw new DomainException(Kind.FAILED, "cannot read " + file + ": " + ex, ex);
-        }
-        LOG.info("domain {} restored from {}", result.name(), file);
-        fire(result, paused ? DomainEvent.Type.SUSPENDED : DomainEvent.Type.STARTED);
-        return result;
-    }
-
-    /** A machine was started for row {@code e} from a file: its live definition, id and state. */
-    private void started(Entry e, DomainDefinition def, DomainState state, StateReason reason) {
-        e.live = def;
-        store.setRunning(def, true);
-        e.id = nextId++;
-        setState(e, state, reason);
-        byName.putIfAbsent(def.name(), e);
-    }
-
-    @Override
-    public void checkpoint(String domain, Path file, StoppedWork work) throws DomainException {
-        synchronized (this) {
-            Entry e = active(domain);
-            boolean paused = e.state == DomainState.PAUSED;
-            writeState(e, file, paused);
-            stopMachine(e);
-            IOException failed = null;
-            try {
-                work.run();
-            } catch (IOException ex) {
-                failed = ex;
-            }
-            try (SaveFile.Opened opened = SaveFile.open(file)) {
-                resume(e, e.live, opened, paused);
-            } catch (IOException | DomainException | RuntimeException ex) {
-                // The state is in the file: the domain is shut off, and can be restored from there.
-                LOG.error("domain {} could not go on after its snapshot: {}", e.live.name(), ex.toString());
-                stopped(e, StateReason.FAILED);
-                throw new DomainException(Kind.FAILED, "the domain could not go on from " + file + ": "
-                        + ex.getMessage(), ex);
-            }
-            if (failed != null) {
-                throw new DomainException(Kind.FAILED, failed.getMessage(), failed);
-            }
-        }
-    }
-
-    @Override
-    public DomainInfo revert(String domain, Path file, StoppedWork work) throws DomainException {
-        DomainInfo result;
-        boolean paused;
-        try (SaveFile.Opened opened = SaveFile.open(file)) {
-            DomainDefinition def = DomainXmlParser.parse(opened.head().xml());
-            paused = opened.head().paused();
-            synchronized (this) {
-                Entry e = require(domain);
-                if (!def.uuid().equals(e.current().uuid())) {
-                    throw new DomainException(Kind.INVALID_OPERATION, file + " holds domain " + def.uuid() + ", not "
-                            + e.current().uuid());
-                }
-                if (e.state.active()) {
-                    stopMachine(e);
-                    stopped(e, StateReason.DESTROYED);
-                }
-                work.run();
-                resume(e, def, opened, paused);
-                started(e, def, paused ? DomainState.PAUSED : DomainState.RUNNING, StateReason.FROM_SNAPSHOT);
-                result = info(e);
-            }
-        } catch (IOException ex) {
-            throw new DomainException(Kind.FAILED, ex.getMessage(), ex);
-        }
-        fire(result, paused ? DomainEvent.Type.SUSPENDED : DomainEvent.Type.STARTED);
-        return result;
-    }
-
     /** Stops every machine (the VMM is going down). */
     synchronized void stopAll() {
-        if (shutdownTimer != null) {
-            shutdownTimer.shutdownNow();
-            shutdownTimer = null;
-        }
+        shutdownTimer.close();
         for (Entry e : List.copyOf(byName.values())) {
             if (e.machine != null) {
                 LOG.info("stopping domain {} with the VMM", e.current().name());
@@ -666,7 +500,7 @@ class Domains implements DomainManager {
         }
     }
 
-    private void fire(DomainInfo d, DomainEvent.Type type) {
+    void fire(DomainInfo d, DomainEvent.Type type) {
         DomainEvent event = new DomainEvent(d.name(), d.definition().uuid(), type, d.state(), d.reason());
         try {
             events.accept(event);

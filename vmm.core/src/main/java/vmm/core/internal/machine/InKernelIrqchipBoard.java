@@ -191,6 +191,17 @@ final class InKernelIrqchipBoard implements Board {
         return configured == null ? List.of() : configured.types();
     }
 
+    /** The kernel keeps the clocks of a KVM guest; nothing to hold here. */
+    @Override
+    public TimeHold holdTime() {
+        return () -> { };
+    }
+
+    @Override
+    public <T> List<T> devices(Class<T> kind) {
+        return configured == null ? List.of() : configured.facets(kind);
+    }
+
     /** The in-kernel PIC, IOAPIC and PIT keep their state in the kernel: not read out yet. */
     @Override
     public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
@@ -206,7 +217,7 @@ final class InKernelIrqchipBoard implements Board {
 
     @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
-        configured = ConfiguredDevices.plug(pciHost, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
+        configured = ConfiguredDevices.plug(pciHost, pio, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
             AcceleratedVm vm = irqchip;
             if (vm != null) {
                 vm.signalMsi(address, data);

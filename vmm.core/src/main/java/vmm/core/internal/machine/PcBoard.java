@@ -9,7 +9,10 @@ import vmm.core.device.DeviceType;
 import vmm.core.hypervisor.AcceleratedVm;
 import vmm.core.hypervisor.InterruptPort;
 import vmm.core.internal.memory.GuestMemoryMap;
+import vmm.core.internal.irq.LocalApic;
 import vmm.core.internal.platform.PcPlatform;
+import vmm.core.internal.timer.HeldTime;
+import vmm.core.internal.timer.ThreadTimerService;
 import vmm.core.loader.E820Map;
 import vmm.core.machine.Console;
 import vmm.core.machine.DeviceSpec;
@@ -33,12 +36,15 @@ final class PcBoard implements Board {
     private final E820Map e820;
     private volatile AcceleratedVm vm;
     private ConfiguredDevices devices;
+    private final HeldTime time = new HeldTime();
 
     PcBoard(GuestMemory memory, int vcpus, long tscKhz, Console console, Events events) {
         this.memory = memory;
         this.vcpus = vcpus;
         this.tscKhz = tscKhz;
-        this.platform = PcPlatform.create(memory, pio, mmio, vcpus, tscKhz, console.out(), new PcPlatform.Callbacks(
+        PcPlatform.Options options = new PcPlatform.Options(time, new ThreadTimerService(time, "vmm-platform-timers"),
+                java.time.Clock.systemUTC(), LocalApic.DEFAULT_PHYS_BITS, true);
+        this.platform = new PcPlatform(memory, pio, mmio, vcpus, tscKhz, console.out(), new PcPlatform.Callbacks(
                 events::powerOff,
                 () -> events.resetRequested("guest reset (0xcf9 or the i8042)"),
                 status -> events.debugExit(status >>> 1), // the device reports (value << 1) | 1
@@ -47,7 +53,7 @@ final class PcBoard implements Board {
                     if (v != null) {
                         v.invalidateCode(gpa, length);
                     }
-                }));
+                }), options);
         platform.firmwareDefaults();
         List<MemoryRegion> reserved = new ArrayList<>(GuestMemoryMap.plan(memory.size()).firmwareReserved());
         reserved.addAll(platform.reservedRegions());
@@ -61,7 +67,7 @@ final class PcBoard implements Board {
 
     @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
-        devices = ConfiguredDevices.plug(platform.pciHost(), platform::deviceContext, specs, types);
+        devices = ConfiguredDevices.plug(platform.pciHost(), pio, platform::deviceContext, specs, types);
     }
 
     @Override
@@ -120,11 +126,18 @@ final class PcBoard implements Board {
     }
 
     @Override
+    public <T> List<T> devices(Class<T> kind) {
+        return devices == null ? List.of() : devices.facets(kind);
+    }
+
+    @Override
     public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
-        java.util.Map<String, vmm.core.device.DeviceState> states = new java.util.LinkedHashMap<>(platform.saveState());
+        // The PCI functions first: the platform's state then lies next to the vCPUs' in the file.
+        java.util.Map<String, vmm.core.device.DeviceState> states = new java.util.LinkedHashMap<>();
         if (devices != null) {
             devices.saveState(states);
         }
+        states.putAll(platform.saveState());
         return states;
     }
 
@@ -140,6 +153,17 @@ final class PcBoard implements Board {
     @Override
     public boolean pressPowerButton() {
         return platform.pressPowerButton();
+    }
+
+    @Override
+    public TimeHold holdTime() {
+        time.hold(System.nanoTime());
+        return time::release;
+    }
+
+    @Override
+    public long nanoTime() {
+        return time.nanoTime();
     }
 
     @Override

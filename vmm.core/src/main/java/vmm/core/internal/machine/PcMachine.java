@@ -167,6 +167,11 @@ public final class PcMachine implements Machine {
     }
 
     @Override
+    public <T> java.util.List<T> devices(Class<T> kind) {
+        return board.devices(kind);
+    }
+
+    @Override
     public AcceleratorChoice accelerator() {
         return choice;
     }
@@ -461,10 +466,14 @@ public final class PcMachine implements Machine {
         java.util.List<VcpuState> states = new java.util.ArrayList<>();
         java.util.Map<String, vmm.core.device.DeviceState> devices;
         try {
-            for (AcceleratedVcpu c : vcpus) {
-                states.add(c.state());
+            // Every clock as of one instant: the time base stands still while the platform's
+            // timers and the vCPUs' TSCs are read.
+            try (Board.TimeHold hold = board.holdTime()) {
+                devices = board.saveDevices();
+                for (AcceleratedVcpu c : vcpus) {
+                    states.add(c.state());
+                }
             }
-            devices = board.saveDevices();
         } catch (UnsupportedOperationException e) {
             throw new MachineException("cannot save the machine: " + e.getMessage(), e);
         }
@@ -496,9 +505,11 @@ public final class PcMachine implements Machine {
             for (vmm.core.memory.MemoryRegion r : memory.regions()) {
                 vm.invalidateCode(r.guestAddress(), r.size());
             }
-            board.restoreDevices(contents.devices());
-            for (int i = 0; i < vcpus.length; i++) {
-                vcpus[i].setState(contents.vcpus().get(i));
+            try (Board.TimeHold hold = board.holdTime()) {
+                board.restoreDevices(contents.devices());
+                for (int i = 0; i < vcpus.length; i++) {
+                    vcpus[i].setState(contents.vcpus().get(i));
+                }
             }
         } catch (IllegalArgumentException e) {
             throw new MachineException("cannot restore the machine: " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import vmm.core.device.MemoryBalloon;
 import vmm.core.memory.GuestMemory;
 import vmm.core.memory.GuestMemoryException;
 import vmm.dev.virtio.queue.DescriptorChain;
@@ -23,7 +24,7 @@ import vmm.dev.virtio.vhost.VhostUserMemory;
  * shared file) on a vhost-user frontend's memory. Deflated pages need nothing: the guest
  * touches them again and the host backs them anew.
  */
-public final class VirtioBalloon implements VirtioDevice {
+public final class VirtioBalloon implements VirtioDevice, MemoryBalloon {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioBalloon.class);
     public static final int ID = 5;
     static final int INFLATE = 0;
@@ -72,11 +73,39 @@ public final class VirtioBalloon implements VirtioDevice {
 
     /** Asks the guest to hold {@code pages} 4 KiB pages in the balloon. */
     public void setTarget(int pages) {
+        if (pages < 0) {
+            throw new IllegalArgumentException("balloon target " + pages + " pages is negative");
+        }
         target = pages;
         DeviceHost h = host;
         if (h != null) {
             h.configChanged();
         }
+    }
+
+    @Override
+    public void setTargetBytes(long bytes) {
+        if (bytes < 0 || bytes / PAGE > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("balloon target " + bytes + " bytes is outside 0.."
+                    + (long) Integer.MAX_VALUE * PAGE);
+        }
+        setTarget((int) (bytes / PAGE));
+    }
+
+    @Override
+    public long targetBytes() {
+        return Integer.toUnsignedLong(target) * PAGE;
+    }
+
+    /** What the guest reports in {@code actual}: the config field is the guest's to write, so its word is taken as is. */
+    @Override
+    public long actualBytes() {
+        return Integer.toUnsignedLong(actual) * PAGE;
+    }
+
+    @Override
+    public long releasedBytes() {
+        return released.get() * PAGE;
     }
 
     /** Pages the guest has in the balloon now, by the device's count. */

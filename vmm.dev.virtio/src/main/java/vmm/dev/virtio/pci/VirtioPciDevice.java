@@ -153,6 +153,15 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
         return device;
     }
 
+    /** The transport, or the device model behind it (a balloon's host side, say), as {@code kind}. */
+    @Override
+    public <T> java.util.Optional<T> facet(Class<T> kind) {
+        if (kind.isInstance(device)) {
+            return java.util.Optional.of(kind.cast(device));
+        }
+        return PciDevice.super.facet(kind);
+    }
+
     @Override
     public PciConfigSpace configSpace() {
         return config;
@@ -331,15 +340,25 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
 
     private void enableQueue(int index, QueueState q) {
         try {
-            QueueInterrupt signal = () -> interrupt(q.vector, 1);
-            q.queue = (driverFeatures & VirtioFeatures.RING_PACKED) != 0
-                    ? new PackedVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, signal)
-                    : new SplitVirtqueue(index, ctx.memory(), q.size, q.desc, q.driver, q.deviceArea, driverFeatures, 0,
-                            signal);
+            q.queue = newQueue(index, q.size, q.desc, q.driver, q.deviceArea, driverFeatures, -1,
+                    () -> interrupt(q.vector, 1));
             q.enabled = true;
         } catch (VirtqueueException e) {
             needsReset(e.getMessage());
         }
+    }
+
+    /**
+     * A split or packed queue, as the driver negotiated; {@code base} resumes one (its
+     * {@link Virtqueue#lastAvail()} when saved), -1 starts it fresh.
+     */
+    private Virtqueue newQueue(int index, int size, long desc, long driver, long device, long features, int base,
+                               QueueInterrupt signal) throws VirtqueueException {
+        if ((features & VirtioFeatures.RING_PACKED) != 0) {
+            return new PackedVirtqueue(index, ctx.memory(), size, desc, driver, device, features,
+                    base < 0 ? PackedVirtqueue.FRESH : base, signal);
+        }
+        return new SplitVirtqueue(index, ctx.memory(), size, desc, driver, device, features, Math.max(0, base), signal);
     }
 
     private synchronized void resetDevice() {
@@ -404,14 +423,13 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
     /**
      * The transport's state for a saved machine (the vCPUs are stopped): first every queued
      * notification is handled and every request taken from a ring completes, so the rings in
-     * guest RAM, saved after the devices, hold no request half done.
+     * guest RAM, saved after the devices, hold no request half done. A queue's position is its
+     * {@link Virtqueue#lastAvail()}: for a packed ring it carries the wrap counter in bit 15, and
+     * with every request completed the used side stands at the same place; the event
+     * suppression structures live in guest RAM.
      */
     @Override
     public DeviceState saveState() {
-        if ((driverFeatures & VirtioFeatures.RING_PACKED) != 0) {
-            // A packed ring's wrap counters and event suppression are not in VirtioPciState yet.
-            throw new UnsupportedOperationException(ctx.name() + ": saving packed virtqueues is not supported");
-        }
         try {
             worker.submit(() -> { }).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -451,9 +469,6 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
             throw new IllegalArgumentException("virtio device " + s.deviceId() + " with " + s.queues().size()
                     + " queues saved, this is device " + device.deviceId() + " with " + queues.length);
         }
-        if ((s.driverFeatures() & VirtioFeatures.RING_PACKED) != 0) {
-            throw new IllegalArgumentException(ctx.name() + ": the saved state uses packed virtqueues, which are not restored");
-        }
         synchronized (this) {
             Virtqueue[] rebuilt = new Virtqueue[queues.length];
             for (int i = 0; i < queues.length; i++) {
@@ -461,8 +476,8 @@ public final class VirtioPciDevice implements PciDevice, BusDevice, DeviceHost, 
                 if (q.enabled()) {
                     QueueState target = queues[i];
                     try {
-                        rebuilt[i] = new SplitVirtqueue(i, ctx.memory(), q.size(), q.desc(), q.driver(), q.device(),
-                                s.driverFeatures(), q.lastAvail(), () -> interrupt(target.vector, 1));
+                        rebuilt[i] = newQueue(i, q.size(), q.desc(), q.driver(), q.device(), s.driverFeatures(),
+                                q.lastAvail(), () -> interrupt(target.vector, 1));
                     } catch (VirtqueueException e) {
                         throw new IllegalArgumentException("queue " + i + ": " + e.getMessage(), e);
                     }

@@ -30,6 +30,8 @@ public final class PackedVirtqueue implements Virtqueue {
     public static final int EVENT_ENABLE = 0;
     public static final int EVENT_DISABLE = 1;
     public static final int EVENT_DESC = 2;
+    /** The base of a fresh queue: position 0, wrap counters set. */
+    public static final int FRESH = 1 << 15;
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -45,9 +47,9 @@ public final class PackedVirtqueue implements Virtqueue {
     private final QueueInterrupt interrupt;
 
     private int nextAvail;
-    private boolean availWrap = true;
+    private boolean availWrap;
     private int nextUsed;
-    private boolean usedWrap = true;
+    private boolean usedWrap;
     /** Ring slots each outstanding buffer holds, by buffer id; 0 when the id is not outstanding. */
     private final int[] slots;
     /** Where each recent pop started and the id it took, for {@link #unpop}. */
@@ -65,10 +67,12 @@ public final class PackedVirtqueue implements Virtqueue {
      * @param driverAddr  guest address of the driver's event suppression structure
      * @param deviceAddr  guest address of the device's event suppression structure
      * @param features    the negotiated feature bits (EVENT_IDX, INDIRECT_DESC)
-     * @throws VirtqueueException when the size or an address is invalid
+     * @param base        where to resume, as {@link #lastAvail()} gave it ({@link #FRESH} for a new
+     *                    queue); every buffer taken before was used, so the used side resumes there too
+     * @throws VirtqueueException when the size, an address or the base is invalid
      */
     public PackedVirtqueue(int index, GuestMemory memory, int size, long ringAddr, long driverAddr, long deviceAddr,
-            long features, QueueInterrupt interrupt) throws VirtqueueException {
+            long features, int base, QueueInterrupt interrupt) throws VirtqueueException {
         if (size <= 0 || size > 32768) {
             throw new VirtqueueException("queue " + index + ": size " + size + " is not 1 to 32768");
         }
@@ -76,9 +80,15 @@ public final class PackedVirtqueue implements Virtqueue {
             throw new VirtqueueException("queue " + index + ": misaligned packed ring (ring 0x" + Long.toHexString(ringAddr)
                     + ", driver 0x" + Long.toHexString(driverAddr) + ", device 0x" + Long.toHexString(deviceAddr) + ")");
         }
+        if ((base & 0x7fff) >= size || (base & ~0xffff) != 0) {
+            throw new VirtqueueException("queue " + index + ": base 0x" + Integer.toHexString(base) + " outside a ring of "
+                    + size);
+        }
         this.index = index;
         this.size = size;
         this.memory = memory;
+        this.nextAvail = this.nextUsed = base & 0x7fff;
+        this.availWrap = this.usedWrap = (base & FRESH) != 0;
         this.eventIdx = (features & VirtioFeatures.RING_EVENT_IDX) != 0;
         this.indirect = (features & VirtioFeatures.RING_INDIRECT_DESC) != 0;
         this.interrupt = interrupt;

@@ -35,7 +35,8 @@ public final class PackedRings implements DeviceHost {
     }
 
     public Virtqueue open(int index) throws VirtqueueException {
-        queue = new PackedVirtqueue(index, mem, size, RING, DRIVER, DEVICE, features, () -> interrupts++);
+        queue = new PackedVirtqueue(index, mem, size, RING, DRIVER, DEVICE, features, PackedVirtqueue.FRESH,
+                () -> interrupts++);
         return queue;
     }
 

@@ -59,6 +59,29 @@ class PackedVirtqueueTest {
     }
 
     @Test
+    void resumesFromItsBaseAcrossAWrap() throws Exception {
+        Virtqueue q = r.open(0);
+        r.offer(0, new Buf(0x100000, 16, false), new Buf(0x101000, 100, true), new Buf(0x102000, 1, true));
+        q.pop();
+        q.push(0, 101);
+        assertArrayEquals(new int[] {0, 101}, r.takeUsed());
+        int base = q.lastAvail();
+        assertEquals(3 | PackedVirtqueue.FRESH, base, "position 3, first lap");
+        // A restored machine builds the queue again from the saved base.
+        Virtqueue again = new PackedVirtqueue(0, mem, 4, PackedRings.RING, PackedRings.DRIVER, PackedRings.DEVICE,
+                VirtioFeatures.TRANSPORT, base, () -> { });
+        r.offer(1, new Buf(0x103000, 8, true), new Buf(0x104000, 8, true));
+        DescriptorChain c = again.pop();
+        assertEquals(1, c.head());
+        assertEquals(16, c.writableLength());
+        again.push(1, 16);
+        assertArrayEquals(new int[] {1, 16}, r.takeUsed(), "used at the driver's position, after the wrap");
+        assertEquals(1, again.lastAvail(), "position 1, second lap");
+        assertThrows(VirtqueueException.class, () -> new PackedVirtqueue(0, mem, 4, PackedRings.RING, PackedRings.DRIVER,
+                PackedRings.DEVICE, VirtioFeatures.TRANSPORT, 4, () -> { }), "a base outside the ring");
+    }
+
+    @Test
     void indirectTableIsOneSlot() throws Exception {
         Virtqueue q = r.open(0);
         r.offerIndirect(3, 0x200000, new Buf(0x100000, 16, false), new Buf(0x101000, 100, true));
@@ -143,11 +166,11 @@ class PackedVirtqueueTest {
         assertRefused(ring -> ring.write(0, 0x200000, 24, 0, Virtqueue.DESC_F_INDIRECT | PackedRings.availFlags(true)),
                 "indirect table of 24 bytes", false);
         assertThrows(VirtqueueException.class, () -> new PackedVirtqueue(0, mem, 8, PackedRings.RING + 8, PackedRings.DRIVER,
-                PackedRings.DEVICE, VirtioFeatures.TRANSPORT, () -> { }));
+                PackedRings.DEVICE, VirtioFeatures.TRANSPORT, PackedVirtqueue.FRESH, () -> { }));
         assertThrows(VirtqueueException.class, () -> new PackedVirtqueue(0, mem, 8, 0xC000_0000L, PackedRings.DRIVER,
-                PackedRings.DEVICE, VirtioFeatures.TRANSPORT, () -> { }));
+                PackedRings.DEVICE, VirtioFeatures.TRANSPORT, PackedVirtqueue.FRESH, () -> { }));
         assertThrows(VirtqueueException.class, () -> new PackedVirtqueue(0, mem, 0, PackedRings.RING, PackedRings.DRIVER,
-                PackedRings.DEVICE, VirtioFeatures.TRANSPORT, () -> { }));
+                PackedRings.DEVICE, VirtioFeatures.TRANSPORT, PackedVirtqueue.FRESH, () -> { }));
     }
 
     interface Setup {

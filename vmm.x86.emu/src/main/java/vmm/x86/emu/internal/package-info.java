@@ -17,6 +17,8 @@
  * segmentation and the software TLB ({@code Mem}), the page walker ({@code Paging}), descriptor
  * checks ({@code Segments}), exception and interrupt delivery ({@code Interrupts}), MSRs and
  * CPUID.</li>
+ * <li>{@code jit}: hot blocks translated to JVM bytecode for HotSpot to compile (see its
+ * package-info); {@code -Dvmm.emu.jit=false} keeps everything interpreted.</li>
  * <li>{@code fpu}: the x87/MMX/SSE unit, a separate contract ({@code FpuUnit}/{@code FpuHost}).</li>
  * </ul>
  *

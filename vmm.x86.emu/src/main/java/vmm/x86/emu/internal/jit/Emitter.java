@@ -72,6 +72,20 @@ final class Emitter extends EmitterBase {
         }
     }
 
+    /**
+     * Whether translating the block pays: most of its instructions inline. A block of handler calls
+     * would only lose the interpreter's dispatch and costs a class definition and HotSpot's work.
+     */
+    static boolean worthTranslating(Insn[] insns, int mode) {
+        int inlined = 0;
+        for (int k = 0; k < insns.length; k++) {
+            if (inlinable(insns[k], mode, k == insns.length - 1)) {
+                inlined++;
+            }
+        }
+        return inlined >= 2 && inlined * 2 >= insns.length;
+    }
+
     /** Whether {@code i} is translated inline; the rest run through {@code Exec.execute}. */
     static boolean inlinable(Insn i, int mode, boolean last) {
         if (i.lock) {
@@ -186,6 +200,7 @@ final class Emitter extends EmitterBase {
         if (!inline[n - 1] || last.op != Op.JCC && last.op != Op.JMP_REL) {
             exit(n, endOff);
         }
+        emitHandlers();
     }
 
     /** A handler call with the state stored first and reloaded lazily after. */
@@ -344,8 +359,7 @@ final class Emitter extends EmitterBase {
                 cb.lstore(T1);
                 ensure(RSP);
                 cb.lload(slot(RSP)).loadConstant(8L).lsub().lstore(EA);
-                beforeFault(k);
-                store(Cpu.SS, EA, 8, T1);
+                store(k, Cpu.SS, EA, 8, T1);
                 cb.lload(EA);
                 writeReg(RSP, 8);
                 stopCheck(k);
@@ -353,8 +367,7 @@ final class Emitter extends EmitterBase {
             case Op.POP_R -> {
                 ensure(RSP);
                 cb.lload(slot(RSP)).lstore(EA);
-                beforeFault(k);
-                load(Cpu.SS, EA, 8);
+                load(k, Cpu.SS, EA, 8);
                 cb.lstore(T1);
                 cb.lload(EA).loadConstant(8L).ladd();
                 writeReg(RSP, 8);
@@ -374,7 +387,7 @@ final class Emitter extends EmitterBase {
             return;
         }
         address(k);
-        load(i.seg, EA, size);
+        load(k, i.seg, EA, size);
     }
 
     /** Computes the memory operand's address into EA, with the state made exact first (once). */
@@ -385,7 +398,6 @@ final class Emitter extends EmitterBase {
         ensureOperands(insns[k]);
         ea(k);
         cb.lstore(EA);
-        beforeFault(k);
         prepared = true;
     }
 
@@ -407,7 +419,7 @@ final class Emitter extends EmitterBase {
         }
         cb.lstore(T2);
         address(k);
-        store(i.seg, EA, size, T2);
+        store(k, i.seg, EA, size, T2);
         stopCheck(k);
     }
 
@@ -424,7 +436,7 @@ final class Emitter extends EmitterBase {
         int dst = i.op == Op.ALU_R_RM ? i.reg : i.rm;
         if (memDst) {
             address(k);
-            load(i.seg, EA, size);
+            load(k, i.seg, EA, size);
         } else {
             readReg(dst, size);
         }
@@ -451,7 +463,7 @@ final class Emitter extends EmitterBase {
         cb.lstore(T3);
         if (op != 7) {
             if (memDst) {
-                store(i.seg, EA, size, T3);
+                store(k, i.seg, EA, size, T3);
             } else {
                 cb.lload(T3);
                 writeReg(dst, size);
@@ -486,7 +498,7 @@ final class Emitter extends EmitterBase {
         }
         if (i.mem) {
             address(k);
-            load(i.seg, EA, size);
+            load(k, i.seg, EA, size);
         } else {
             readReg(i.rm, size);
         }
@@ -499,7 +511,7 @@ final class Emitter extends EmitterBase {
         }
         cb.lstore(T3);
         if (i.mem) {
-            store(i.seg, EA, size, T3);
+            store(k, i.seg, EA, size, T3);
         } else {
             cb.lload(T3);
             writeReg(i.rm, size);

@@ -32,7 +32,7 @@ abstract class EmitterBase {
 
     // Local slots.
     static final int THIS = 0, C = 1, BUDGET = 2, RIP0 = 3, LOOPS = 5, REG0 = 6, FDST = 38, FSRC = 40, FRES = 42,
-            FAUX = 44, T0 = 46, T1 = 48, T2 = 50, T3 = 52, EA = 54;
+            FAUX = 44, T0 = 46, T1 = 48, T2 = 50, T3 = 52, EA = 54, EXC = 56;
 
     /** Pending-flag states besides a {@link Flags} kind: flags are in the Cpu, or overwritten before seen. */
     static final int IN_CPU = -1, DEAD = -2;
@@ -341,11 +341,43 @@ abstract class EmitterBase {
         cb.putfield(CD_CPU, "rip", CD_long);
     }
 
-    /** Makes the Cpu exact for an instruction that may fault (RIP at it; registers and flags stored). */
-    void beforeFault(int k) {
-        flushRegs();
-        flushFlags();
-        setRip(off[k]);
+    /**
+     * A memory access of instruction {@code k} that may fault: its exception handler (emitted after
+     * the method's code, by {@link #emitHandlers}) stores the registers and flags as they are here
+     * and sets RIP to the instruction before rethrowing, so the fast path stores nothing.
+     */
+    private record Guard(Label start, Label end, int k, boolean[] loaded, boolean[] dirty, int pend, int pendSize,
+            boolean flushed) {
+    }
+
+    private final java.util.List<Guard> guards = new java.util.ArrayList<>();
+    private Label guardStart;
+
+    private void guard() {
+        guardStart = cb.newBoundLabel();
+    }
+
+    private void endGuard(int k) {
+        Label end = cb.newBoundLabel();
+        guards.add(new Guard(guardStart, end, k, loaded.clone(), dirty.clone(), pend, pendSize, pendFlushed));
+    }
+
+    /** The guards' handlers; called once the method's main code is complete. */
+    void emitHandlers() {
+        for (Guard g : guards) {
+            Label h = cb.newBoundLabel();
+            cb.astore(EXC);
+            System.arraycopy(g.loaded, 0, loaded, 0, 16);
+            System.arraycopy(g.dirty, 0, dirty, 0, 16);
+            pend = g.pend;
+            pendSize = g.pendSize;
+            pendFlushed = g.flushed;
+            flushRegs();
+            flushFlags();
+            setRip(off[g.k]);
+            cb.aload(EXC).athrow();
+            cb.exceptionCatch(g.start, g.end, h, java.util.Optional.empty());
+        }
     }
 
     /** Returns the instruction count: completed loops times the block length plus {@code done}. */
@@ -407,14 +439,18 @@ abstract class EmitterBase {
     }
 
     /** Pushes {@code size} bytes read at the address in local {@code addr} through segment {@code seg}. */
-    void load(int seg, int addr, int size) {
+    void load(int k, int seg, int addr, int size) {
+        guard();
         cb.aload(C).getfield(CD_CPU, "mem", CD_MEM).loadConstant(seg).lload(addr).loadConstant(size)
                 .invokevirtual(CD_MEM, "read", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int));
+        endGuard(k);
     }
 
     /** Writes local {@code value} at the address in local {@code addr}. */
-    void store(int seg, int addr, int size, int value) {
+    void store(int k, int seg, int addr, int size, int value) {
+        guard();
         cb.aload(C).getfield(CD_CPU, "mem", CD_MEM).loadConstant(seg).lload(addr).loadConstant(size).lload(value)
                 .invokevirtual(CD_MEM, "write", MethodTypeDesc.of(CD_void, CD_int, CD_long, CD_int, CD_long));
+        endGuard(k);
     }
 }

@@ -1,0 +1,614 @@
+package vmm.dev.ide;
+
+import static vmm.dev.ide.Ata.*;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import vmm.core.device.BusDevice;
+import vmm.core.device.IrqLine;
+import vmm.core.memory.GuestMemory;
+
+/**
+ * One IDE channel (cable) with up to two ATA disks: the shadow task file, the command state
+ * machine (PIO data phases through the data register, DMA through the bus-master registers),
+ * and INTRQ. The command block registers are {@link #commandBlock()}, the control block
+ * (alternate status, device control) {@link #controlBlock()}, the bus-master registers
+ * {@link #busMaster()}.
+ *
+ * <p>Disk I/O runs on the vCPU thread that starts it: a PIO block or a DMA transfer is at most
+ * a few hundred KiB, and the guest polls BSY or waits for the interrupt either way.
+ */
+final class IdeChannel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IdeChannel.class);
+
+    private final String name;
+    private final AtaDrive[] drives;
+    private final IrqLine irq;
+    private final GuestMemory memory;
+    private final Set<Integer> loggedCommands = ConcurrentHashMap.newKeySet();
+    private final Stats stats;
+
+    // task file: both drives latch writes; the "previous" bytes are the LBA48 high-order halves
+    private int feature;
+    private int nsect;
+    private int lbal;
+    private int lbam;
+    private int lbah;
+    private int hobNsect;
+    private int hobLbal;
+    private int hobLbam;
+    private int hobLbah;
+    private int device;
+    private int control;
+    private int status;
+    private int error;
+    private boolean intrq;
+
+    // the PIO data phase
+    private byte[] buffer = new byte[0];
+    private int bufferPos;
+    private int bufferEnd;
+    private boolean writing;
+    private long nextLba;
+    private long sectorsLeft;
+    private int blockSectors;
+
+    // bus master (one half of BAR4)
+    private int bmCommand;
+    private int bmStatus;
+    private int prdTable;
+    private boolean dmaPending;
+    private boolean dmaToMemory;
+
+    /** Counters a test or a monitor reads. */
+    record Stats(AtomicLong pioSectors, AtomicLong dmaSectors, AtomicLong flushes, AtomicLong errors) {
+        Stats() {
+            this(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
+        }
+    }
+
+    IdeChannel(String name, AtaDrive master, AtaDrive slave, IrqLine irq, GuestMemory memory, Stats stats) {
+        this.name = name;
+        this.drives = new AtaDrive[] {master, slave};
+        this.irq = irq;
+        this.memory = memory;
+        this.stats = stats;
+        reset();
+    }
+
+    boolean hasDrives() {
+        return drives[0] != null || drives[1] != null;
+    }
+
+    AtaDrive drive(int unit) {
+        return drives[unit];
+    }
+
+    private AtaDrive selected() {
+        return drives[(device & DEV) != 0 ? 1 : 0];
+    }
+
+    /** Power-on: the drives' settings too, then a soft reset. */
+    synchronized void reset() {
+        for (AtaDrive d : drives) {
+            if (d != null) {
+                d.powerOn();
+            }
+        }
+        control = 0;
+        bmCommand = 0;
+        bmStatus = 0;
+        prdTable = 0;
+        softReset();
+    }
+
+    /** SRST or power-on: the signature of an ATA disk in the task file, diagnostics passed. */
+    private void softReset() {
+        nsect = hobNsect = 1;
+        lbal = hobLbal = 1;
+        lbam = lbah = hobLbam = hobLbah = 0;
+        feature = 0;
+        device = 0;
+        error = 0x01;
+        status = hasDrives() ? DRDY | DSC : 0;
+        endDataPhase();
+        dmaPending = false;
+        setIntrq(false);
+    }
+
+    // ---- register access ----
+
+    BusDevice commandBlock() {
+        return new BusDevice() {
+            @Override
+            public void read(long offset, byte[] data) {
+                if (offset == 0) {
+                    readData(data);
+                } else {
+                    java.util.Arrays.fill(data, (byte) readRegister((int) offset));
+                }
+            }
+
+            @Override
+            public void write(long offset, byte[] data) {
+                if (offset == 0) {
+                    writeData(data);
+                } else {
+                    writeRegister((int) offset, data[0] & 0xff);
+                }
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+        };
+    }
+
+    BusDevice controlBlock() {
+        return new BusDevice() {
+            @Override
+            public void read(long offset, byte[] data) {
+                java.util.Arrays.fill(data, (byte) (offset == 0 ? readStatus(false) : 0xff));
+            }
+
+            @Override
+            public void write(long offset, byte[] data) {
+                if (offset == 0) {
+                    writeControl(data[0] & 0xff);
+                }
+            }
+
+            @Override
+            public String name() {
+                return name + " control";
+            }
+        };
+    }
+
+    private synchronized int readRegister(int reg) {
+        boolean absent = selected() == null;
+        boolean hob = (control & HOB) != 0;
+        return switch (reg) {
+            case 1 -> absent ? 0 : error;
+            case 2 -> absent ? 0 : hob ? hobNsect : nsect;
+            case 3 -> absent ? 0 : hob ? hobLbal : lbal;
+            case 4 -> absent ? 0 : hob ? hobLbam : lbam;
+            case 5 -> absent ? 0 : hob ? hobLbah : lbah;
+            case 6 -> hasDrives() ? device | 0xA0 : 0;
+            case 7 -> readStatus(true);
+            default -> 0xff;
+        };
+    }
+
+    private synchronized int readStatus(boolean acknowledge) {
+        if (selected() == null) {
+            return 0;
+        }
+        if (acknowledge) {
+            setIntrq(false);
+        }
+        return status;
+    }
+
+    private synchronized void writeRegister(int reg, int value) {
+        control &= ~HOB; // a write to the task file clears HOB (ATA-8 7.10.6)
+        switch (reg) {
+            case 1 -> feature = value;
+            case 2 -> {
+                hobNsect = nsect;
+                nsect = value;
+            }
+            case 3 -> {
+                hobLbal = lbal;
+                lbal = value;
+            }
+            case 4 -> {
+                hobLbam = lbam;
+                lbam = value;
+            }
+            case 5 -> {
+                hobLbah = lbah;
+                lbah = value;
+            }
+            case 6 -> device = value & 0x5F;
+            case 7 -> command(value);
+            default -> {
+            }
+        }
+    }
+
+    private synchronized void writeControl(int value) {
+        boolean wasReset = (control & SRST) != 0;
+        control = value;
+        if ((value & SRST) != 0) {
+            status = BSY;
+            endDataPhase();
+            dmaPending = false;
+            setIntrq(false);
+        } else if (wasReset) {
+            softReset();
+            control = value;
+        }
+        updateIrq();
+    }
+
+    private void setIntrq(boolean on) {
+        intrq = on;
+        if (on) {
+            bmStatus |= 0x04;
+        }
+        updateIrq();
+    }
+
+    private void updateIrq() {
+        irq.set(intrq && (control & NIEN) == 0);
+    }
+
+    // ---- commands ----
+
+    private void command(int cmd) {
+        AtaDrive d = selected();
+        if (d == null || (status & BSY) != 0) {
+            return; // commands to an absent drive, or while busy, go nowhere
+        }
+        setIntrq(false);
+        endDataPhase();
+        error = 0;
+        status = DRDY | DSC;
+        switch (cmd) {
+            case IDENTIFY -> startPioIn(d.identify());
+            case READ_SECTORS, READ_SECTORS_NR -> startPio(d, lba28(), count28(), 1, false);
+            case READ_SECTORS_EXT -> startPio(d, lba48(), count48(), 1, false);
+            case READ_MULTIPLE -> startMultiple(d, lba28(), count28(), false);
+            case READ_MULTIPLE_EXT -> startMultiple(d, lba48(), count48(), false);
+            case WRITE_SECTORS, WRITE_SECTORS_NR -> startPio(d, lba28(), count28(), 1, true);
+            case WRITE_SECTORS_EXT -> startPio(d, lba48(), count48(), 1, true);
+            case WRITE_MULTIPLE -> startMultiple(d, lba28(), count28(), true);
+            case WRITE_MULTIPLE_EXT -> startMultiple(d, lba48(), count48(), true);
+            case READ_DMA, READ_DMA_NR -> startDma(d, lba28(), count28(), true);
+            case READ_DMA_EXT -> startDma(d, lba48(), count48(), true);
+            case WRITE_DMA, WRITE_DMA_NR -> startDma(d, lba28(), count28(), false);
+            case WRITE_DMA_EXT -> startDma(d, lba48(), count48(), false);
+            case VERIFY, VERIFY_NR -> complete(d.inRange(lba28(), count28()) ? 0 : IDNF);
+            case VERIFY_EXT -> complete(d.inRange(lba48(), count48()) ? 0 : IDNF);
+            case FLUSH_CACHE, FLUSH_CACHE_EXT -> flush(d);
+            case SET_MULTIPLE -> complete(setMultiple(d) ? 0 : ABRT);
+            case SET_FEATURES -> complete(setFeatures(d) ? 0 : ABRT);
+            case INIT_PARAMS, STANDBY_NOW, IDLE_NOW -> complete(0);
+            case CHECK_POWER -> {
+                nsect = 0xFF; // active or idle
+                complete(0);
+            }
+            case DIAGNOSE -> {
+                softReset();
+                setIntrq(true);
+            }
+            default -> {
+                if (cmd >= 0x10 && cmd <= 0x1F) { // RECALIBRATE, obsolete but harmless
+                    complete(0);
+                } else {
+                    if (loggedCommands.add(cmd)) {
+                        LOG.info("{}: command 0x{} is not implemented, aborted", name, Integer.toHexString(cmd));
+                    }
+                    complete(ABRT);
+                }
+            }
+        }
+    }
+
+    private long lba28() {
+        return ((long) (device & 0x0F) << 24) | (lbah << 16) | (lbam << 8) | lbal;
+    }
+
+    private long count28() {
+        return nsect == 0 ? 256 : nsect;
+    }
+
+    private long lba48() {
+        return ((long) hobLbah << 40) | ((long) hobLbam << 32) | ((long) hobLbal << 24) | (lbah << 16)
+                | (lbam << 8) | lbal;
+    }
+
+    private long count48() {
+        int n = (hobNsect << 8) | nsect;
+        return n == 0 ? 65536 : n;
+    }
+
+    /** Ends a command without data: ERR and the error bits when {@code err} is not 0, and INTRQ. */
+    private void complete(int err) {
+        error = err;
+        status = DRDY | DSC | (err != 0 ? ERR : 0);
+        if (err != 0) {
+            stats.errors().incrementAndGet();
+        }
+        setIntrq(true);
+    }
+
+    private boolean setMultiple(AtaDrive d) {
+        int n = nsect;
+        if (n != 0 && (n > Identify.MAX_MULTIPLE || Integer.bitCount(n) != 1)) {
+            return false;
+        }
+        d.multiple = n;
+        return true;
+    }
+
+    private boolean setFeatures(AtaDrive d) {
+        return switch (feature) {
+            case SF_XFER_MODE -> {
+                int mode = nsect;
+                boolean ok = (mode & 0xF8) == 0x00 || (mode & 0xF8) == 0x08 && (mode & 7) <= 4
+                        || (mode & 0xF8) == 0x20 && (mode & 7) <= 2 || (mode & 0xF8) == 0x40 && (mode & 7) <= 5;
+                if (ok) {
+                    d.transferMode = mode;
+                }
+                yield ok;
+            }
+            case SF_WRITE_CACHE_ON, SF_WRITE_CACHE_OFF, SF_LOOKAHEAD_ON, SF_LOOKAHEAD_OFF -> true;
+            default -> false;
+        };
+    }
+
+    private void flush(AtaDrive d) {
+        try {
+            d.flush();
+            stats.flushes().incrementAndGet();
+            complete(0);
+        } catch (IOException e) {
+            LOG.warn("{}: flush failed: {}", name, e.toString());
+            failIo();
+        }
+    }
+
+    private void failIo() {
+        status = DRDY | DSC | ERR | DF;
+        error = ABRT;
+        stats.errors().incrementAndGet();
+        setIntrq(true);
+    }
+
+    // ---- PIO ----
+
+    private void startPioIn(byte[] data) {
+        buffer = data;
+        bufferPos = 0;
+        bufferEnd = data.length;
+        writing = false;
+        sectorsLeft = 0;
+        status = DRDY | DSC | DRQ;
+        setIntrq(true);
+    }
+
+    private void startMultiple(AtaDrive d, long lba, long count, boolean write) {
+        if (d.multiple == 0) {
+            complete(ABRT);
+            return;
+        }
+        startPio(d, lba, count, d.multiple, write);
+    }
+
+    private void startPio(AtaDrive d, long lba, long count, int perBlock, boolean write) {
+        if (write && d.readOnly()) {
+            complete(ABRT);
+            return;
+        }
+        if (!d.inRange(lba, count)) {
+            complete(IDNF);
+            return;
+        }
+        nextLba = lba;
+        sectorsLeft = count;
+        blockSectors = perBlock;
+        writing = write;
+        if (buffer.length < perBlock * AtaDrive.SECTOR) {
+            buffer = new byte[perBlock * AtaDrive.SECTOR];
+        }
+        if (write) {
+            beginBlock();
+            status = DRDY | DSC | DRQ; // no interrupt before the first block of a PIO write
+        } else {
+            loadBlock(d);
+        }
+    }
+
+    /** Makes the next block ready in the buffer (reads) or room for it (writes). */
+    private void beginBlock() {
+        int n = (int) Math.min(blockSectors, sectorsLeft);
+        if (buffer.length < n * AtaDrive.SECTOR) {
+            buffer = new byte[n * AtaDrive.SECTOR];
+        }
+        bufferPos = 0;
+        bufferEnd = n * AtaDrive.SECTOR;
+    }
+
+    private void loadBlock(AtaDrive d) {
+        beginBlock();
+        try {
+            d.read(nextLba, ByteBuffer.wrap(buffer, 0, bufferEnd));
+        } catch (IOException e) {
+            LOG.warn("{}: read at sector {} failed: {}", name, nextLba, e.toString());
+            endDataPhase();
+            error = UNC;
+            status = DRDY | DSC | ERR;
+            stats.errors().incrementAndGet();
+            setIntrq(true);
+            return;
+        }
+        status = DRDY | DSC | DRQ;
+        setIntrq(true);
+    }
+
+    private void endDataPhase() {
+        bufferPos = bufferEnd = 0;
+        sectorsLeft = 0;
+        status &= ~DRQ;
+    }
+
+    private synchronized void readData(byte[] data) {
+        if ((status & DRQ) == 0 || writing || selected() == null) {
+            java.util.Arrays.fill(data, (byte) 0xff);
+            return;
+        }
+        int n = Math.min(data.length, bufferEnd - bufferPos);
+        System.arraycopy(buffer, bufferPos, data, 0, n);
+        java.util.Arrays.fill(data, n, data.length, (byte) 0xff);
+        bufferPos += n;
+        if (bufferPos < bufferEnd) {
+            return;
+        }
+        long done = bufferEnd / AtaDrive.SECTOR;
+        if (sectorsLeft == 0) { // IDENTIFY
+            endDataPhase();
+            return;
+        }
+        stats.pioSectors().addAndGet(done);
+        nextLba += done;
+        sectorsLeft -= done;
+        if (sectorsLeft > 0) {
+            loadBlock(selected());
+        } else {
+            endDataPhase();
+            status = DRDY | DSC;
+        }
+    }
+
+    private synchronized void writeData(byte[] data) {
+        if ((status & DRQ) == 0 || !writing || selected() == null) {
+            return;
+        }
+        int n = Math.min(data.length, bufferEnd - bufferPos);
+        System.arraycopy(data, 0, buffer, bufferPos, n);
+        bufferPos += n;
+        if (bufferPos < bufferEnd) {
+            return;
+        }
+        try {
+            selected().write(nextLba, ByteBuffer.wrap(buffer, 0, bufferEnd));
+        } catch (IOException e) {
+            LOG.warn("{}: write at sector {} failed: {}", name, nextLba, e.toString());
+            endDataPhase();
+            failIo();
+            return;
+        }
+        long done = bufferEnd / AtaDrive.SECTOR;
+        stats.pioSectors().addAndGet(done);
+        nextLba += done;
+        sectorsLeft -= done;
+        if (sectorsLeft > 0) {
+            beginBlock();
+            status = DRDY | DSC | DRQ;
+        } else {
+            endDataPhase();
+            status = DRDY | DSC;
+        }
+        setIntrq(true);
+    }
+
+    // ---- DMA ----
+
+    private void startDma(AtaDrive d, long lba, long count, boolean toMemory) {
+        if (!toMemory && d.readOnly()) {
+            complete(ABRT);
+            return;
+        }
+        if (!d.inRange(lba, count)) {
+            complete(IDNF);
+            return;
+        }
+        nextLba = lba;
+        sectorsLeft = count;
+        dmaToMemory = toMemory;
+        dmaPending = true;
+        status = DRDY | DSC | DRQ | BSY;
+        if ((bmCommand & 0x01) != 0) {
+            runDma();
+        }
+    }
+
+    /** Both the command and the bus master's start bit are there: move the data, then interrupt. */
+    private void runDma() {
+        dmaPending = false;
+        AtaDrive d = selected();
+        long sectors = sectorsLeft;
+        sectorsLeft = 0;
+        try {
+            PrdTransfer.run(memory, prdTable & 0xFFFF_FFFCL, d, nextLba, sectors, dmaToMemory);
+            stats.dmaSectors().addAndGet(sectors);
+            bmStatus &= ~0x01;
+            complete(0);
+        } catch (PrdTransfer.Fault e) {
+            if (loggedCommands.add(-1)) {
+                LOG.warn("{}: DMA aborted: {}", name, e.getMessage());
+            }
+            bmStatus = (bmStatus & ~0x01) | 0x02;
+            complete(ABRT);
+        } catch (IOException e) {
+            LOG.warn("{}: DMA at sector {} failed: {}", name, nextLba, e.toString());
+            bmStatus &= ~0x01;
+            failIo();
+        }
+    }
+
+    /** The bus-master registers of this channel: command at 0, status at 2, PRD table at 4-7. */
+    synchronized int readBusMaster(int offset) {
+        return switch (offset) {
+            case 0 -> bmCommand;
+            case 2 -> bmStatus;
+            case 4, 5, 6, 7 -> (prdTable >>> (8 * (offset - 4))) & 0xff;
+            default -> 0;
+        };
+    }
+
+    synchronized void writeBusMaster(int offset, int value) {
+        switch (offset) {
+            case 0 -> {
+                boolean start = (value & 0x01) != 0 && (bmCommand & 0x01) == 0;
+                bmCommand = value & 0x09;
+                if ((value & 0x01) == 0) {
+                    bmStatus &= ~0x01;
+                } else if (start) {
+                    bmStatus |= 0x01;
+                    if (dmaPending) {
+                        runDma();
+                    }
+                }
+            }
+            case 2 -> bmStatus = (bmStatus & 0x01) | (bmStatus & ~value & 0x06) | (value & 0x60);
+            case 4, 5, 6, 7 -> {
+                int shift = 8 * (offset - 4);
+                prdTable = (prdTable & ~(0xff << shift)) | ((value & 0xff) << shift);
+            }
+            default -> {
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (AtaDrive d : drives) {
+            if (d != null) {
+                try {
+                    d.close();
+                } catch (IOException e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/**
+ * Hot blocks translated to JVM bytecode, so that HotSpot compiles the guest's hot code.
+ *
+ * <p>{@code Interpreter} counts the executions of each cached block; {@code Jit} has a hot one
+ * translated by {@code Emitter} into a hidden class extending {@code Compiled} (one method,
+ * {@code run(Cpu, budget)}, kept under HotSpot's 8000-byte limit, else the block stays
+ * interpreted). The translation lives and dies with its {@code Block}: code writes, CR3 and mode
+ * changes invalidate it exactly as they invalidate the decoded block.
+ *
+ * <p>Inside the method the integer instructions (MOV, MOVZX/MOVSX/MOVSXD, LEA, the ALU group,
+ * TEST, INC/DEC, NOT/NEG, IMUL, shifts and rotates by a constant, CMOVcc, SETcc, PUSH/POP in
+ * 64-bit mode, and the closing Jcc/JMP) are inline: the guest registers the block uses live in
+ * JVM locals, the last flag producer's operands too, and flags that a later instruction
+ * overwrites before anything can read them are not computed at all. Everything else calls the
+ * interpreter's handler with the registers and flags stored first. A block that branches back to
+ * its own start loops inside the method while the vCPU loop's budget lasts.
+ *
+ * <p>Precise state: memory accesses go through {@code Mem} (segmentation, software TLB); each is
+ * covered by an exception handler that stores the registers and flags as they were before the
+ * access and sets RIP to the faulting instruction, so a guest fault looks exactly as it does in
+ * the interpreter while the fast path stores nothing. A write that hits code (or anything else
+ * that sets {@code Cpu.stop}) ends the method after the instruction, with the state stored.
+ */
+package vmm.x86.emu.internal.jit;
