@@ -42,6 +42,19 @@ class InteractiveTerminalTest {
     }
 
     @Test
+    void whenTheDaemonCannotStartTheShellSaysWhy() throws Exception {
+        // The daemon's framework cache cannot be made: it exits, and the shell shows its log's end.
+        java.nio.file.Files.writeString(state.resolve("cache"), "not a folder");
+        try (VmmProcess vmm = VmmProcess.start(state)) {
+            vmm.closeInput();
+            assertEquals(1, vmm.waitFor(Duration.ofSeconds(60)), vmm.errors());
+            assertTrue(vmm.errors().startsWith("vmm: the daemon exited with status 1 before it answered on "
+                    + state.resolve("run/vmm.sock") + "; the end of " + state.resolve("logs/daemon.log") + ":\n"), vmm.errors());
+            assertTrue(vmm.errors().contains("cannot create the state folder " + state), vmm.errors());
+        }
+    }
+
+    @Test
     void aDomainStartedInTheShellRunsOnAfterQuit() throws Exception {
         Path elf = RunningDomainTest.buildIdleGuest(state);
         Path xml = state.resolve("idle.xml");
