@@ -62,6 +62,15 @@ public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoClosea
         return stats.errors().get();
     }
 
+    /**
+     * The transfer mode SET FEATURES last chose for drive {@code unit} (0-3: hda-hdd) as ATA
+     * codes it (0x08|n PIO n, 0x20|n MWDMA n, 0x40|n UDMA n), 0 before any, -1 without a drive.
+     */
+    public int transferMode(int unit) {
+        AtaDrive d = channels[unit >> 1].drive(unit & 1);
+        return d == null ? -1 : d.transferMode;
+    }
+
     @Override
     public PciConfigSpace configSpace() {
         return config;
