@@ -6,26 +6,69 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shell on a real pseudo-terminal (through util-linux's {@code script}): the product's
- * banner and {@code vmm # } prompt, jline finds the terminal, so Tab completes command and
- * domain names, and {@code quit} ends the VMM.
+ * banner and {@code vmm # } prompt, line editing on the terminal, Tab completes command and
+ * domain names (the daemon says which), and {@code quit} leaves the shell while the daemon it
+ * started runs on with its domains, as virsh and libvirtd.
  */
 class InteractiveTerminalTest {
     @TempDir
     Path state;
+
+    @AfterEach
+    void stopDaemon() throws Exception {
+        if (java.nio.file.Files.exists(state.resolve("run/vmm.sock"))) {
+            VmmProcess.run(state, "daemon", "stop");
+        }
+    }
+
+    private String launcher() {
+        return String.join(" ", Distribution.java().toString(), "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-jar", Distribution.root().resolve("vmm.launcher.jar").toString(),
+                "--state", state.toString());
+    }
+
+    @Test
+    void aDomainStartedInTheShellRunsOnAfterQuit() throws Exception {
+        Path elf = RunningDomainTest.buildIdleGuest(state);
+        Path xml = state.resolve("idle.xml");
+        java.nio.file.Files.writeString(xml, """
+                <domain type='qemu'>
+                  <name>idle</name>
+                  <memory unit='MiB'>16</memory>
+                  <os><type>hvm</type><kernel>%s</kernel></os>
+                </domain>
+                """.formatted(elf));
+        assertEquals(0, VmmProcess.run(state, "-c", "define " + xml).status());
+        try (VmmProcess vmm = VmmProcess.startRaw("script", "-qfec", "stty cols 120 rows 40; " + launcher(), "/dev/null")) {
+            vmm.waitForOutput("vmm # ", Duration.ofSeconds(60));
+            // "id" completes to the only domain: Tab's answer comes from the daemon.
+            vmm.sendRaw("start id\t\r");
+            vmm.waitForOutput("Domain 'idle' started", Duration.ofSeconds(30));
+            vmm.waitForOutput("vmm # ", Duration.ofSeconds(10));
+            vmm.sendRaw("quit\r");
+            assertEquals(0, vmm.waitFor(Duration.ofSeconds(30)), vmm.output());
+        }
+        // The shell is gone, the domain runs on in the daemon, and the next command sees it.
+        var list = VmmProcess.run(state, "-c", "list");
+        assertEquals(0, list.status(), list.err());
+        assertEquals(" Id   Name   State\n----------------------\n 1    idle   running\n\n", list.out());
+        var destroy = VmmProcess.run(state, "-c", "destroy idle", "-c", "list --all");
+        assertEquals("Domain 'idle' destroyed\n\n Id   Name   State\n-----------------------\n -    idle   shut off\n\n",
+                destroy.out());
+    }
 
     @Test
     void tabCompletesCommandsOnARealTerminal() throws Exception {
         java.nio.file.Files.createDirectories(state.resolve("domains"));
         java.nio.file.Files.writeString(state.resolve("domains/web.xml"),
                 "<domain type='qemu'><name>web</name><memory unit='MiB'>64</memory></domain>");
-        String launcher = String.join(" ", Distribution.java().toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-jar", Distribution.root().resolve("vmm.launcher.jar").toString(),
-                "--state", state.toString());
+        String launcher = launcher();
         // script's pseudo-terminal has no size when the test has no terminal; jline then draws
         // the prompt in zero columns. A size as a real terminal has:
         try (VmmProcess vmm = VmmProcess.startRaw("script", "-qfec", "stty cols 120 rows 40; " + launcher, "/dev/null")) {
@@ -42,6 +85,14 @@ class InteractiveTerminalTest {
             vmm.sendRaw("vmm:vers\t\r");
             vmm.waitForOutput("state: " + state, Duration.ofSeconds(10));
             assertTrue(!vmm.output().contains("Command not found"), vmm.output());
+            // A history line comes back with the up arrow.
+            int mark = vmm.output().length();
+            vmm.sendRaw("\u001b[A\u001b[A\r");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!vmm.output().substring(mark).contains("Name:           web") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(vmm.output().substring(mark).contains("Name:           web"), vmm.output().substring(mark));
             vmm.sendRaw("quit\r");
             assertEquals(0, vmm.waitFor(Duration.ofSeconds(30)), vmm.output());
             assertTrue(!vmm.output().contains("dumb terminal"), "jline fell back to a dumb terminal:\n" + vmm.output());

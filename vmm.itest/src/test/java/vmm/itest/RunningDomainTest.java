@@ -37,12 +37,22 @@ class RunningDomainTest {
 
     /** Builds the idle guest from the test guests' runtime (vmm.testguests/guests) and this test's idle.c. */
     private Path buildGuest() throws IOException, InterruptedException {
+        return buildIdleGuest(state);
+    }
+
+    /** The idle guest (prints "idle guest up", then halts with interrupts on) built in {@code state}. */
+    static Path buildIdleGuest(Path state) throws IOException, InterruptedException {
+        return buildGuest(state, "idle");
+    }
+
+    /** A test guest from this package's {@code NAME.c} and the test guests' runtime, built in {@code state}. */
+    static Path buildGuest(Path state, String name) throws IOException, InterruptedException {
         Path src = Path.of("..", "vmm.testguests", "guests").toAbsolutePath().normalize();
-        Path idle = state.resolve("idle.c");
-        try (InputStream in = RunningDomainTest.class.getResourceAsStream("idle.c")) {
+        Path idle = state.resolve(name + ".c");
+        try (InputStream in = RunningDomainTest.class.getResourceAsStream(name + ".c")) {
             Files.write(idle, in.readAllBytes());
         }
-        Path elf = state.resolve("idle.elf");
+        Path elf = state.resolve(name + ".elf");
         List<String> cmd = new ArrayList<>(List.of("gcc", "-m32", "-march=i686", "-O2", "-ffreestanding", "-fno-pic",
                 "-fno-pie", "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-fno-asynchronous-unwind-tables",
                 "-I" + src, "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack",

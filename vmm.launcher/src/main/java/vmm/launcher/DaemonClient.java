@@ -47,6 +47,11 @@ final class DaemonClient {
 
     /** Runs {@code commands} in the daemon; its output goes to ours; returns its status. */
     int relay(List<String> commands) throws LaunchException {
+        return relay(commands, System.out, System.err);
+    }
+
+    /** Runs {@code commands} in the daemon with its output to {@code stdout}/{@code stderr}; returns its status. */
+    int relay(List<String> commands, java.io.OutputStream stdout, java.io.OutputStream stderr) throws LaunchException {
         DaemonProtocol.prepareDir(state);
         SocketChannel ch = DaemonProtocol.connect(state);
         if (ch == null) {
@@ -64,12 +69,12 @@ final class DaemonClient {
              DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch)))) {
             DaemonProtocol.writeRequest(out, new DaemonProtocol.Request(commands, vars));
             if (!interactiveInput(commands)) {
-                return DaemonProtocol.readAnswer(in, System.out, System.err);
+                return DaemonProtocol.readAnswer(in, stdout, stderr);
             }
             AtomicBoolean done = new AtomicBoolean();
             Thread keys = forwardInput(out, done);
             try {
-                return DaemonProtocol.readAnswer(in, System.out, System.err);
+                return DaemonProtocol.readAnswer(in, stdout, stderr);
             } finally {
                 done.set(true);
                 keys.join(2000);
@@ -156,7 +161,7 @@ final class DaemonClient {
     }
 
     /** Runs stty on the terminal; its output, or null (said on stderr) when it failed. */
-    private static String stty(String args) {
+    static String stty(String args) {
         try {
             Process p = new ProcessBuilder("sh", "-c", "stty " + args + " < /dev/tty").redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
@@ -175,13 +180,22 @@ final class DaemonClient {
     void spawn(Path dist) throws LaunchException, InterruptedException {
         DaemonProtocol.prepareDir(state);
         List<String> cmd = new ArrayList<>();
+        // A session of its own: the terminal's Ctrl-C and hang-up reach the shell, not the
+        // daemon and its domains.
+        for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (Files.isExecutable(Path.of(setsid))) {
+                cmd.add(setsid);
+                break;
+            }
+        }
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         cmd.addAll(List.of("-jar", dist.resolve("vmm.launcher.jar").toString(), "--state", state.toString(), "--daemon"));
         Path log = DaemonProtocol.log(state);
+        Process daemon;
         try {
             Files.createDirectories(log.getParent());
-            new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            daemon = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
@@ -189,10 +203,25 @@ final class DaemonClient {
         }
         long deadline = System.currentTimeMillis() + START_WAIT_MS;
         while (!alive()) {
+            if (!daemon.isAlive()) {
+                throw new LaunchException("the daemon exited with status " + daemon.exitValue()
+                        + " before it answered on " + DaemonProtocol.socket(state) + lastLines(log));
+            }
             if (System.currentTimeMillis() > deadline) {
                 throw new LaunchException("the daemon did not answer within " + START_WAIT_MS / 1000 + " s; see " + log);
             }
             Thread.sleep(50);
+        }
+    }
+
+    /** The end of the daemon's log, which says why it did not start. */
+    private static String lastLines(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            List<String> tail = lines.subList(Math.max(0, lines.size() - 8), lines.size());
+            return tail.isEmpty() ? "; " + log + " is empty" : "; the end of " + log + ":\n  " + String.join("\n  ", tail);
+        } catch (IOException e) {
+            return "; cannot read " + log + ": " + e.getMessage();
         }
     }
 
@@ -215,27 +244,76 @@ final class DaemonClient {
         return 0;
     }
 
-    /** A plain line-by-line shell on the daemon (no line editing: that needs the local terminal). */
+    /** The commands that leave the interactive shell (the daemon and its domains run on). */
+    private static final List<String> LEAVE = List.of("quit", "exit", "vmm:quit", "gogo:exit");
+
+    /**
+     * The interactive shell on the daemon: the banner, then {@code vmm # } lines. On a terminal
+     * the lines are edited here ({@link LineEditor}: history, Tab completion asked of the daemon)
+     * with the terminal in character mode, and each command runs with the terminal as it was;
+     * on a pipe, plain lines.
+     */
     int repl() throws LaunchException {
         relay(List.of("vmm:__banner"));
+        boolean tty = System.console() != null && System.console().isTerminal();
+        String saved = tty ? stty("-g") : null;
+        LineEditor editor = null;
+        Thread restore = null;
+        if (saved != null) {
+            String mode = saved.strip();
+            editor = new LineEditor(keyboard, System.out, this::complete, state.resolve("history"));
+            restore = new Thread(() -> stty(mode), "vmm-tty-restore");
+            Runtime.getRuntime().addShutdownHook(restore);
+        }
         int status = 0;
-        while (true) {
-            System.out.print("vmm # ");
-            System.out.flush();
-            String line;
-            try {
-                line = keyboard.readLine();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LaunchException("interrupted");
+        try {
+            while (true) {
+                String line;
+                try {
+                    if (editor != null) {
+                        stty("-icanon -echo -isig -ixon min 1 time 0");
+                        try {
+                            line = editor.readLine("vmm # ");
+                        } finally {
+                            stty(saved.strip());
+                        }
+                    } else {
+                        System.out.print("vmm # ");
+                        System.out.flush();
+                        line = keyboard.readLine();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new LaunchException("interrupted");
+                }
+                if (line == null || LEAVE.contains(line.strip())) {
+                    if (editor == null) {
+                        System.out.println();
+                    }
+                    return status;
+                }
+                if (!line.isBlank()) {
+                    status = relay(List.of(line));
+                }
             }
-            if (line == null || line.strip().equals("quit") || line.strip().equals("exit")) {
-                System.out.println();
-                return status;
-            }
-            if (!line.isBlank()) {
-                status = relay(List.of(line));
+        } finally {
+            if (restore != null) {
+                Runtime.getRuntime().removeShutdownHook(restore);
             }
         }
+    }
+
+    /** The daemon's completions for the text before the cursor; none when it cannot say. */
+    private List<String> complete(String beforeCursor) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        String arg = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(beforeCursor.getBytes(StandardCharsets.UTF_8));
+        try {
+            if (relay(List.of("vmm:__complete " + (arg.isEmpty() ? "''" : arg)), out, java.io.OutputStream.nullOutputStream()) != 0) {
+                return List.of();
+            }
+        } catch (LaunchException e) {
+            return List.of();
+        }
+        return out.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
     }
 }

@@ -21,7 +21,7 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
         List<String> imgArgs, List<String> runArgs, boolean daemon, String daemonVerb) {
 
     static final String USAGE = """
-            usage: vmm [options]                 start the VMM at the Gogo shell prompt
+            usage: vmm [options]                 the interactive shell (a client of the daemon)
                    vmm [options] -c 'COMMAND'    run shell command(s), exit with their status
                    vmm [options] SCRIPT          run a Gogo script file, exit with its status
                    vmm img VERB [args]           disk image tool (as qemu-img; 'vmm img --help')
@@ -37,8 +37,9 @@ record LaunchOptions(Path stateDir, List<String> commands, Path script, boolean 
               -h, --help     this text
 
             Running domains live in a daemon (libvirtd's role), one per state folder, started by
-            the first 'start' or 'create' and stopped by 'vmm daemon stop'; while it runs, every
-            command is run by it (over STATE/run/vmm.sock, a folder only its user can open).
+            the interactive shell or the first 'start' or 'create', and stopped by 'vmm daemon stop';
+            while it runs, every command is run by it (over STATE/run/vmm.sock, a folder only its
+            user can open). 'quit' leaves the shell; its domains run on.
 
             A new state folder gets a 'demo' domain (Debian's cloud kernel and busybox, from the
             guest material of scripts/guest-material): 'start --console demo' boots it to a shell,

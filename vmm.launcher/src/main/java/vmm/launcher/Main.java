@@ -62,8 +62,10 @@ public final class Main {
     }
 
     /**
-     * Where commands run: in the daemon when one runs for the state folder (or when they
-     * start a domain, which must outlive this process), else in a framework of our own.
+     * Where commands run: the interactive shell always in the daemon (started on demand);
+     * {@code -c} commands and scripts in the daemon when one runs for the state folder (or when
+     * they start a domain, which must outlive this process), else in a framework of our own, so
+     * that {@code help} or {@code list} need no daemon left behind.
      */
     private static int runShell(Path dist, LaunchOptions options) throws LaunchException {
         DaemonClient daemon = new DaemonClient(options.stateDir());
@@ -91,7 +93,12 @@ public final class Main {
             }
             List<String> commands = options.script() != null ? List.of(readScript(options)) : options.commands();
             if (options.interactive()) {
-                return daemon.alive() ? daemon.repl() : new FrameworkRunner(dist, options).run();
+                // As virsh with a socket-activated libvirtd: the shell is a client, so what it
+                // starts runs on after quit, and other shells see it.
+                if (!daemon.alive()) {
+                    daemon.spawn(dist);
+                }
+                return daemon.repl();
             }
             if (daemon.alive()) {
                 return daemon.relay(commands);

@@ -102,8 +102,20 @@ public record DomainDefinition(String type, String name, UUID uuid, String title
      * @param mac    the MAC address (generated when the XML has none)
      * @param model  the device model ({@code virtio}, {@code e1000}), or null
      * @param target the host-side device name ({@code <target dev>}), or null
+     * @param backend vmm's own {@code <backend type='NAME' KEY='VALUE'.../>}: the network backend
+     *               ({@code vmm.core.net}) and its settings, in place of the one the interface type
+     *               names; empty when the element is absent
      */
-    public record NetInterface(String type, String source, String mac, String model, String target) {
+    public record NetInterface(String type, String source, String mac, String model, String target,
+                               java.util.Map<String, String> backend) {
+        public NetInterface {
+            backend = java.util.Map.copyOf(backend);
+        }
+
+        /** Without a {@code <backend>} element. */
+        public NetInterface(String type, String source, String mac, String model, String target) {
+            this(type, source, mac, model, target, java.util.Map.of());
+        }
     }
 
     /** {@code <serial>} or {@code <console>}: the host side ({@code pty}, {@code file}...) and the guest port. */

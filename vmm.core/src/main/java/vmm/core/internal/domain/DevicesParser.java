@@ -11,8 +11,10 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -182,12 +184,28 @@ final class DevicesParser {
         }
         Element targetElement = child(e, "target");
         String target = targetElement == null ? null : attr(targetElement, "dev");
+        Map<String, String> backend = new LinkedHashMap<>();
+        Element backendElement = child(e, "backend");
+        if (backendElement != null && backendElement.hasAttribute("type")) {
+            // vmm's own: a network backend by name with its settings (libvirt's <backend> has
+            // tap= and vhost= only, and those stay unsupported).
+            String name = attr(backendElement, "type");
+            if (name == null || !TOKEN.matcher(name).matches()) {
+                throw invalidAttr(backendElement, "type", "invalid backend type '" + name + "'");
+            }
+            var attrs = backendElement.getAttributes();
+            for (int i = 0; i < attrs.getLength(); i++) {
+                backend.put(attrs.item(i).getNodeName(), attrs.item(i).getNodeValue());
+            }
+        }
         for (Element c : children(e)) {
-            if (!Set.of("source", "mac", "model", "target").contains(c.getTagName()) && !BOOKKEEPING.contains(c.getTagName())) {
+            boolean ours = Set.of("source", "mac", "model", "target").contains(c.getTagName())
+                    || c == backendElement && !backend.isEmpty();
+            if (!ours && !BOOKKEEPING.contains(c.getTagName())) {
                 ctx.unsupported(c);
             }
         }
-        interfaces.add(new NetInterface(type, source, mac, model, target));
+        interfaces.add(new NetInterface(type, source, mac, model, target, backend));
     }
 
     /** libvirt's scheme: the QEMU OUI 52:54:00 and three random bytes. */

@@ -9,11 +9,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +33,7 @@ import vmm.core.machine.MachineException;
 import vmm.core.machine.MachineExit;
 import vmm.core.machine.MachineFactory;
 import vmm.core.machine.RebootPolicy;
+import vmm.core.net.NetworkBackendType;
 import vmm.core.state.VmmHome;
 
 /**
@@ -49,8 +55,26 @@ public final class MachineDomainRunner implements DomainRunner {
         this.home = VmmHome.fromProperty(context.getProperty(VmmHome.PROPERTY));
     }
 
-    /** The machine configuration for {@code def}; what the machine cannot do yet is an error. */
-    static MachineConfig config(DomainDefinition def, Console console) throws DomainException {
+    /** Network backends by name ({@code vmm.net.backend}), as their bundles come and go. */
+    private final Map<String, NetworkBackendType> backends = new ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addBackend(NetworkBackendType type) {
+        backends.put(type.name(), type);
+    }
+
+    void removeBackend(NetworkBackendType type) {
+        backends.remove(type.name(), type);
+    }
+
+    /**
+     * The machine configuration for {@code def}; what the machine cannot do yet is an error.
+     *
+     * @param hasBackend whether a network backend of that name is registered
+     */
+    static MachineConfig config(DomainDefinition def, Console console, Predicate<String> hasBackend)
+            throws DomainException {
         DomainDefinition.Os os = def.os();
         if (os.kernel() == null) {
             throw new DomainException(Kind.UNSUPPORTED, "unsupported configuration: domain '" + def.name()
@@ -70,16 +94,17 @@ public final class MachineDomainRunner implements DomainRunner {
         RebootPolicy reboot = def.onReboot() == DomainDefinition.LifecycleAction.RESTART ? RebootPolicy.RESET
                 : RebootPolicy.EXIT;
         return new MachineConfig(bytes, def.vcpus(), Path.of(os.kernel()), os.initrd(), os.cmdline(), def.accelerator(),
-                console, reboot, devices(def));
+                console, reboot, devices(def, hasBackend));
     }
 
     /**
      * The disks the machine can plug in: virtio disks with a source become {@code virtio-blk}
      * PCI functions (in document order); IDE disks (targets hda-hdd) become drives of one
      * {@code ide} controller (settings {@code hdX.file}, {@code hdX.format}, {@code hdX.readonly});
-     * others (CD-ROMs, other buses) are not attached yet, said in the log.
+     * others (CD-ROMs, other buses) are not attached yet, said in the log; then the
+     * interfaces ({@link InterfaceDevices}).
      */
-    static List<DeviceSpec> devices(DomainDefinition def) {
+    static List<DeviceSpec> devices(DomainDefinition def, Predicate<String> hasBackend) throws DomainException {
         List<DeviceSpec> specs = new ArrayList<>();
         Map<String, String> ide = new LinkedHashMap<>();
         for (DomainDefinition.Disk d : def.disks()) {
@@ -111,6 +136,7 @@ public final class MachineDomainRunner implements DomainRunner {
         if (!ide.isEmpty()) {
             specs.add(new DeviceSpec("ide", ide));
         }
+        specs.addAll(InterfaceDevices.of(def, hasBackend));
         return specs;
     }
 
@@ -131,7 +157,7 @@ public final class MachineDomainRunner implements DomainRunner {
         ConsoleHub log = new ConsoleHub(consoleLog(def.name()));
         vmm.core.machine.Machine m;
         try {
-            m = factory.create(config(def, new Console(log, log.input())));
+            m = factory.create(config(def, new Console(log, log.input()), backends::containsKey));
         } catch (MachineException | IllegalArgumentException e) {
             close(log);
             throw new DomainException(Kind.FAILED, "internal error: cannot build the machine: " + e.getMessage(), e);

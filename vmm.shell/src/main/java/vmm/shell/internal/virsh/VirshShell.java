@@ -92,6 +92,23 @@ public final class VirshShell {
             System.out.print(banner());
             return null;
         });
+        // The launcher's line editor asks the daemon: the line before the cursor (URL-safe Base64, so
+        // that no quoting of the shell's gets in the way), the candidates one per line.
+        LineCompleter completer = new LineCompleter(specs, () -> domains.list().stream().map(DomainInfo::name).toList());
+        register(context, "__complete", (session, arguments) -> {
+            String line = arguments.isEmpty() ? ""
+                    : new String(java.util.Base64.getUrlDecoder().decode(String.valueOf(arguments.get(0))),
+                            java.nio.charset.StandardCharsets.UTF_8);
+            Object names = session.get(".commands");
+            java.util.Collection<String> commandNames = new java.util.ArrayList<>();
+            if (names instanceof java.util.Collection<?> c) {
+                c.forEach(n -> commandNames.add(String.valueOf(n)));
+            }
+            for (String candidate : completer.complete(line, commandNames)) {
+                System.out.println(candidate);
+            }
+            return null;
+        });
         register(context, "__completions", (session, arguments) -> {
             installCompletions(session);
             return null;

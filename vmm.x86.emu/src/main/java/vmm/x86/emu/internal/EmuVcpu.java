@@ -43,6 +43,7 @@ final class EmuVcpu implements AcceleratedVcpu {
         this.port = platform.interrupts(index);
         this.cpu = new Cpu(index, port);
         cpu.tscEpochNanos = tscEpochNanos;
+        cpu.clock = platform::nanoTime;
         cpu.mem = new Mem(cpu, phys);
         cpu.pio = platform.pio();
         long khz = platform.tscKhz();
