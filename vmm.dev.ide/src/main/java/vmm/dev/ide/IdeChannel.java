@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +32,7 @@ final class IdeChannel implements AutoCloseable {
     private final IrqLine irq;
     private final GuestMemory memory;
     private final Set<Integer> loggedCommands = ConcurrentHashMap.newKeySet();
-    private final Stats stats;
+    private final IdeStats stats;
 
     // task file: both drives latch writes; the "previous" bytes are the LBA48 high-order halves
     private int feature;
@@ -67,14 +66,7 @@ final class IdeChannel implements AutoCloseable {
     private boolean dmaPending;
     private boolean dmaToMemory;
 
-    /** Counters a test or a monitor reads. */
-    record Stats(AtomicLong pioSectors, AtomicLong dmaSectors, AtomicLong flushes, AtomicLong errors) {
-        Stats() {
-            this(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
-        }
-    }
-
-    IdeChannel(String name, AtaDrive master, AtaDrive slave, IrqLine irq, GuestMemory memory, Stats stats) {
+    IdeChannel(String name, AtaDrive master, AtaDrive slave, IrqLine irq, GuestMemory memory, IdeStats stats) {
         this.name = name;
         this.drives = new AtaDrive[] {master, slave};
         this.irq = irq;
@@ -593,22 +585,8 @@ final class IdeChannel implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        for (AtaDrive d : drives) {
-            if (d != null) {
-                try {
-                    d.close();
-                } catch (IOException e) {
-                    if (first == null) {
-                        first = e;
-                    } else {
-                        first.addSuppressed(e);
-                    }
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
+        try (AtaDrive master = drives[0]; AtaDrive slave = drives[1]) {
+            // both closed, the first failure thrown with the other suppressed
         }
     }
 }

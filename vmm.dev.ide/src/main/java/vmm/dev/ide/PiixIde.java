@@ -25,10 +25,10 @@ public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoClosea
 
     private final PciConfigSpace config = new PciConfigSpace(VENDOR_INTEL, DEVICE_PIIX4_IDE, 0x01_01_80, 0x01);
     private final IdeChannel[] channels;
-    private final IdeChannel.Stats stats;
+    private final IdeStats stats;
     private final byte[] timing = new byte[TIMING_SIZE];
 
-    PiixIde(IdeChannel primary, IdeChannel secondary, IdeChannel.Stats stats) {
+    PiixIde(IdeChannel primary, IdeChannel secondary, IdeStats stats) {
         this.channels = new IdeChannel[] {primary, secondary};
         this.stats = stats;
         config.addIoBar(4, 16);

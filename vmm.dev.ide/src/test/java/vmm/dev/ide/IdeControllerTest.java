@@ -405,4 +405,20 @@ class IdeControllerTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> create(Map.of("hdz.file", "x")))
                 .getMessage().contains("hdz"));
     }
+
+    @Test
+    void theSecondaryChannelHasItsOwnPortsAndIrq15() throws IOException {
+        create(Map.of("hdc.file", disk.toString(), "hdc.format", "raw"));
+        assertEquals(0, in(7), "no disk on the primary channel");
+        BusDevice secondary = ide.isaPorts().get(2).device();
+        secondary.write(6, new byte[] {(byte) 0xA0});
+        secondary.write(7, new byte[] {(byte) Ata.IDENTIFY});
+        assertEquals(1, raised.get(15).get());
+        assertEquals(0, irqs(), "nothing on IRQ 14");
+        byte[] status = new byte[1];
+        secondary.read(7, status);
+        assertEquals(Ata.DRDY | Ata.DSC | Ata.DRQ, status[0] & 0xff);
+        assertEquals(-1, ide.transferMode(0));
+        assertEquals(0, ide.transferMode(2));
+    }
 }
