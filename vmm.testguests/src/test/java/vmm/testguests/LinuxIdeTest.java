@@ -52,6 +52,8 @@ class LinuxIdeTest {
     static byte[] hostPattern;
     static final AtomicReference<PiixIde> ide = new AtomicReference<>();
     static Machine machine;
+    static MachineConfig config;
+    static List<DeviceType> types;
     static SerialShell shell;
 
     @BeforeAll
@@ -91,12 +93,13 @@ class LinuxIdeTest {
             }
         };
         shell = new SerialShell();
-        MachineConfig config = MachineConfig.builder(DebianKernel.vmlinux()).memory(256L << 20).cpus(1)
+        config = MachineConfig.builder(DebianKernel.vmlinux()).memory(256L << 20).cpus(1)
                 .initrd(initrd.toString()).commandLine(CMDLINE).accelerator("emu")
                 .console(new Console(shell.out, shell.in))
                 .device(DeviceSpec.parse("ide,file=" + raw + ",format=raw"))
                 .build();
-        machine = Machines.create(config, Accelerators.all(), List.of(capturing));
+        types = List.of(capturing);
+        machine = Machines.create(config, Accelerators.all(), types);
         machine.start();
         Duration boot = Duration.ofSeconds(240);
         int at = shell.await(Pattern.compile(Pattern.quote(LinuxGuest.INIT_DONE)), 0, boot).end();
@@ -164,8 +167,39 @@ class LinuxIdeTest {
         assertArrayEquals(hostPattern, Arrays.copyOfRange(disk, 512 * 2000, 512 * 2000 + hostPattern.length));
     }
 
+    /** virsh save and restore: the controller's state comes back and ata_piix goes on using it. */
     @Test
     @Order(4)
+    void theDiskWorksAfterSaveAndRestore() throws Exception {
+        Path saved = dir.resolve("ide.save");
+        machine.pause();
+        machine.saveState(saved);
+        machine.close();
+        shell.close();
+        byte[] later = new byte[4096];
+        new Random(11).nextBytes(later);
+        try (var f = java.nio.channels.FileChannel.open(raw, java.nio.file.StandardOpenOption.WRITE)) {
+            f.write(java.nio.ByteBuffer.wrap(later), 512L * 3000);
+        }
+        shell = new SerialShell();
+        MachineConfig.Builder twin = MachineConfig.builder(config.kernel()).memory(config.memoryBytes())
+                .cpus(config.cpus()).initrd(config.initrd()).commandLine(config.commandLine())
+                .accelerator(config.accelerator()).console(new Console(shell.out, shell.in));
+        config.devices().forEach(twin::device);
+        machine = Machines.create(twin.build(), Accelerators.all(), types);
+        machine.restoreState(saved);
+        machine.start();
+        long dma = ide.get().dmaSectors();
+        assertTrue(out("dd if=/dev/sda bs=512 skip=3000 count=8 iflag=direct 2>/dev/null | sha256sum")
+                .startsWith(LinuxGuest.sha256(later)));
+        ok("dd if=/dev/sda of=/dev/sda bs=512 skip=3000 seek=5000 count=8 iflag=direct oflag=direct conv=fsync 2>/dev/null");
+        assertArrayEquals(later, Arrays.copyOfRange(Files.readAllBytes(raw), 512 * 5000, 512 * 5000 + later.length));
+        assertTrue(ide.get().dmaSectors() >= dma + 16, "DMA on the restored controller");
+        assertTrue(ide.get().flushes() > 0, "the flush on the restored controller");
+    }
+
+    @Test
+    @Order(5)
     void kernelLogIsClean() throws Exception {
         LinuxGuest.assertCleanLog(out("dmesg"));
         assertEquals(0, ide.get().errors(), "no command failed");
