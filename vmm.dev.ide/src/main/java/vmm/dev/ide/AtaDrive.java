@@ -16,8 +16,8 @@ final class AtaDrive implements AutoCloseable {
     private final boolean readOnly;
     private final String serial;
     private final String model;
-    int multiple;
-    int transferMode;
+    volatile int multiple;
+    volatile int transferMode;
 
     AtaDrive(BlockImage image, boolean readOnly, String serial, String model) {
         this.image = image;

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,22 +32,9 @@ final class IdeChannel implements AutoCloseable {
     private final IrqLine irq;
     private final GuestMemory memory;
     private final Set<Integer> loggedCommands = ConcurrentHashMap.newKeySet();
-    private final Stats stats;
+    private final IdeStats stats;
 
-    // task file: both drives latch writes; the "previous" bytes are the LBA48 high-order halves
-    private int feature;
-    private int nsect;
-    private int lbal;
-    private int lbam;
-    private int lbah;
-    private int hobNsect;
-    private int hobLbal;
-    private int hobLbam;
-    private int hobLbah;
-    private int device;
-    private int control;
-    private int status;
-    private int error;
+    private final TaskFile tf = new TaskFile();
     private boolean intrq;
 
     // the PIO data phase
@@ -67,14 +53,7 @@ final class IdeChannel implements AutoCloseable {
     private boolean dmaPending;
     private boolean dmaToMemory;
 
-    /** Counters a test or a monitor reads. */
-    record Stats(AtomicLong pioSectors, AtomicLong dmaSectors, AtomicLong flushes, AtomicLong errors) {
-        Stats() {
-            this(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
-        }
-    }
-
-    IdeChannel(String name, AtaDrive master, AtaDrive slave, IrqLine irq, GuestMemory memory, Stats stats) {
+    IdeChannel(String name, AtaDrive master, AtaDrive slave, IrqLine irq, GuestMemory memory, IdeStats stats) {
         this.name = name;
         this.drives = new AtaDrive[] {master, slave};
         this.irq = irq;
@@ -92,7 +71,7 @@ final class IdeChannel implements AutoCloseable {
     }
 
     private AtaDrive selected() {
-        return drives[(device & DEV) != 0 ? 1 : 0];
+        return drives[(tf.device & DEV) != 0 ? 1 : 0];
     }
 
     /** Power-on: the drives' settings too, then a soft reset. */
@@ -102,7 +81,7 @@ final class IdeChannel implements AutoCloseable {
                 d.powerOn();
             }
         }
-        control = 0;
+        tf.control = 0;
         bmCommand = 0;
         bmStatus = 0;
         prdTable = 0;
@@ -111,13 +90,8 @@ final class IdeChannel implements AutoCloseable {
 
     /** SRST or power-on: the signature of an ATA disk in the task file, diagnostics passed. */
     private void softReset() {
-        nsect = hobNsect = 1;
-        lbal = hobLbal = 1;
-        lbam = lbah = hobLbam = hobLbah = 0;
-        feature = 0;
-        device = 0;
-        error = 0x01;
-        status = hasDrives() ? DRDY | DSC : 0;
+        tf.signature();
+        tf.status = hasDrives() ? DRDY | DSC : 0;
         endDataPhase();
         dmaPending = false;
         setIntrq(false);
@@ -168,21 +142,16 @@ final class IdeChannel implements AutoCloseable {
 
             @Override
             public String name() {
-                return name + " control";
+                return name + " tf.control";
             }
         };
     }
 
     private synchronized int readRegister(int reg) {
         boolean absent = selected() == null;
-        boolean hob = (control & HOB) != 0;
         return switch (reg) {
-            case 1 -> absent ? 0 : error;
-            case 2 -> absent ? 0 : hob ? hobNsect : nsect;
-            case 3 -> absent ? 0 : hob ? hobLbal : lbal;
-            case 4 -> absent ? 0 : hob ? hobLbam : lbam;
-            case 5 -> absent ? 0 : hob ? hobLbah : lbah;
-            case 6 -> hasDrives() ? device | 0xA0 : 0;
+            case 1, 2, 3, 4, 5 -> absent ? 0 : tf.read(reg);
+            case 6 -> hasDrives() ? tf.device | 0xA0 : 0;
             case 7 -> readStatus(true);
             default -> 0xff;
         };
@@ -195,47 +164,29 @@ final class IdeChannel implements AutoCloseable {
         if (acknowledge) {
             setIntrq(false);
         }
-        return status;
+        return tf.status;
     }
 
     private synchronized void writeRegister(int reg, int value) {
-        control &= ~HOB; // a write to the task file clears HOB (ATA-8 7.10.6)
-        switch (reg) {
-            case 1 -> feature = value;
-            case 2 -> {
-                hobNsect = nsect;
-                nsect = value;
-            }
-            case 3 -> {
-                hobLbal = lbal;
-                lbal = value;
-            }
-            case 4 -> {
-                hobLbam = lbam;
-                lbam = value;
-            }
-            case 5 -> {
-                hobLbah = lbah;
-                lbah = value;
-            }
-            case 6 -> device = value & 0x5F;
-            case 7 -> command(value);
-            default -> {
-            }
+        if (reg == 7) {
+            tf.control &= ~HOB;
+            command(value);
+        } else {
+            tf.write(reg, value);
         }
     }
 
     private synchronized void writeControl(int value) {
-        boolean wasReset = (control & SRST) != 0;
-        control = value;
+        boolean wasReset = (tf.control & SRST) != 0;
+        tf.control = value;
         if ((value & SRST) != 0) {
-            status = BSY;
+            tf.status = BSY;
             endDataPhase();
             dmaPending = false;
             setIntrq(false);
         } else if (wasReset) {
             softReset();
-            control = value;
+            tf.control = value;
         }
         updateIrq();
     }
@@ -249,42 +200,42 @@ final class IdeChannel implements AutoCloseable {
     }
 
     private void updateIrq() {
-        irq.set(intrq && (control & NIEN) == 0);
+        irq.set(intrq && (tf.control & NIEN) == 0);
     }
 
     // ---- commands ----
 
     private void command(int cmd) {
         AtaDrive d = selected();
-        if (d == null || (status & BSY) != 0) {
+        if (d == null || (tf.status & BSY) != 0) {
             return; // commands to an absent drive, or while busy, go nowhere
         }
         setIntrq(false);
         endDataPhase();
-        error = 0;
-        status = DRDY | DSC;
+        tf.error = 0;
+        tf.status = DRDY | DSC;
         switch (cmd) {
             case IDENTIFY -> startPioIn(d.identify());
-            case READ_SECTORS, READ_SECTORS_NR -> startPio(d, lba28(), count28(), 1, false);
-            case READ_SECTORS_EXT -> startPio(d, lba48(), count48(), 1, false);
-            case READ_MULTIPLE -> startMultiple(d, lba28(), count28(), false);
-            case READ_MULTIPLE_EXT -> startMultiple(d, lba48(), count48(), false);
-            case WRITE_SECTORS, WRITE_SECTORS_NR -> startPio(d, lba28(), count28(), 1, true);
-            case WRITE_SECTORS_EXT -> startPio(d, lba48(), count48(), 1, true);
-            case WRITE_MULTIPLE -> startMultiple(d, lba28(), count28(), true);
-            case WRITE_MULTIPLE_EXT -> startMultiple(d, lba48(), count48(), true);
-            case READ_DMA, READ_DMA_NR -> startDma(d, lba28(), count28(), true);
-            case READ_DMA_EXT -> startDma(d, lba48(), count48(), true);
-            case WRITE_DMA, WRITE_DMA_NR -> startDma(d, lba28(), count28(), false);
-            case WRITE_DMA_EXT -> startDma(d, lba48(), count48(), false);
-            case VERIFY, VERIFY_NR -> complete(d.inRange(lba28(), count28()) ? 0 : IDNF);
-            case VERIFY_EXT -> complete(d.inRange(lba48(), count48()) ? 0 : IDNF);
+            case READ_SECTORS, READ_SECTORS_NR -> startPio(d, tf.lba28(), tf.count28(), 1, false);
+            case READ_SECTORS_EXT -> startPio(d, tf.lba48(), tf.count48(), 1, false);
+            case READ_MULTIPLE -> startMultiple(d, tf.lba28(), tf.count28(), false);
+            case READ_MULTIPLE_EXT -> startMultiple(d, tf.lba48(), tf.count48(), false);
+            case WRITE_SECTORS, WRITE_SECTORS_NR -> startPio(d, tf.lba28(), tf.count28(), 1, true);
+            case WRITE_SECTORS_EXT -> startPio(d, tf.lba48(), tf.count48(), 1, true);
+            case WRITE_MULTIPLE -> startMultiple(d, tf.lba28(), tf.count28(), true);
+            case WRITE_MULTIPLE_EXT -> startMultiple(d, tf.lba48(), tf.count48(), true);
+            case READ_DMA, READ_DMA_NR -> startDma(d, tf.lba28(), tf.count28(), true);
+            case READ_DMA_EXT -> startDma(d, tf.lba48(), tf.count48(), true);
+            case WRITE_DMA, WRITE_DMA_NR -> startDma(d, tf.lba28(), tf.count28(), false);
+            case WRITE_DMA_EXT -> startDma(d, tf.lba48(), tf.count48(), false);
+            case VERIFY, VERIFY_NR -> complete(d.inRange(tf.lba28(), tf.count28()) ? 0 : IDNF);
+            case VERIFY_EXT -> complete(d.inRange(tf.lba48(), tf.count48()) ? 0 : IDNF);
             case FLUSH_CACHE, FLUSH_CACHE_EXT -> flush(d);
             case SET_MULTIPLE -> complete(setMultiple(d) ? 0 : ABRT);
             case SET_FEATURES -> complete(setFeatures(d) ? 0 : ABRT);
             case INIT_PARAMS, STANDBY_NOW, IDLE_NOW -> complete(0);
             case CHECK_POWER -> {
-                nsect = 0xFF; // active or idle
+                tf.nsect = 0xFF; // active or idle
                 complete(0);
             }
             case DIAGNOSE -> {
@@ -304,28 +255,10 @@ final class IdeChannel implements AutoCloseable {
         }
     }
 
-    private long lba28() {
-        return ((long) (device & 0x0F) << 24) | (lbah << 16) | (lbam << 8) | lbal;
-    }
-
-    private long count28() {
-        return nsect == 0 ? 256 : nsect;
-    }
-
-    private long lba48() {
-        return ((long) hobLbah << 40) | ((long) hobLbam << 32) | ((long) hobLbal << 24) | (lbah << 16)
-                | (lbam << 8) | lbal;
-    }
-
-    private long count48() {
-        int n = (hobNsect << 8) | nsect;
-        return n == 0 ? 65536 : n;
-    }
-
     /** Ends a command without data: ERR and the error bits when {@code err} is not 0, and INTRQ. */
     private void complete(int err) {
-        error = err;
-        status = DRDY | DSC | (err != 0 ? ERR : 0);
+        tf.error = err;
+        tf.status = DRDY | DSC | (err != 0 ? ERR : 0);
         if (err != 0) {
             stats.errors().incrementAndGet();
         }
@@ -333,7 +266,7 @@ final class IdeChannel implements AutoCloseable {
     }
 
     private boolean setMultiple(AtaDrive d) {
-        int n = nsect;
+        int n = tf.nsect;
         if (n != 0 && (n > Identify.MAX_MULTIPLE || Integer.bitCount(n) != 1)) {
             return false;
         }
@@ -342,9 +275,9 @@ final class IdeChannel implements AutoCloseable {
     }
 
     private boolean setFeatures(AtaDrive d) {
-        return switch (feature) {
+        return switch (tf.feature) {
             case SF_XFER_MODE -> {
-                int mode = nsect;
+                int mode = tf.nsect;
                 boolean ok = (mode & 0xF8) == 0x00 || (mode & 0xF8) == 0x08 && (mode & 7) <= 4
                         || (mode & 0xF8) == 0x20 && (mode & 7) <= 2 || (mode & 0xF8) == 0x40 && (mode & 7) <= 5;
                 if (ok) {
@@ -369,8 +302,8 @@ final class IdeChannel implements AutoCloseable {
     }
 
     private void failIo() {
-        status = DRDY | DSC | ERR | DF;
-        error = ABRT;
+        tf.status = DRDY | DSC | ERR | DF;
+        tf.error = ABRT;
         stats.errors().incrementAndGet();
         setIntrq(true);
     }
@@ -383,7 +316,7 @@ final class IdeChannel implements AutoCloseable {
         bufferEnd = data.length;
         writing = false;
         sectorsLeft = 0;
-        status = DRDY | DSC | DRQ;
+        tf.status = DRDY | DSC | DRQ;
         setIntrq(true);
     }
 
@@ -413,7 +346,7 @@ final class IdeChannel implements AutoCloseable {
         }
         if (write) {
             beginBlock();
-            status = DRDY | DSC | DRQ; // no interrupt before the first block of a PIO write
+            tf.status = DRDY | DSC | DRQ; // no interrupt before the first block of a PIO write
         } else {
             loadBlock(d);
         }
@@ -436,24 +369,24 @@ final class IdeChannel implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("{}: read at sector {} failed: {}", name, nextLba, e.toString());
             endDataPhase();
-            error = UNC;
-            status = DRDY | DSC | ERR;
+            tf.error = UNC;
+            tf.status = DRDY | DSC | ERR;
             stats.errors().incrementAndGet();
             setIntrq(true);
             return;
         }
-        status = DRDY | DSC | DRQ;
+        tf.status = DRDY | DSC | DRQ;
         setIntrq(true);
     }
 
     private void endDataPhase() {
         bufferPos = bufferEnd = 0;
         sectorsLeft = 0;
-        status &= ~DRQ;
+        tf.status &= ~DRQ;
     }
 
     private synchronized void readData(byte[] data) {
-        if ((status & DRQ) == 0 || writing || selected() == null) {
+        if ((tf.status & DRQ) == 0 || writing || selected() == null) {
             java.util.Arrays.fill(data, (byte) 0xff);
             return;
         }
@@ -476,12 +409,12 @@ final class IdeChannel implements AutoCloseable {
             loadBlock(selected());
         } else {
             endDataPhase();
-            status = DRDY | DSC;
+            tf.status = DRDY | DSC;
         }
     }
 
     private synchronized void writeData(byte[] data) {
-        if ((status & DRQ) == 0 || !writing || selected() == null) {
+        if ((tf.status & DRQ) == 0 || !writing || selected() == null) {
             return;
         }
         int n = Math.min(data.length, bufferEnd - bufferPos);
@@ -504,10 +437,10 @@ final class IdeChannel implements AutoCloseable {
         sectorsLeft -= done;
         if (sectorsLeft > 0) {
             beginBlock();
-            status = DRDY | DSC | DRQ;
+            tf.status = DRDY | DSC | DRQ;
         } else {
             endDataPhase();
-            status = DRDY | DSC;
+            tf.status = DRDY | DSC;
         }
         setIntrq(true);
     }
@@ -527,7 +460,7 @@ final class IdeChannel implements AutoCloseable {
         sectorsLeft = count;
         dmaToMemory = toMemory;
         dmaPending = true;
-        status = DRDY | DSC | DRQ | BSY;
+        tf.status = DRDY | DSC | DRQ | BSY;
         if ((bmCommand & 0x01) != 0) {
             runDma();
         }
@@ -591,24 +524,85 @@ final class IdeChannel implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() throws IOException {
-        IOException first = null;
+    /** The guest-visible state (registers, a PIO data phase in progress, the drives' settings). */
+    synchronized void save(java.io.DataOutputStream out) throws IOException {
+        tf.save(out);
+        for (int v : new int[] {bufferPos, bufferEnd, blockSectors, bmCommand, bmStatus, prdTable}) {
+            out.writeInt(v);
+        }
+        out.writeBoolean(intrq);
+        out.writeBoolean(writing);
+        out.writeBoolean(dmaPending);
+        out.writeBoolean(dmaToMemory);
+        out.writeLong(nextLba);
+        out.writeLong(sectorsLeft);
+        out.write(buffer, 0, bufferEnd);
         for (AtaDrive d : drives) {
+            out.writeBoolean(d != null);
             if (d != null) {
-                try {
-                    d.close();
-                } catch (IOException e) {
-                    if (first == null) {
-                        first = e;
-                    } else {
-                        first.addSuppressed(e);
-                    }
-                }
+                out.writeInt(d.multiple);
+                out.writeInt(d.transferMode);
             }
         }
-        if (first != null) {
-            throw first;
+    }
+
+    /** Takes back {@link #save}'s state; the drives present must be the same. */
+    synchronized void restore(java.io.DataInputStream in) throws IOException {
+        TaskFile saved = new TaskFile();
+        saved.restore(in);
+        int pos = in.readInt();
+        int end = in.readInt();
+        int block = in.readInt();
+        int[] bm = {in.readInt(), in.readInt(), in.readInt()};
+        if (end < 0 || end > Identify.MAX_MULTIPLE * AtaDrive.SECTOR || pos < 0 || pos > end || block < 0
+                || block > Identify.MAX_MULTIPLE) {
+            throw new IllegalArgumentException(name + ": saved data phase " + pos + "/" + end + " bytes, blocks of "
+                    + block + " sectors is impossible");
+        }
+        boolean savedIntrq = in.readBoolean();
+        boolean savedWriting = in.readBoolean();
+        boolean savedDmaPending = in.readBoolean();
+        boolean savedDmaToMemory = in.readBoolean();
+        long savedNextLba = in.readLong();
+        long savedSectorsLeft = in.readLong();
+        byte[] savedBuffer = new byte[Math.max(end, AtaDrive.SECTOR)];
+        in.readFully(savedBuffer, 0, end);
+        int[][] settings = new int[2][];
+        for (int i = 0; i < 2; i++) {
+            boolean present = in.readBoolean();
+            if (present != (drives[i] != null)) {
+                throw new IllegalArgumentException(name + ": the saved state has " + (present ? "a" : "no") + " disk as "
+                        + (i == 0 ? "master" : "slave") + ", this machine " + (present ? "none" : "one"));
+            }
+            settings[i] = present ? new int[] {in.readInt(), in.readInt()} : null;
+        }
+        tf.restoreFrom(saved);
+        bufferPos = pos;
+        bufferEnd = end;
+        blockSectors = block;
+        bmCommand = bm[0];
+        bmStatus = bm[1];
+        prdTable = bm[2];
+        writing = savedWriting;
+        dmaPending = savedDmaPending;
+        dmaToMemory = savedDmaToMemory;
+        nextLba = savedNextLba;
+        sectorsLeft = savedSectorsLeft;
+        buffer = savedBuffer;
+        for (int i = 0; i < 2; i++) {
+            if (settings[i] != null) {
+                drives[i].multiple = settings[i][0];
+                drives[i].transferMode = settings[i][1];
+            }
+        }
+        intrq = savedIntrq;
+        updateIrq();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try (AtaDrive master = drives[0]; AtaDrive slave = drives[1]) {
+            // both closed, the first failure thrown with the other suppressed
         }
     }
 }

@@ -78,7 +78,7 @@ public final class IdeType implements vmm.core.device.DeviceType {
             }
             throw e;
         }
-        IdeChannel.Stats stats = new IdeChannel.Stats();
+        IdeStats stats = new IdeStats();
         IdeChannel primary = new IdeChannel(ctx.name() + " primary", drives[0], drives[1], ctx.irq(14), ctx.memory(), stats);
         IdeChannel secondary = new IdeChannel(ctx.name() + " secondary", drives[2], drives[3], ctx.irq(15), ctx.memory(),
                 stats);

@@ -53,10 +53,10 @@ final class Identify {
         w[68] = 120;
         w[80] = 0x00F0;                      // ATA/ATAPI-4 to -7
         w[81] = 0x0016;
-        w[82] = 0x4000;                      // NOP
+        w[82] = 0x4060;                      // NOP (bit 14), read look-ahead, write cache
         w[83] = 0x7400;                      // LBA48, FLUSH CACHE, FLUSH CACHE EXT
         w[84] = 0x4000;
-        w[85] = 0x4000;
+        w[85] = 0x4060;                      // look-ahead and write cache on: Linux then sends FLUSH CACHE
         w[86] = 0x3400;                      // LBA48, FLUSH CACHE (EXT) enabled
         w[87] = 0x4000;
         w[88] = (short) (0x003F | ((transferMode & 0xF8) == 0x40 ? 0x100 << mode : 0)); // UDMA 0-5

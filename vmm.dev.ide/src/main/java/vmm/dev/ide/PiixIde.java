@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import vmm.core.device.BusDevice;
+import vmm.core.device.DeviceState;
 import vmm.core.device.IsaPorts;
 import vmm.core.device.PciConfigSpace;
 import vmm.core.device.PciDevice;
@@ -20,15 +21,16 @@ import vmm.core.device.PciDevice;
 public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoCloseable {
     static final int VENDOR_INTEL = 0x8086;
     static final int DEVICE_PIIX4_IDE = 0x7111;
+    static final String STATE_TYPE = "ide";
     private static final int TIMING_BASE = 0x40;
     private static final int TIMING_SIZE = 0x18; // IDETIM, SIDETIM, UDMACTL, UDMATIM, up to IDE_CONFIG at 0x54
 
     private final PciConfigSpace config = new PciConfigSpace(VENDOR_INTEL, DEVICE_PIIX4_IDE, 0x01_01_80, 0x01);
     private final IdeChannel[] channels;
-    private final IdeChannel.Stats stats;
+    private final IdeStats stats;
     private final byte[] timing = new byte[TIMING_SIZE];
 
-    PiixIde(IdeChannel primary, IdeChannel secondary, IdeChannel.Stats stats) {
+    PiixIde(IdeChannel primary, IdeChannel secondary, IdeStats stats) {
         this.channels = new IdeChannel[] {primary, secondary};
         this.stats = stats;
         config.addIoBar(4, 16);
@@ -60,6 +62,15 @@ public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoClosea
 
     public long errors() {
         return stats.errors().get();
+    }
+
+    /**
+     * The transfer mode SET FEATURES last chose for drive {@code unit} (0-3: hda-hdd) as ATA
+     * codes it (0x08|n PIO n, 0x20|n MWDMA n, 0x40|n UDMA n), 0 before any, -1 without a drive.
+     */
+    public int transferMode(int unit) {
+        AtaDrive d = channels[unit >> 1].drive(unit & 1);
+        return d == null ? -1 : d.transferMode;
     }
 
     @Override
@@ -138,6 +149,44 @@ public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoClosea
     public synchronized void resetConfig() {
         config.reset();
         resetTiming();
+    }
+
+    /** Version 1: the configuration space, the timing registers, then each channel's state. */
+    @Override
+    public synchronized DeviceState saveState() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.write(config.snapshot());
+            out.write(timing);
+            for (IdeChannel c : channels) {
+                c.save(out);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return new DeviceState(STATE_TYPE, 1, bytes.toByteArray());
+    }
+
+    @Override
+    public synchronized void restoreState(DeviceState state) {
+        byte[] data = state.require(STATE_TYPE, 1).data();
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data))) {
+            byte[] cfg = in.readNBytes(PciConfigSpace.SIZE);
+            byte[] savedTiming = in.readNBytes(TIMING_SIZE);
+            if (savedTiming.length != TIMING_SIZE) {
+                throw new IllegalArgumentException(STATE_TYPE + " state truncated (" + data.length + " bytes)");
+            }
+            for (IdeChannel c : channels) {
+                c.restore(in);
+            }
+            if (in.available() != 0) {
+                throw new IllegalArgumentException(STATE_TYPE + " state has " + in.available() + " bytes too many");
+            }
+            config.restore(cfg);
+            System.arraycopy(savedTiming, 0, timing, 0, TIMING_SIZE);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(STATE_TYPE + " state truncated (" + data.length + " bytes)", e);
+        }
     }
 
     @Override

@@ -405,4 +405,56 @@ class IdeControllerTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> create(Map.of("hdz.file", "x")))
                 .getMessage().contains("hdz"));
     }
+
+    @Test
+    void theSecondaryChannelHasItsOwnPortsAndIrq15() throws IOException {
+        create(Map.of("hdc.file", disk.toString(), "hdc.format", "raw"));
+        assertEquals(0, in(7), "no disk on the primary channel");
+        BusDevice secondary = ide.isaPorts().get(2).device();
+        secondary.write(6, new byte[] {(byte) 0xA0});
+        secondary.write(7, new byte[] {(byte) Ata.IDENTIFY});
+        assertEquals(1, raised.get(15).get());
+        assertEquals(0, irqs(), "nothing on IRQ 14");
+        byte[] status = new byte[1];
+        secondary.read(7, status);
+        assertEquals(Ata.DRDY | Ata.DSC | Ata.DRQ, status[0] & 0xff);
+        assertEquals(-1, ide.transferMode(0));
+        assertEquals(0, ide.transferMode(2));
+    }
+
+    @Test
+    void aPioReadGoesOnAfterSaveAndRestore() throws IOException {
+        Map<String, String> config = Map.of("file", disk.toString(), "format", "raw");
+        create(config);
+        out(2, 2);
+        out(7, Ata.SET_MULTIPLE);
+        lba28(20, 4);
+        out(7, Ata.READ_MULTIPLE);
+        in(7);
+        byte[] first = readPio(600);
+        ide.writeConfig(0x40, 2, 0xA307); // timings as ata_piix programs them
+        vmm.core.device.DeviceState saved = vmm.core.device.DeviceState.fromBytes(ide.saveState().toBytes());
+        ide.close();
+        ide = null;
+        create(config);
+        ide.restoreState(saved);
+        assertEquals(0xA307, ide.readConfig(0x40, 2));
+        byte[] rest = readPio(4 * 512 - 600 - 1024);
+        assertEquals(Ata.DRDY | Ata.DSC | Ata.DRQ, in(7), "the second block comes after the restore");
+        byte[] last = readPio(1024);
+        assertEquals(Ata.DRDY | Ata.DSC, in(7));
+        byte[] all = new byte[4 * 512];
+        System.arraycopy(first, 0, all, 0, 600);
+        System.arraycopy(rest, 0, all, 600, rest.length);
+        System.arraycopy(last, 0, all, 1024, 1024);
+        assertArrayEquals(fileSectors(disk, 20, 4), all);
+
+        ide.close();
+        ide = null;
+        create(Map.of("hdb.file", disk.toString()));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ide.restoreState(saved)).getMessage()
+                .contains("master"));
+        assertThrows(IllegalArgumentException.class,
+                () -> ide.restoreState(new vmm.core.device.DeviceState("ide", 1, new byte[300])));
+    }
 }
