@@ -29,15 +29,18 @@ import java.util.UUID;
  * @param onCrash          what a guest crash does
  * @param xml              the definition as libvirt's dumpxml would write it
  * @param warnings         elements kept but not supported yet, one line each with its path
+ * @param memballoon       the {@code <memballoon model>} ({@code virtio} when the XML has none,
+ *                         as libvirt adds for KVM guests; {@code none} for no balloon). Since 1.4.
  */
 public record DomainDefinition(String type, String name, UUID uuid, String title, long memoryKiB,
         long currentMemoryKiB, int vcpus, Os os, List<String> features, String cpuMode,
         MemoryBacking memoryBacking, NumaTune numaTune, List<Disk> disks, List<NetInterface> interfaces,
         List<CharDevice> serials, List<CharDevice> consoles, List<Controller> controllers,
         LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash, String xml,
-        List<String> warnings) {
+        List<String> warnings, String memballoon) {
 
     public DomainDefinition {
+        memballoon = memballoon == null ? "virtio" : memballoon;
         features = List.copyOf(features);
         disks = List.copyOf(disks);
         interfaces = List.copyOf(interfaces);
@@ -45,6 +48,23 @@ public record DomainDefinition(String type, String name, UUID uuid, String title
         consoles = List.copyOf(consoles);
         controllers = List.copyOf(controllers);
         warnings = List.copyOf(warnings);
+    }
+
+    /** As before 1.4: with libvirt's default balloon ({@code virtio}). */
+    public DomainDefinition(String type, String name, UUID uuid, String title, long memoryKiB,
+            long currentMemoryKiB, int vcpus, Os os, List<String> features, String cpuMode,
+            MemoryBacking memoryBacking, NumaTune numaTune, List<Disk> disks, List<NetInterface> interfaces,
+            List<CharDevice> serials, List<CharDevice> consoles, List<Controller> controllers,
+            LifecycleAction onPoweroff, LifecycleAction onReboot, LifecycleAction onCrash, String xml,
+            List<String> warnings) {
+        this(type, name, uuid, title, memoryKiB, currentMemoryKiB, vcpus, os, features, cpuMode, memoryBacking,
+                numaTune, disks, interfaces, serials, consoles, controllers, onPoweroff, onReboot, onCrash, xml,
+                warnings, "virtio");
+    }
+
+    /** Whether the domain has a memory balloon (any model but {@code none}). Since 1.4. */
+    public boolean hasBalloon() {
+        return !"none".equals(memballoon);
     }
 
     /** The accelerator this domain asks for: {@code kvm} for type kvm, {@code emu} for qemu. */

@@ -144,6 +144,25 @@ public interface DomainManager {
                 "this function is not supported by the connection driver: virDomainRevertToSnapshot");
     }
 
+    /**
+     * Sets the memory a domain's guest keeps (virsh setmem): {@code live} moves the running
+     * guest's balloon, {@code config} the stored definition's {@code currentMemory}; neither
+     * means the running domain when active, else the stored one (virsh's --current). Since 1.4.
+     */
+    default void setMemory(String domain, long kib, boolean live, boolean config) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainSetMemoryFlags");
+    }
+
+    /**
+     * A running domain's memory statistics as virsh dommemstat names them, in its order (so
+     * far {@code actual}: the guest's RAM in KiB as its balloon stands). Since 1.4.
+     */
+    default java.util.SequencedMap<String, Long> memoryStats(String domain) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED,
+                "this function is not supported by the connection driver: virDomainMemoryStats");
+    }
+
     /** Stored definitions that could not be read: file and reason, one line each. */
     List<String> problems();
 }

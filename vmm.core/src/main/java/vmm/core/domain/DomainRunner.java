@@ -65,6 +65,23 @@ public interface DomainRunner {
             return true;
         }
 
+        /**
+         * Asks the guest, through its memory balloon, to keep {@code kib} KiB of its RAM (virsh
+         * setmem); the guest's driver follows when it can. Since 1.4.
+         */
+        default void setMemory(long kib) throws DomainException {
+            throw new DomainException(DomainException.Kind.INVALID_OPERATION, "Requested operation is not valid: "
+                    + "Unable to change memory of active domain without the balloon device and guest OS balloon driver");
+        }
+
+        /**
+         * The RAM the guest has now, in KiB: its maximum less what its balloon holds as the
+         * guest reports it; empty when it has no balloon. Since 1.4.
+         */
+        default java.util.OptionalLong memoryKiB() {
+            return java.util.OptionalLong.empty();
+        }
+
         default void saveState(java.io.OutputStream out) throws DomainException {
             throw new DomainException(DomainException.Kind.UNSUPPORTED,
                     "this function is not supported by the connection driver: virDomainSave");

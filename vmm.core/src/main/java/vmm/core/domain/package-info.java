@@ -12,5 +12,5 @@
  * {@link vmm.core.domain.DomainEvent.Type#SHUTDOWN_TIMED_OUT}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package vmm.core.domain;

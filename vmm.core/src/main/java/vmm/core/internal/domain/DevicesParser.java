@@ -52,6 +52,10 @@ final class DevicesParser {
     final List<CharDevice> serials = new ArrayList<>();
     final List<CharDevice> consoles = new ArrayList<>();
     final List<Controller> controllers = new ArrayList<>();
+    /** The {@code <memballoon model>}, or null when the XML has none. */
+    String memballoon;
+    private static final Set<String> BALLOON_MODELS = Set.of("virtio", "virtio-transitional",
+            "virtio-non-transitional", "xen", "none");
     private final Set<String> targets = new HashSet<>();
     private final Set<String> macs = new HashSet<>();
 
@@ -70,6 +74,7 @@ final class DevicesParser {
                 case "serial" -> serials.add(charDevice(e, "isa-serial"));
                 case "console" -> consoles.add(charDevice(e, "serial"));
                 case "controller" -> controller(e);
+                case "memballoon" -> memballoon(e);
                 default -> ctx.unsupported(e);
             }
         }
@@ -232,6 +237,27 @@ final class DevicesParser {
         int port = target == null ? 0 : (int) XmlContext.integerAttr(target, "port", 0);
         String targetType = target == null || attr(target, "type") == null ? defaultTarget : attr(target, "type");
         return new CharDevice(type, path, port, targetType);
+    }
+
+    /** libvirt's models are all accepted here; the machine says which it can attach. */
+    private void memballoon(Element e) throws DomainException {
+        if (memballoon != null) {
+            throw invalid(e, "only a single memory balloon device is supported");
+        }
+        String model = attr(e, "model");
+        if (model == null) {
+            throw invalidAttr(e, "model", "missing required attribute 'model' (virtio or none)");
+        }
+        if (!BALLOON_MODELS.contains(model)) {
+            throw invalidAttr(e, "model", "invalid memballoon model '" + model + "' (virtio, virtio-transitional, "
+                    + "virtio-non-transitional, xen or none)");
+        }
+        for (Element c : children(e)) {
+            if (!BOOKKEEPING.contains(c.getTagName())) {
+                ctx.unsupported(c);
+            }
+        }
+        memballoon = model;
     }
 
     private void controller(Element e) throws DomainException {

@@ -104,6 +104,17 @@ public final class DomainXmlParser {
         if (devicesElement != null) {
             devices.parse(devicesElement);
         }
+        if (devices.memballoon == null) {
+            // libvirt gives every KVM/QEMU x86 guest a virtio balloon unless told model='none'.
+            if (devicesElement == null) {
+                devicesElement = doc.createElement("devices");
+                root.appendChild(devicesElement);
+            }
+            Element balloon = doc.createElement("memballoon");
+            balloon.setAttribute("model", "virtio");
+            devicesElement.appendChild(balloon);
+            devices.memballoon = "virtio";
+        }
 
         Set<String> handled = Set.of("name", "uuid", "title", "memory", "currentMemory", "vcpu", "os", "features",
                 "cpu", "memoryBacking", "numatune", "devices", "on_poweroff", "on_reboot", "on_crash");
@@ -114,7 +125,8 @@ public final class DomainXmlParser {
         }
         return new DomainDefinition(type, name, uuid, text(title), memoryKiB, currentKiB, vcpus, os, features,
                 cpuMode, backing, numa, devices.disks, devices.interfaces, devices.serials, devices.consoles,
-                devices.controllers, onPoweroff, onReboot, onCrash, XmlWriter.write(root), ctx.warnings());
+                devices.controllers, onPoweroff, onReboot, onCrash, XmlWriter.write(root), ctx.warnings(),
+                devices.memballoon);
     }
 
     private static String name(Element root) throws DomainException {

@@ -335,6 +335,48 @@ class Domains implements DomainManager {
         return active(domain).machine.vcpus();
     }
 
+    @Override
+    public synchronized void setMemory(String domain, long kib, boolean live, boolean config) throws DomainException {
+        Entry e = require(domain);
+        if (!live && !config) {
+            live = e.state.active();
+            config = !live;
+        }
+        if (live) {
+            active(domain);
+        }
+        if (config && e.persistent == null) {
+            throw new DomainException(Kind.INVALID_OPERATION,
+                    "Requested operation is not valid: cannot change persistent config of a transient domain");
+        }
+        for (DomainDefinition def : live && config ? List.of(e.live, e.persistent)
+                : List.of(live ? e.live : e.persistent)) {
+            if (kib > def.memoryKiB()) {
+                throw new DomainException(Kind.INVALID_OPERATION,
+                        "invalid argument: cannot set memory higher than max memory");
+            }
+        }
+        if (live) {
+            e.machine.setMemory(kib);
+        }
+        if (config) {
+            DomainDefinition def = DomainXmlParser.parse(e.persistent.xml().replaceFirst(
+                    "<currentMemory unit='KiB'>[0-9]+</currentMemory>", "<currentMemory unit='KiB'>" + kib
+                            + "</currentMemory>"));
+            store.save(def);
+            e.persistent = def;
+        }
+    }
+
+    @Override
+    public synchronized java.util.SequencedMap<String, Long> memoryStats(String domain) throws DomainException {
+        Entry e = active(domain);
+        java.util.SequencedMap<String, Long> stats = new LinkedHashMap<>();
+        // Without a balloon libvirt reports the whole of the guest's memory as "actual".
+        stats.put("actual", e.machine.memoryKiB().orElse(e.live.currentMemoryKiB()));
+        return stats;
+    }
+
     Entry active(String domain) throws DomainException {
         Entry e = require(domain);
         if (!e.state.active() || e.machine == null) {

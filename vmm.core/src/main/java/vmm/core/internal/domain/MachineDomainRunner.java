@@ -22,6 +22,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import vmm.core.device.MemoryBalloon;
 import vmm.core.domain.DomainDefinition;
 import vmm.core.domain.DomainException;
 import vmm.core.domain.DomainException.Kind;
@@ -137,7 +138,27 @@ public final class MachineDomainRunner implements DomainRunner {
             specs.add(new DeviceSpec("ide", ide));
         }
         specs.addAll(InterfaceDevices.of(def, hasBackend));
+        balloon(def).ifPresent(specs::add);
         return specs;
+    }
+
+    /**
+     * The {@code virtio-balloon} PCI function for {@code <memballoon model='virtio'/>}, its
+     * initial target what {@code currentMemory} leaves below {@code memory}: the guest gives that
+     * back once its driver is up, as with libvirt's and QEMU's balloon.
+     */
+    static java.util.Optional<DeviceSpec> balloon(DomainDefinition def) throws DomainException {
+        String model = def.memballoon();
+        if (model.equals("none")) {
+            return java.util.Optional.empty();
+        }
+        if (!model.equals("virtio") && !model.equals("virtio-non-transitional")) {
+            throw new DomainException(Kind.UNSUPPORTED, "unsupported configuration: /domain/devices/memballoon/@model: "
+                    + "memballoon model '" + model + "' is not supported; the machine's balloon is virtio-balloon "
+                    + "(<memballoon model='virtio'/>, or model='none' for no balloon)");
+        }
+        long pages = (def.memoryKiB() - def.currentMemoryKiB()) / 4;
+        return java.util.Optional.of(new DeviceSpec("virtio-balloon", Map.of("pages", Long.toString(pages))));
     }
 
     @Override
@@ -182,7 +203,7 @@ public final class MachineDomainRunner implements DomainRunner {
             throw new DomainException(Kind.FAILED, "internal error: the machine did not start: " + e.getMessage(), e);
         }
         LOG.info("domain {} runs on {} ({})", def.name(), m.accelerator().name(), m.accelerator().reason());
-        Running running = new Running(m, log);
+        Running running = new Running(m, log, def.memoryKiB());
         Thread.ofPlatform().name("domain-" + def.name() + "-watch").daemon().start(() -> running.watch(def, onExit));
         return running;
     }
@@ -209,12 +230,34 @@ public final class MachineDomainRunner implements DomainRunner {
     private static final class Running implements DomainRunner.Machine {
         private final vmm.core.machine.Machine machine;
         private final ConsoleHub log;
+        private final long maxKiB;
         private volatile boolean destroyed;
         private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
 
-        Running(vmm.core.machine.Machine machine, ConsoleHub log) {
+        Running(vmm.core.machine.Machine machine, ConsoleHub log, long maxKiB) {
             this.machine = machine;
             this.log = log;
+            this.maxKiB = maxKiB;
+        }
+
+        private java.util.Optional<MemoryBalloon> balloon() {
+            return machine.devices(MemoryBalloon.class).stream().findFirst();
+        }
+
+        @Override
+        public void setMemory(long kib) throws DomainException {
+            MemoryBalloon b = balloon().orElse(null);
+            if (b == null) {
+                DomainRunner.Machine.super.setMemory(kib);
+                return;
+            }
+            b.setTargetBytes((maxKiB - kib) * 1024);
+        }
+
+        @Override
+        public java.util.OptionalLong memoryKiB() {
+            return balloon().map(b -> java.util.OptionalLong.of(maxKiB - b.actualBytes() / 1024))
+                    .orElse(java.util.OptionalLong.empty());
         }
 
         void watch(DomainDefinition def, ExitHandler onExit) {

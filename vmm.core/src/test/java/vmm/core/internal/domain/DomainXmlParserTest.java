@@ -33,7 +33,8 @@ class DomainXmlParserTest {
     static DomainDefinition withoutXml(DomainDefinition d) {
         return new DomainDefinition(d.type(), d.name(), d.uuid(), d.title(), d.memoryKiB(), d.currentMemoryKiB(), d.vcpus(),
                 d.os(), d.features(), d.cpuMode(), d.memoryBacking(), d.numaTune(), d.disks(), d.interfaces(), d.serials(),
-                d.consoles(), d.controllers(), d.onPoweroff(), d.onReboot(), d.onCrash(), "", d.warnings());
+                d.consoles(), d.controllers(), d.onPoweroff(), d.onReboot(), d.onCrash(), "", d.warnings(),
+                d.memballoon());
     }
 
     private static String minimal(String body) {
@@ -113,7 +114,7 @@ class DomainXmlParserTest {
         assertEquals(3, d.controllers().size());
         assertEquals(new DomainDefinition.Controller("usb", 0, "qemu-xhci"), d.controllers().get(0));
         for (String kept : List.of("/domain/memoryBacking/locked", "/domain/features/vmport", "/domain/pm",
-                "/domain/devices/channel", "/domain/devices/memballoon", "/domain/qemu:commandline")) {
+                "/domain/devices/channel", "/domain/qemu:commandline")) {
             assertTrue(d.warnings().contains(kept + ": not supported yet, kept as is"), kept + " in " + d.warnings());
         }
         assertFalse(d.warnings().stream().anyMatch(w -> w.startsWith("/domain/metadata") || w.startsWith("/domain/description")),
@@ -153,9 +154,13 @@ class DomainXmlParserTest {
                   <on_poweroff>destroy</on_poweroff>
                   <on_reboot>restart</on_reboot>
                   <on_crash>destroy</on_crash>
+                  <devices>
+                    <memballoon model='virtio'/>
+                  </devices>
                 </domain>
                 """.formatted(d.uuid());
         assertEquals(expected, d.xml());
+        assertEquals("virtio", d.memballoon());
         assertEquals(1, d.vcpus());
         assertEquals(List.of(), d.warnings());
     }
@@ -241,6 +246,31 @@ class DomainXmlParserTest {
         assertTrue(error(laughs).contains("DOCTYPE"), error(laughs));
         String huge = "<domain>" + "x".repeat(SecureXml.MAX_CHARS) + "</domain>";
         assertTrue(error(huge).contains("more than"), "size limit");
+    }
+
+    @Test
+    void memballoonIsLibvirtsVirtioUnlessSaidOtherwise() throws Exception {
+        DomainDefinition none = DomainXmlParser.parse(minimal("<devices><memballoon model='none'/></devices>"));
+        assertEquals("none", none.memballoon());
+        assertFalse(none.hasBalloon());
+        assertTrue(none.xml().contains("<memballoon model='none'/>"), none.xml());
+        assertFalse(none.xml().contains("virtio"), none.xml());
+        DomainDefinition given = DomainXmlParser.parse(
+                minimal("<currentMemory unit='MiB'>48</currentMemory><devices><memballoon model='virtio'>"
+                        + "<address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></memballoon></devices>"));
+        assertEquals("virtio", given.memballoon());
+        assertEquals(49152, given.currentMemoryKiB());
+        assertEquals(List.of(), given.warnings());
+        assertEquals(1, given.xml().split("<memballoon", -1).length - 1, given.xml());
+        assertEquals(given.xml(), DomainXmlParser.parse(given.xml()).xml());
+        assertEquals("xen", DomainXmlParser.parse(minimal("<devices><memballoon model='xen'/></devices>")).memballoon());
+        assertEquals("/domain/devices/memballoon/@model: invalid memballoon model 'ballon' (virtio, virtio-transitional, "
+                + "virtio-non-transitional, xen or none)",
+                error(minimal("<devices><memballoon model='ballon'/></devices>")));
+        assertEquals("/domain/devices/memballoon/@model: missing required attribute 'model' (virtio or none)",
+                error(minimal("<devices><memballoon/></devices>")));
+        assertEquals("/domain/devices/memballoon[2]: only a single memory balloon device is supported",
+                error(minimal("<devices><memballoon model='virtio'/><memballoon model='none'/></devices>")));
     }
 
     @Test

@@ -72,6 +72,19 @@ class DomainsTest {
             }
 
             @Override
+            public void setMemory(long kib) throws DomainException {
+                if (!def.hasBalloon()) {
+                    DomainRunner.Machine.super.setMemory(kib);
+                }
+                calls.add("setmem " + kib);
+            }
+
+            @Override
+            public java.util.OptionalLong memoryKiB() {
+                return def.hasBalloon() ? java.util.OptionalLong.of(61440) : java.util.OptionalLong.empty();
+            }
+
+            @Override
             public vmm.core.domain.DomainConsole openConsole(java.io.OutputStream guestOutput) {
                 calls.add("console");
                 return new vmm.core.domain.DomainConsole() {
@@ -306,5 +319,38 @@ class DomainsTest {
         assertTrue(domains().lookup("web").autostart());
         d.setAutostart("web", false);
         assertFalse(domains().lookup("web").autostart());
+    }
+
+    @Test
+    void setMemoryMovesTheBalloonOrTheStoredCurrentMemoryAsVirshSetmem() throws Exception {
+        Domains d = domains();
+        d.define(xml("web", ""));
+        // inactive: --current is --config; the stored definition changes
+        d.setMemory("web", 32768, false, false);
+        assertEquals(32768, d.lookup("web").definition().currentMemoryKiB());
+        assertTrue(d.dumpXml("web", true).contains("<currentMemory unit='KiB'>32768</currentMemory>"));
+        assertEquals(32768, domains().lookup("web").definition().currentMemoryKiB(), "stored");
+        assertEquals("Requested operation is not valid: domain is not running",
+                assertThrows(DomainException.class, () -> d.setMemory("web", 1024, true, false)).getMessage());
+        assertEquals("Requested operation is not valid: domain is not running",
+                assertThrows(DomainException.class, () -> d.memoryStats("web")).getMessage());
+        d.start("web");
+        d.setMemory("web", 49152, false, false);
+        assertEquals(List.of("start web", "setmem 49152"), calls);
+        assertEquals(32768, d.lookup("web").definition().currentMemoryKiB(), "--current on a running domain is --live");
+        d.setMemory("web", 40960, true, true);
+        assertTrue(d.dumpXml("web", true).contains("<currentMemory unit='KiB'>40960</currentMemory>"));
+        assertEquals("setmem 40960", calls.getLast());
+        assertEquals("invalid argument: cannot set memory higher than max memory",
+                assertThrows(DomainException.class, () -> d.setMemory("web", 65537, true, false)).getMessage());
+        assertEquals(java.util.Map.of("actual", 61440L), d.memoryStats("web"));
+
+        d.create(xml("tr", "<devices><memballoon model='none'/></devices>"));
+        assertEquals("Requested operation is not valid: Unable to change memory of active domain without the balloon "
+                + "device and guest OS balloon driver",
+                assertThrows(DomainException.class, () -> d.setMemory("tr", 1024, true, false)).getMessage());
+        assertEquals("Requested operation is not valid: cannot change persistent config of a transient domain",
+                assertThrows(DomainException.class, () -> d.setMemory("tr", 1024, false, true)).getMessage());
+        assertEquals(java.util.Map.of("actual", 65536L), d.memoryStats("tr"), "no balloon: all of it");
     }
 }

@@ -39,7 +39,9 @@ class MachineDomainRunnerTest {
                 new DeviceSpec("virtio-blk", Map.of("file", "/dev/vg0/web01-data", "format", "raw")),
                 new DeviceSpec("virtio-net", Map.of("mac", "52:54:00:6b:3c:58", "source", "br0", "backend", "bridge")),
                 c.devices().get(3),
-                new DeviceSpec("virtio-net", Map.of("mac", "52:54:00:aa:bb:cc", "backend", "user"))), c.devices());
+                new DeviceSpec("virtio-net", Map.of("mac", "52:54:00:aa:bb:cc", "backend", "user")),
+                // currentMemory 1536 MiB of 2 GiB: the balloon starts asking for 512 MiB in 4 KiB pages
+                new DeviceSpec("virtio-balloon", Map.of("pages", "131072"))), c.devices());
         assertEquals("network", c.devices().get(3).settings().get("backend"));
         assertEquals("default", c.devices().get(3).settings().get("source"));
     }
@@ -65,7 +67,8 @@ class MachineDomainRunnerTest {
     void vmmsBackendElementPicksATestBackendWithItsSettings() throws Exception {
         var def = DomainXmlParser.parse("<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>"
                 + "<os><kernel>/k</kernel></os><devices><interface type='user'><mac address='52:54:00:00:00:02'/>"
-                + "<model type='virtio'/><backend type='pcap' file='/tmp/t.pcap' peer='10.0.2.2'/></interface></devices></domain>");
+                + "<model type='virtio'/><backend type='pcap' file='/tmp/t.pcap' peer='10.0.2.2'/></interface>"
+                + "<memballoon model='none'/></devices></domain>");
         MachineConfig c = MachineDomainRunner.config(def, Console.none(), name -> name.equals("pcap"));
         assertEquals(List.of(new DeviceSpec("virtio-net", Map.of("mac", "52:54:00:00:00:02", "file", "/tmp/t.pcap",
                 "peer", "10.0.2.2", "backend", "pcap"))), c.devices());
@@ -107,6 +110,18 @@ class MachineDomainRunnerTest {
         assertEquals(List.of(
                 new DeviceSpec("virtio-blk", Map.of("file", "/v.raw", "format", "raw")),
                 new DeviceSpec("ide", Map.of("hda.file", "/a.qcow2", "hda.format", "qcow2",
-                        "hdc.file", "/b.raw", "hdc.format", "raw", "hdc.readonly", "on"))), c.devices());
+                        "hdc.file", "/b.raw", "hdc.format", "raw", "hdc.readonly", "on")),
+                new DeviceSpec("virtio-balloon", Map.of("pages", "0"))), c.devices());
+    }
+
+    @Test
+    void memballoonModelsOtherThanVirtioAreAnErrorNamingTheElement() throws Exception {
+        var xen = DomainXmlParser.parse("<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>"
+                + "<os><kernel>/k</kernel></os><devices><memballoon model='xen'/></devices></domain>");
+        DomainException e = assertThrows(DomainException.class, () -> MachineDomainRunner.config(xen, Console.none(), ALL));
+        assertEquals(DomainException.Kind.UNSUPPORTED, e.kind());
+        assertEquals("unsupported configuration: /domain/devices/memballoon/@model: memballoon model 'xen' is not "
+                + "supported; the machine's balloon is virtio-balloon (<memballoon model='virtio'/>, or model='none' "
+                + "for no balloon)", e.getMessage());
     }
 }
