@@ -296,7 +296,7 @@ public final class DomainCommands {
             field(sb, "CPU time:", String.format(Locale.ROOT, "%.1fs", d.cpuTimeNs() / 1e9));
         }
         field(sb, "Max memory:", def.memoryKiB() + " KiB");
-        field(sb, "Used memory:", def.currentMemoryKiB() + " KiB");
+        field(sb, "Used memory:", usedMemoryKiB(ctx, d) + " KiB");
         field(sb, "Persistent:", d.persistent() ? "yes" : "no");
         field(sb, "Autostart:", d.autostart() ? "enable" : "disable");
         field(sb, "Managed save:", "no");
@@ -304,6 +304,21 @@ public final class DomainCommands {
         field(sb, "Security model:", "none");
         field(sb, "Security DOI:", "0");
         ctx.out().print(sb);
+    }
+
+    /** A running guest's memory as its balloon stands (libvirt's cur_balloon), else currentMemory. */
+    static long usedMemoryKiB(Context ctx, DomainInfo d) {
+        if (d.active()) {
+            try {
+                Long actual = ctx.domains().memoryStats(d.definition().uuid().toString()).get("actual");
+                if (actual != null) {
+                    return actual;
+                }
+            } catch (DomainException e) {
+                // It stopped since the lookup: what it was defined with, as for any inactive domain.
+            }
+        }
+        return d.definition().currentMemoryKiB();
     }
 
     /** virsh's {@code "%-15s %s\n"}. */

@@ -122,7 +122,7 @@ final class MonitorCommands {
                 stat(sb, "cpu.time", vcpus.stream().mapToLong(VcpuInfo::cpuTimeNs).sum());
             }
             if (all || groups.contains("balloon")) {
-                stat(sb, "balloon.current", def.currentMemoryKiB());
+                stat(sb, "balloon.current", DomainCommands.usedMemoryKiB(ctx, d));
                 stat(sb, "balloon.maximum", def.memoryKiB());
             }
             if (all || groups.contains("vcpu")) {

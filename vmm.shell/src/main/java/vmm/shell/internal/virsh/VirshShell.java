@@ -72,6 +72,7 @@ public final class VirshShell {
         commands.addAll(LifecycleCommands.all());
         commands.addAll(SaveCommands.all());
         commands.addAll(MonitorCommands.all());
+        commands.addAll(MemoryCommands.all());
         commands.add(CloneCommand.command());
         commands.addAll(SnapshotCommands.all());
         commands.add(ConsoleCommand.command());
