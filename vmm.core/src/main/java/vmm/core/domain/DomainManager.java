@@ -156,7 +156,8 @@ public interface DomainManager {
 
     /**
      * A running domain's memory statistics as virsh dommemstat names them, in its order (so
-     * far {@code actual}: the guest's RAM in KiB as its balloon stands). Since 1.4.
+     * far {@code actual}: the guest's RAM in KiB as its balloon stands; absent without a
+     * balloon, as with libvirt). Since 1.4.
      */
     default java.util.SequencedMap<String, Long> memoryStats(String domain) throws DomainException {
         throw new DomainException(DomainException.Kind.UNSUPPORTED,

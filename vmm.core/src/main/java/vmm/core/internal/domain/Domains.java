@@ -372,8 +372,8 @@ class Domains implements DomainManager {
     public synchronized java.util.SequencedMap<String, Long> memoryStats(String domain) throws DomainException {
         Entry e = active(domain);
         java.util.SequencedMap<String, Long> stats = new LinkedHashMap<>();
-        // Without a balloon libvirt reports the whole of the guest's memory as "actual".
-        stats.put("actual", e.machine.memoryKiB().orElse(e.live.currentMemoryKiB()));
+        // As libvirt's QEMU driver: "actual" only from a balloon (none: nothing to report).
+        e.machine.memoryKiB().ifPresent(kib -> stats.put("actual", kib));
         return stats;
     }
 
