@@ -312,6 +312,7 @@ class DomainShellTest {
                     domblklist                     list all domain blocks
                     domiflist                      list all domain virtual interfaces
                     dominfo                        domain information
+                    dommemstat                     get memory statistics for a domain
                     domstate                       domain state
                     domstats                       get statistics about one or multiple domains
                     list                           list domains
