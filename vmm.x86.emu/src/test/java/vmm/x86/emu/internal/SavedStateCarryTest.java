@@ -132,6 +132,47 @@ class SavedStateCarryTest {
         }
     }
 
+    /**
+     * A performance MSR the guest programmed, and an exception whose delivery KVM had begun
+     * when its state was taken: this CPU completes the delivery before its next instruction.
+     */
+    @Test
+    void programmedPerfMsrAndAnExceptionUnderWayCarryOver() throws Exception {
+        String program = """
+                    mov ecx, 0xc0010004
+                    mov eax, 0x1234
+                    xor edx, edx
+                    wrmsr
+                    hlt
+                    hlt
+                .org 0x900
+                    pop r10
+                    mov ecx, 0xc0010004
+                    rdmsr
+                    mov r11, rax
+                    hlt
+                """;
+        VcpuState saved;
+        try (GuestRig rig = new GuestRig()) {
+            saved = rig.run64(program);
+        }
+        assertEquals(0x1234L, saved.msrs().get(0xc0010004));
+
+        try (GuestRig rig = new GuestRig()) {
+            rig.loadCode(program);
+            rig.gate64(13, GuestRig.CODE + 0x900, 0, 0);
+            VcpuState a = awake(saved);
+            VcpuEvents gp = new VcpuEvents(false, false, false, 13, true, 0x18, -1, false);
+            rig.vcpu.setState(new VcpuState(a.regs(), a.sregs(), a.msrs(), a.fpu(), a.lapic(), false, false, false,
+                    a.debug(), gp));
+            assertEquals(gp, rig.vcpu.state().events()); // still under way until the vCPU runs
+            VcpuState s = rig.runToHalt();
+            assertReg(s, 10, 0x18);   // the #GP's error code, pushed by the completed delivery
+            assertReg(s, 11, 0x1234); // the MSR value came along
+            assertEquals(VcpuEvents.NONE, s.events());
+        }
+    }
+
     private static void runUntilHalted(GuestRig rig) {
         assertInstanceOf(VcpuExit.Kicked.class, rig.vcpu.run());
         Thread.interrupted(); // the vCPU loop re-asserted the interrupt that ended the HLT
