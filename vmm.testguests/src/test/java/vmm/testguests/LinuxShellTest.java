@@ -214,6 +214,8 @@ class LinuxShellTest {
             assertEquals(0, r.status(), r.output());
             assertEquals("restored\n" + guest.knownSha256 + "  /root/known.bin\n" + guest.programNativeOutput,
                     r.output());
+            // The clocks came back together: no TSC trouble once the watchdog has looked again.
+            LinuxGuest.assertCleanLog(twin.run("sleep 2; dmesg").output());
         }
         // The original goes on where it was.
         assertEquals("still here", ok("echo still here").output().strip());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 import vmm.core.machine.MachineExit;
 import vmm.core.machine.RebootPolicy;
@@ -79,6 +81,31 @@ class LinuxSmpTest {
         String log = ok("dmesg");
         LinuxGuest.assertCleanLog(log);
         assertTrue(log.contains("smp: Brought up 1 node, 2 CPUs"), log);
+    }
+
+    /**
+     * Save and restore with two vCPUs: both CPUs' state and both local APICs go into the file;
+     * in the restored twin both CPUs run programs and the clocks agree (no TSC trouble in the
+     * log). The original waits paused meanwhile, then runs on.
+     */
+    @Test
+    @Order(5)
+    void bothCpusRunOnAfterSaveAndRestore(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("smp.save");
+        guest.machine.pause();
+        try {
+            guest.machine.saveState(file);
+            try (LinuxGuest twin = guest.restored(file)) {
+                SerialShell.Result r = twin.run("cat /sys/devices/system/cpu/online; taskset 2 /root/guestprog");
+                assertEquals(0, r.status(), r.output());
+                assertEquals("0-1\n" + guest.programNativeOutput, r.output());
+                assertEquals(guest.programNativeOutput, twin.run("/root/guestprog").output());
+                LinuxGuest.assertCleanLog(twin.run("sleep 2; dmesg").output());
+            }
+        } finally {
+            guest.machine.resume();
+        }
+        assertEquals("2", ok("nproc").strip());
     }
 
     @Test

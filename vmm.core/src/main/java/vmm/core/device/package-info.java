@@ -62,8 +62,10 @@
  * A PCI device additionally implements {@link vmm.core.device.PciDevice}: the host bridge
  * routes the guest's configuration-space accesses to it, and a
  * {@link vmm.core.device.PciConfigSpace} does the standard work (read-only IDs, BAR sizing,
- * capability list). Its BARs' registers are {@code BusDevice}s claimed on the buses.
+ * capability list). Its BARs' registers are {@code BusDevice}s claimed on the buses. A
+ * function that also answers at fixed ISA ports (a legacy-mode IDE controller) offers
+ * {@link vmm.core.device.IsaPorts} as a facet (since 1.3).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package vmm.core.device;

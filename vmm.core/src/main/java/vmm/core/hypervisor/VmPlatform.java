@@ -29,4 +29,14 @@ public interface VmPlatform {
 
     /** TSC frequency the guest is told about (CPUID), in kHz. */
     long tscKhz();
+
+    /**
+     * The guest's time base in nanoseconds, for clocks the accelerator keeps itself (a software
+     * CPU's TSC): the host's monotonic clock, except that the machine holds it still while it
+     * saves or restores a machine, so that those clocks and the platform's timers (HPET, PM
+     * timer, PIT, local APIC timers) are taken and put back as of one instant. Since 2.3.
+     */
+    default long nanoTime() {
+        return System.nanoTime();
+    }
 }

@@ -18,7 +18,10 @@
  * {@code signalMsi} for an in-kernel irqchip, else through the user-space local APIC that
  * each vCPU sees as an {@link vmm.core.hypervisor.InterruptPort}.</li>
  * </ol>
+ *
+ * <p>2.3: {@link vmm.core.hypervisor.VmPlatform#nanoTime()}, the time base for clocks an
+ * accelerator keeps itself (held still while a machine is saved or restored).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.2.0")
+@org.osgi.annotation.versioning.Version("2.3.0")
 package vmm.core.hypervisor;

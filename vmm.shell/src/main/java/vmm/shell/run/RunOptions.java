@@ -30,6 +30,7 @@ record RunOptions(Path kernel, String initrd, String append, long memory, int cp
               --no-reboot       end when the guest resets (as QEMU's -no-reboot)
               --device SPEC     a PCI device, as QEMU's -device: TYPE[,key=value...], e.g.
                                 virtio-blk,file=disk.img[,format=raw|qcow2][,readonly=on]
+                                ide,file=disk.img[,format=...][,readonly=on][,target=hda|hdb|hdc|hdd]
             The guest's serial console (COM1) is on stdout; stdin goes to it.
             Exit status: 0 the guest powered off (or reset with --no-reboot);
               (value << 1) | 1 the guest wrote value to isa-debug-exit (port 0xf4);

@@ -98,12 +98,15 @@ public final class MachineDomainRunner implements DomainRunner {
     }
 
     /**
-     * The devices the machine plugs in: virtio disks with a source become {@code virtio-blk}
-     * PCI functions (in document order), others (IDE, CD-ROMs) are not attached yet, said in the
-     * log; then the interfaces ({@link InterfaceDevices}).
+     * The disks the machine can plug in: virtio disks with a source become {@code virtio-blk}
+     * PCI functions (in document order); IDE disks (targets hda-hdd) become drives of one
+     * {@code ide} controller (settings {@code hdX.file}, {@code hdX.format}, {@code hdX.readonly});
+     * others (CD-ROMs, other buses) are not attached yet, said in the log; then the
+     * interfaces ({@link InterfaceDevices}).
      */
     static List<DeviceSpec> devices(DomainDefinition def, Predicate<String> hasBackend) throws DomainException {
         List<DeviceSpec> specs = new ArrayList<>();
+        Map<String, String> ide = new LinkedHashMap<>();
         for (DomainDefinition.Disk d : def.disks()) {
             boolean disk = d.device() == null || d.device().equals("disk");
             if (disk && "virtio".equals(d.bus()) && d.source() != null) {
@@ -116,10 +119,22 @@ public final class MachineDomainRunner implements DomainRunner {
                     settings.put("readonly", "on");
                 }
                 specs.add(new DeviceSpec("virtio-blk", settings));
+            } else if (disk && "ide".equals(d.bus()) && d.source() != null && d.target() != null
+                    && d.target().matches("hd[a-d]") && !ide.containsKey(d.target() + ".file")) {
+                ide.put(d.target() + ".file", d.source());
+                if (d.format() != null) {
+                    ide.put(d.target() + ".format", d.format());
+                }
+                if (d.readonly()) {
+                    ide.put(d.target() + ".readonly", "on");
+                }
             } else {
-                LOG.warn("domain '{}': disk {} ({} on bus {}) is not attached: the machine has virtio disks only",
-                        def.name(), d.target(), d.device(), d.bus());
+                LOG.warn("domain '{}': disk {} ({} on bus {}) is not attached: the machine has virtio disks and IDE "
+                        + "disks hda-hdd only", def.name(), d.target(), d.device(), d.bus());
             }
+        }
+        if (!ide.isEmpty()) {
+            specs.add(new DeviceSpec("ide", ide));
         }
         specs.addAll(InterfaceDevices.of(def, hasBackend));
         return specs;

@@ -17,8 +17,10 @@ import vmm.core.device.MsiSink;
  *
  * <p>Addressing as in the SDM (xAPIC): physical destinations match the APIC ID, 0xFF is the
  * broadcast; logical destinations match the logical destination register in the flat or
- * cluster model each APIC's DFR selects. Lowest-priority messages go to the addressed APIC
- * whose processor priority is lowest, ties shared round-robin.
+ * cluster model each APIC's DFR selects. An APIC in x2APIC mode matches its 32-bit x2APIC ID
+ * and its cluster/bit logical ID; IPIs from one carry 32-bit destinations (broadcast
+ * 0xFFFFFFFF). Lowest-priority messages go to the addressed APIC whose processor priority is
+ * lowest, ties shared round-robin.
  */
 public final class ApicBus implements MsiSink {
     private static final Logger LOG = LoggerFactory.getLogger(ApicBus.class);
@@ -80,7 +82,7 @@ public final class ApicBus implements MsiSink {
                 case SHORTHAND_SELF -> apic == source;
                 case SHORTHAND_ALL -> true;
                 case SHORTHAND_OTHERS -> apic != source;
-                default -> logical ? apic.matchesLogical(destination, wide) : apic.matchesPhysical(destination, wide);
+                default -> logical ? matchesLogical(apic, destination, wide) : matchesPhysical(apic, destination, wide);
             };
             if (match && apic.hardwareEnabled()) {
                 targets.add(apic);
@@ -98,6 +100,30 @@ public final class ApicBus implements MsiSink {
             apic.accept(deliveryMode == LOWEST_PRIORITY ? FIXED : deliveryMode, vector, level);
         }
         return targets.size();
+    }
+
+    /** {@code wide}: a 32-bit destination from an x2APIC sender (broadcast 0xFFFFFFFF), else 8 bits. */
+    static boolean matchesPhysical(LocalApic apic, int destination, boolean wide) {
+        if (destination == (wide ? -1 : 0xff)) {
+            return true;
+        }
+        return destination == (apic.x2apicMode() ? apic.index : apic.id);
+    }
+
+    static boolean matchesLogical(LocalApic apic, int destination, boolean wide) {
+        if (destination == (wide ? -1 : 0xff)) {
+            return true;
+        }
+        if (apic.x2apicMode()) { // always cluster: 16-bit cluster, 16-bit member mask
+            int l = apic.x2apicLdr();
+            return (destination >>> 16) == (l >>> 16) && (destination & l & 0xffff) != 0;
+        }
+        destination &= 0xff;
+        int logicalId = apic.ldr >>> 24;
+        if ((apic.dfr >>> 28) == 0xf) { // flat model
+            return (logicalId & destination) != 0;
+        }
+        return (logicalId >>> 4) == (destination >>> 4) && (logicalId & destination & 0xf) != 0; // cluster
     }
 
     private LocalApic lowestPriority(List<LocalApic> targets) {

@@ -176,30 +176,6 @@ public final class LocalApic implements InterruptPort {
         return ((index >>> 4) << 16) | (1 << (index & 0xf));
     }
 
-    /** {@code wide}: a 32-bit destination from an x2APIC sender (broadcast 0xFFFFFFFF), else 8 bits. */
-    boolean matchesPhysical(int destination, boolean wide) {
-        if (destination == (wide ? -1 : 0xff)) {
-            return true;
-        }
-        return destination == (x2apicMode() ? index : id);
-    }
-
-    boolean matchesLogical(int destination, boolean wide) {
-        if (destination == (wide ? -1 : 0xff)) {
-            return true;
-        }
-        if (x2apicMode()) { // always cluster: 16-bit cluster, 16-bit member mask
-            int l = x2apicLdr();
-            return (destination >>> 16) == (l >>> 16) && (destination & l & 0xffff) != 0;
-        }
-        destination &= 0xff;
-        int logicalId = ldr >>> 24;
-        if ((dfr >>> 28) == 0xf) { // flat model
-            return (logicalId & destination) != 0;
-        }
-        return (logicalId >>> 4) == (destination >>> 4) && (logicalId & destination & 0xf) != 0; // cluster
-    }
-
     int processorPriority() {
         lock.lock();
         try {

@@ -58,19 +58,32 @@ interface Board extends VmPlatform, AutoCloseable {
 
     /**
      * Every device's state by name (platform devices and PCI functions), taken while the vCPUs
-     * are stopped; the platform's timers as of host instant {@code at} ({@link System#nanoTime()}).
+     * are stopped (inside {@link #holdTime()}, so that the timers are read as of one instant).
      *
      * @throws UnsupportedOperationException naming a device (or the board) that cannot save
      */
-    java.util.Map<String, vmm.core.device.DeviceState> saveDevices(long at);
+    java.util.Map<String, vmm.core.device.DeviceState> saveDevices();
 
     /**
-     * Puts back states from {@link #saveDevices} into a board made the same way, the platform's
-     * timers going on from host instant {@code at}.
+     * Puts back states from {@link #saveDevices} into a board made the same way (inside
+     * {@link #holdTime()}, so that the timers go on from one instant).
      *
      * @throws IllegalArgumentException naming the device whose state is missing or unreadable
      */
-    void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states, long at);
+    void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states);
+
+    /** Time held still until closed. */
+    interface TimeHold extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Holds the guest's time base ({@link #nanoTime()}) at this instant until closed: the
+     * platform's timers and the accelerator's TSCs, saved or restored meanwhile, then agree to
+     * the nanosecond (Linux's clocksource watchdog drops a TSC that drifts from the HPET).
+     */
+    TimeHold holdTime();
     /** Presses the ACPI power button; whether the guest had enabled its event. */
     boolean pressPowerButton();
 

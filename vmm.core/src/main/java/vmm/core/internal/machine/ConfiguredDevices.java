@@ -10,9 +10,11 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import vmm.core.bus.Bus;
 import vmm.core.device.BusDevice;
 import vmm.core.device.DeviceContext;
 import vmm.core.device.DeviceType;
+import vmm.core.device.IsaPorts;
 import vmm.core.device.PciConfigSpace;
 import vmm.core.device.PciDevice;
 import vmm.core.internal.platform.PcPlatform;
@@ -24,6 +26,7 @@ import vmm.core.machine.DeviceSpec;
  * as PCI functions: each takes the first free slot, its INTA# wired to the GSI the DSDT's _PRT
  * names for that slot (given to the type as {@code irq=GSI}, the convention of the virtio
  * types) and MSI to the local APICs; the host bridge maps its BARs where the guest puts them.
+ * A function offering {@link IsaPorts} gets its fixed legacy ports claimed on the I/O bus.
  */
 final class ConfiguredDevices implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfiguredDevices.class);
@@ -37,12 +40,12 @@ final class ConfiguredDevices implements AutoCloseable {
      * @throws IllegalArgumentException naming the device when its type is unknown, its settings
      *                                  are wrong, it is not a PCI device or the bus is full
      */
-    static ConfiguredDevices plug(PciHostBridge host, Function<String, DeviceContext> contexts, List<DeviceSpec> specs,
-                                  Collection<DeviceType> types) {
+    static ConfiguredDevices plug(PciHostBridge host, Bus pio, Function<String, DeviceContext> contexts,
+                                  List<DeviceSpec> specs, Collection<DeviceType> types) {
         ConfiguredDevices devices = new ConfiguredDevices();
         try {
             for (DeviceSpec spec : specs) {
-                devices.plugOne(host, contexts, spec, types);
+                devices.plugOne(host, pio, contexts, spec, types);
             }
             devices.firmwareDefaults();
             return devices;
@@ -52,7 +55,7 @@ final class ConfiguredDevices implements AutoCloseable {
         }
     }
 
-    private void plugOne(PciHostBridge host, Function<String, DeviceContext> contexts, DeviceSpec spec,
+    private void plugOne(PciHostBridge host, Bus pio, Function<String, DeviceContext> contexts, DeviceSpec spec,
                          Collection<DeviceType> types) {
         DeviceType type = types.stream().filter(t -> t.name().equals(spec.type())).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown device type '" + spec.type() + "' (known: "
@@ -68,6 +71,18 @@ final class ConfiguredDevices implements AutoCloseable {
         if (!(created instanceof PciDevice pci)) {
             closeQuietly(created);
             throw new IllegalArgumentException("device type '" + spec.type() + "' is not a PCI device");
+        }
+        List<IsaPorts.Claim> legacy = pci.facet(IsaPorts.class).map(IsaPorts::isaPorts).orElse(List.of());
+        List<IsaPorts.Claim> claimed = new ArrayList<>();
+        try {
+            for (IsaPorts.Claim c : legacy) {
+                pio.insert(name + " " + c.name(), c.device(), c.base(), c.length());
+                claimed.add(c);
+            }
+        } catch (RuntimeException e) {
+            claimed.forEach(c -> pio.remove(c.device(), c.base()));
+            closeQuietly(created);
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
         }
         host.attach(slot, 0, pci);
         plugged.add(pci);

@@ -191,6 +191,12 @@ final class InKernelIrqchipBoard implements Board {
         return configured == null ? List.of() : configured.types();
     }
 
+    /** The kernel keeps the clocks of a KVM guest; nothing to hold here. */
+    @Override
+    public TimeHold holdTime() {
+        return () -> { };
+    }
+
     @Override
     public <T> List<T> devices(Class<T> kind) {
         return configured == null ? List.of() : configured.facets(kind);
@@ -198,20 +204,20 @@ final class InKernelIrqchipBoard implements Board {
 
     /** The in-kernel PIC, IOAPIC and PIT keep their state in the kernel: not read out yet. */
     @Override
-    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices(long at) {
+    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
         throw new UnsupportedOperationException(
                 "the in-kernel irqchip's and PIT's state (KVM_GET_IRQCHIP, KVM_GET_PIT2) is not saved yet");
     }
 
     @Override
-    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states, long at) {
+    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
         throw new IllegalArgumentException(
                 "the in-kernel irqchip's and PIT's state (KVM_SET_IRQCHIP, KVM_SET_PIT2) is not restored yet");
     }
 
     @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
-        configured = ConfiguredDevices.plug(pciHost, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
+        configured = ConfiguredDevices.plug(pciHost, pio, name -> DeviceContext.of(name, memory, this::line, (address, data) -> {
             AcceleratedVm vm = irqchip;
             if (vm != null) {
                 vm.signalMsi(address, data);

@@ -67,7 +67,7 @@ final class PcBoard implements Board {
 
     @Override
     public void plugDevices(List<DeviceSpec> specs, Collection<DeviceType> types) {
-        devices = ConfiguredDevices.plug(platform.pciHost(), platform::deviceContext, specs, types);
+        devices = ConfiguredDevices.plug(platform.pciHost(), pio, platform::deviceContext, specs, types);
     }
 
     @Override
@@ -131,39 +131,39 @@ final class PcBoard implements Board {
     }
 
     @Override
-    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices(long at) {
-        // The PCI functions first: they may take a while to settle their queues, and the
-        // platform's timers are best taken right before the vCPUs' TSCs (see PcMachine.saveState).
+    public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
+        // The PCI functions first: the platform's state then lies next to the vCPUs' in the file.
         java.util.Map<String, vmm.core.device.DeviceState> states = new java.util.LinkedHashMap<>();
         if (devices != null) {
             devices.saveState(states);
         }
-        time.hold(at);
-        try {
-            states.putAll(platform.saveState());
-        } finally {
-            time.release();
-        }
+        states.putAll(platform.saveState());
         return states;
     }
 
     @Override
-    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states, long at) {
+    public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
         // The functions first: the platform's restore maps their BARs where their config says.
         if (devices != null) {
             devices.restoreState(states);
         }
-        time.hold(at);
-        try {
-            platform.restoreState(states);
-        } finally {
-            time.release();
-        }
+        platform.restoreState(states);
     }
 
     @Override
     public boolean pressPowerButton() {
         return platform.pressPowerButton();
+    }
+
+    @Override
+    public TimeHold holdTime() {
+        time.hold(System.nanoTime());
+        return time::release;
+    }
+
+    @Override
+    public long nanoTime() {
+        return time.nanoTime();
     }
 
     @Override

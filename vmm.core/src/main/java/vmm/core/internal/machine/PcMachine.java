@@ -466,17 +466,13 @@ public final class PcMachine implements Machine {
         java.util.List<VcpuState> states = new java.util.ArrayList<>();
         java.util.Map<String, vmm.core.device.DeviceState> devices;
         try {
-            // Every clock as of one host instant: the platform's timers are held there while
-            // they are saved, and each TSC is moved back to it (the HPET and the TSC drifting
-            // apart by the milliseconds a save takes make Linux's clocksource watchdog drop the TSC).
-            long at = System.nanoTime();
-            devices = board.saveDevices(at);
-            for (AcceleratedVcpu c : vcpus) {
-                // Once for nothing, so that the timed call runs warm code: the TSC is read at
-                // its start, and a cold first call (class loading) would put it a millisecond off.
-                c.state();
-                long before = System.nanoTime();
-                states.add(withTscMovedBy(c.state(), at - before));
+            // Every clock as of one instant: the time base stands still while the platform's
+            // timers and the vCPUs' TSCs are read.
+            try (Board.TimeHold hold = board.holdTime()) {
+                devices = board.saveDevices();
+                for (AcceleratedVcpu c : vcpus) {
+                    states.add(c.state());
+                }
             }
         } catch (UnsupportedOperationException e) {
             throw new MachineException("cannot save the machine: " + e.getMessage(), e);
@@ -488,22 +484,6 @@ public final class PcMachine implements Machine {
         }
         LOG.info("machine state saved: {} vCPU(s), {} devices, {} MiB of RAM", states.size(), devices.size(),
                 memory.size() >> 20);
-    }
-
-    private static final int MSR_TSC = 0x10;
-
-    /** {@code s} with its TSC (if it has one) moved by {@code nanos} of host time. */
-    private static VcpuState withTscMovedBy(VcpuState s, long nanos) {
-        Long tsc = s.msrs().get(MSR_TSC);
-        if (tsc == null) {
-            return s;
-        }
-        java.util.Map<Integer, Long> msrs = new java.util.HashMap<>(s.msrs());
-        long ticks = nanos >= 0 ? vmm.core.internal.timer.TimeSource.ticks(nanos, TSC_KHZ * 1000)
-                : -vmm.core.internal.timer.TimeSource.ticks(-nanos, TSC_KHZ * 1000);
-        msrs.put(MSR_TSC, tsc + ticks);
-        return new VcpuState(s.regs(), s.sregs(), msrs, s.fpu(), s.lapic(), s.halted(), s.waitingForSipi(),
-                s.interruptShadow());
     }
 
     private MachineImage.Header imageHeader() {
@@ -525,11 +505,11 @@ public final class PcMachine implements Machine {
             for (vmm.core.memory.MemoryRegion r : memory.regions()) {
                 vm.invalidateCode(r.guestAddress(), r.size());
             }
-            long at = System.nanoTime();
-            board.restoreDevices(contents.devices(), at);
-            for (int i = 0; i < vcpus.length; i++) {
-                vcpus[i].setState(contents.vcpus().get(i)); // warms the code up, as in saveState
-                vcpus[i].setState(withTscMovedBy(contents.vcpus().get(i), System.nanoTime() - at));
+            try (Board.TimeHold hold = board.holdTime()) {
+                board.restoreDevices(contents.devices());
+                for (int i = 0; i < vcpus.length; i++) {
+                    vcpus[i].setState(contents.vcpus().get(i));
+                }
             }
         } catch (IllegalArgumentException e) {
             throw new MachineException("cannot restore the machine: " + e.getMessage(), e);

@@ -92,4 +92,21 @@ class MachineDomainRunnerTest {
         assertTrue(assertThrows(DomainException.class, () -> MachineDomainRunner.config(tiny, Console.none(), ALL))
                 .getMessage().contains("at least 2048 KiB"));
     }
+
+    @Test
+    void ideDisksBecomeDrivesOfOneController() throws Exception {
+        var def = DomainXmlParser.parse("<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>"
+                + "<os><type>hvm</type><kernel>/k</kernel></os><devices>"
+                + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/a.qcow2'/>"
+                + "<target dev='hda' bus='ide'/></disk>"
+                + "<disk type='file' device='disk'><source file='/b.raw'/><target dev='hdc' bus='ide'/><readonly/></disk>"
+                + "<disk type='file' device='cdrom'><source file='/c.iso'/><target dev='hdd' bus='ide'/></disk>"
+                + "<disk type='file' device='disk'><source file='/v.raw'/><target dev='vda' bus='virtio'/></disk>"
+                + "</devices></domain>");
+        MachineConfig c = MachineDomainRunner.config(def, Console.none(), ALL);
+        assertEquals(List.of(
+                new DeviceSpec("virtio-blk", Map.of("file", "/v.raw", "format", "raw")),
+                new DeviceSpec("ide", Map.of("hda.file", "/a.qcow2", "hda.format", "qcow2",
+                        "hdc.file", "/b.raw", "hdc.format", "raw", "hdc.readonly", "on"))), c.devices());
+    }
 }

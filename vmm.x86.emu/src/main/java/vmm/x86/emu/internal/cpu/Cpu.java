@@ -89,6 +89,8 @@ public final class Cpu {
     public int vcpuCount = 1;
     /** System.nanoTime() at TSC zero. */
     public long tscEpochNanos = System.nanoTime();
+    /** The time base the TSC counts on: the platform's (held still while the machine is saved or restored). */
+    public java.util.function.LongSupplier clock = System::nanoTime;
     public final byte[][] ioBuf = {new byte[1], new byte[2], null, new byte[4]};
 
     public Cpu(int index, InterruptPort port) {

@@ -42,7 +42,7 @@ public final class Msrs {
     }
 
     public static long tsc(Cpu c) {
-        long ns = System.nanoTime() - c.tscEpochNanos;
+        long ns = c.clock.getAsLong() - c.tscEpochNanos;
         long khz = c.tscKhz;
         // Split so that hours of uptime times a GHz clock do not overflow.
         return (ns / 1_000_000) * khz + (ns % 1_000_000) * khz / 1_000_000 + c.tscOffset;
