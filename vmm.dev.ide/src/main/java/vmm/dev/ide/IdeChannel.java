@@ -33,6 +33,7 @@ final class IdeChannel implements AutoCloseable {
     private final GuestMemory memory;
     private final Set<Integer> loggedCommands = ConcurrentHashMap.newKeySet();
     private final IdeStats stats;
+    private volatile java.util.function.BooleanSupplier mastering = () -> true;
 
     private final TaskFile tf = new TaskFile();
     private boolean intrq;
@@ -60,6 +61,11 @@ final class IdeChannel implements AutoCloseable {
         this.memory = memory;
         this.stats = stats;
         reset();
+    }
+
+    /** DMA moves data only while {@code enabled} says the function may master the bus. */
+    void masteringWhen(java.util.function.BooleanSupplier enabled) {
+        mastering = enabled;
     }
 
     boolean hasDrives() {
@@ -473,6 +479,9 @@ final class IdeChannel implements AutoCloseable {
         long sectors = sectorsLeft;
         sectorsLeft = 0;
         try {
+            if (!mastering.getAsBoolean()) {
+                throw new PrdTransfer.Fault("bus mastering is off in the PCI command register");
+            }
             PrdTransfer.run(memory, prdTable & 0xFFFF_FFFCL, d, nextLba, sectors, dmaToMemory);
             stats.dmaSectors().addAndGet(sectors);
             bmStatus &= ~0x01;

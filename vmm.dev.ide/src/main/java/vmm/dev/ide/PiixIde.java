@@ -34,6 +34,9 @@ public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoClosea
         this.channels = new IdeChannel[] {primary, secondary};
         this.stats = stats;
         config.addIoBar(4, 16);
+        for (IdeChannel c : channels) {
+            c.masteringWhen(() -> (config.command() & PciConfigSpace.COMMAND_BUS_MASTER) != 0);
+        }
         resetTiming();
     }
 

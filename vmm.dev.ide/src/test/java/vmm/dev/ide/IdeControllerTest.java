@@ -73,6 +73,7 @@ class IdeControllerTest {
         }, (address, data) -> {
         });
         ide = (PiixIde) type.create(ctx, config);
+        ide.writeConfig(vmm.core.device.PciConfigSpace.COMMAND, 2, 0x0005); // I/O and bus master, as pci_set_master
         List<IsaPorts.Claim> claims = ide.isaPorts();
         assertEquals(List.of(0x1F0, 0x3F6, 0x170, 0x376), claims.stream().map(IsaPorts.Claim::base).toList());
         cmd = claims.get(0).device();
@@ -318,6 +319,15 @@ class IdeControllerTest {
         assertEquals(Ata.ERR, in(7) & Ata.ERR);
         assertArrayEquals(before, Files.readAllBytes(disk));
         assertEquals(3, ide.errors());
+        assertEquals(0, ide.dmaSectors());
+
+        ide.writeConfig(vmm.core.device.PciConfigSpace.COMMAND, 2, 0x0001); // bus mastering off
+        prd(0x20000, 512);
+        lba28(0, 1);
+        out(7, Ata.READ_DMA);
+        bm(0, 0x09);
+        assertEquals(Ata.ERR, in(7) & Ata.ERR, "no DMA without bus mastering");
+        assertEquals(4, ide.errors());
 
         lba28(0, 1); // the channel still works
         out(7, Ata.READ_SECTORS);
