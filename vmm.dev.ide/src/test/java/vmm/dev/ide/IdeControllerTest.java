@@ -90,8 +90,12 @@ class IdeControllerTest {
         return b[0] & 0xff;
     }
 
+    /** Writes a register; after a command, waits for the I/O thread as a guest waits for the interrupt. */
     private void out(int reg, int value) {
         cmd.write(reg, new byte[] {(byte) value});
+        if (reg == 7) {
+            ide.settle();
+        }
     }
 
     private int inw() {
@@ -106,6 +110,7 @@ class IdeControllerTest {
             b[i] = (byte) bytes[i];
         }
         ide.bar(4).write(offset, b);
+        ide.settle();
     }
 
     private int bmStatus() {
