@@ -33,6 +33,27 @@ class InteractiveTerminalTest {
                 "--state", state.toString());
     }
 
+    private static void awaitAfter(VmmProcess vmm, int mark, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!vmm.output().substring(mark).contains(text)) {
+            assertTrue(System.nanoTime() < deadline, "never saw '" + text + "' after:\n" + vmm.output().substring(mark));
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void whenTheDaemonCannotStartTheShellSaysWhy() throws Exception {
+        // The daemon's framework cache cannot be made: it exits, and the shell shows its log's end.
+        java.nio.file.Files.writeString(state.resolve("cache"), "not a folder");
+        try (VmmProcess vmm = VmmProcess.start(state)) {
+            vmm.closeInput();
+            assertEquals(1, vmm.waitFor(Duration.ofSeconds(60)), vmm.errors());
+            assertTrue(vmm.errors().startsWith("vmm: the daemon exited with status 1 before it answered on "
+                    + state.resolve("run/vmm.sock") + "; the end of " + state.resolve("logs/daemon.log") + ":\n"), vmm.errors());
+            assertTrue(vmm.errors().contains("cannot create the state folder " + state), vmm.errors());
+        }
+    }
+
     @Test
     void aDomainStartedInTheShellRunsOnAfterQuit() throws Exception {
         Path elf = RunningDomainTest.buildIdleGuest(state);
@@ -50,7 +71,13 @@ class InteractiveTerminalTest {
             // "id" completes to the only domain: Tab's answer comes from the daemon.
             vmm.sendRaw("start id\t\r");
             vmm.waitForOutput("Domain 'idle' started", Duration.ofSeconds(30));
-            vmm.waitForOutput("vmm # ", Duration.ofSeconds(10));
+            // The console is raw: Ctrl+] alone detaches, back at the prompt.
+            int mark = vmm.output().length();
+            vmm.sendRaw("console idle\r");
+            awaitAfter(vmm, mark, "Escape character is ^] (Ctrl + ])");
+            mark = vmm.output().length();
+            vmm.sendRaw("\u001d");
+            awaitAfter(vmm, mark, "vmm # ");
             vmm.sendRaw("quit\r");
             assertEquals(0, vmm.waitFor(Duration.ofSeconds(30)), vmm.output());
         }
@@ -88,11 +115,7 @@ class InteractiveTerminalTest {
             // A history line comes back with the up arrow.
             int mark = vmm.output().length();
             vmm.sendRaw("\u001b[A\u001b[A\r");
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!vmm.output().substring(mark).contains("Name:           web") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertTrue(vmm.output().substring(mark).contains("Name:           web"), vmm.output().substring(mark));
+            awaitAfter(vmm, mark, "Name:           web");
             vmm.sendRaw("quit\r");
             assertEquals(0, vmm.waitFor(Duration.ofSeconds(30)), vmm.output());
             assertTrue(!vmm.output().contains("dumb terminal"), "jline fell back to a dumb terminal:\n" + vmm.output());

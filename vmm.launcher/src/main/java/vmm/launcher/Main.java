@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Entry point of the product: {@code vmm} starts the framework at the Gogo prompt,
- * {@code vmm -c ...} runs commands and exits with their status, {@code vmm img ...} is the
- * image tool. The launcher stays outside the framework and knows no bundle's classes.
+ * Entry point of the product: {@code vmm} is the interactive shell, a client of the per-user
+ * daemon that runs the framework and the domains (started on demand), {@code vmm -c ...} runs
+ * commands and exits with their status, {@code vmm img ...} is the image tool. The launcher stays outside the framework and knows no bundle's classes.
  */
 public final class Main {
 

@@ -28,6 +28,15 @@ final class EmuVcpu implements AcceleratedVcpu {
     private static final Logger LOG = LoggerFactory.getLogger(EmuVcpu.class);
     private static final int BATCH = 64;
     private static final long HALT_WAIT_NANOS = 50_000_000L;
+    /**
+     * Full batches in a row that end where they began with every register unchanged (a loop
+     * that makes no progress: a vCPU spinning on memory another vCPU will write) before the
+     * thread gives up the host CPU for {@link #SPIN_PARK_NANOS}.
+     */
+    private static final int SPIN_BATCHES = 4;
+    private static final long SPIN_PARK_NANOS = 20_000;
+    private final long[] spinRegs = new long[16];
+    private int spinBatches;
 
     private final int index;
     private final VmPlatform platform;
@@ -119,7 +128,15 @@ final class EmuVcpu implements AcceleratedVcpu {
                     singleStep();
                 } else {
                     boolean one = shadow || breakpoints;
+                    long start = cpu.rip;
+                    boolean watch = cpu.vcpuCount > 1 && !one;
+                    if (watch) {
+                        System.arraycopy(cpu.r, 0, spinRegs, 0, 16);
+                    }
                     interp.run(one ? 1 : BATCH, one);
+                    if (watch) {
+                        spinCheck(start);
+                    }
                     if (cpu.stepByEndTf == 2) {
                         // SYSRET that set TF: the trap comes right after it (it ended the batch).
                         cpu.stepByEndTf = 0;
@@ -131,6 +148,23 @@ final class EmuVcpu implements AcceleratedVcpu {
                 cpu.mem.releaseLock();
                 Interrupts.fault(cpu, f);
             }
+        }
+    }
+
+    /**
+     * With several vCPUs, a vCPU that keeps looping in place without progress (a spin-wait
+     * without PAUSE) steps off the host CPU briefly, so that the vCPU it waits for runs when
+     * there are fewer free cores than vCPUs: each turn of a cross-CPU handshake otherwise costs
+     * a scheduler time slice. A loop that changes any register is work, and is left alone.
+     */
+    private void spinCheck(long start) {
+        if (cpu.rip == start && !cpu.halted && java.util.Arrays.equals(cpu.r, 0, 16, spinRegs, 0, 16)) {
+            if (++spinBatches >= SPIN_BATCHES) {
+                spinBatches = 0;
+                java.util.concurrent.locks.LockSupport.parkNanos(SPIN_PARK_NANOS);
+            }
+        } else {
+            spinBatches = 0;
         }
     }
 

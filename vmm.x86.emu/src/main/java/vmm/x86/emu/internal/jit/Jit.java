@@ -94,7 +94,7 @@ public final class Jit {
         }
         b.hits = -1;
         // Threshold 1 (the tests' setting) translates every block, so that every path is checked.
-        if (threshold > 1 && !Emitter.worthTranslating(b.insns, b.mode)) {
+        if (threshold > 1 && !Plan.worthTranslating(b.insns, b.mode)) {
             return;
         }
         if (sync) {

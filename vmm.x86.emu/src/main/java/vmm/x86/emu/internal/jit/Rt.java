@@ -57,10 +57,6 @@ public final class Rt {
         Flags.setArith(c, f | (cf ? Flags.CF : 0) | (of ? Flags.OF : 0));
     }
 
-    public static long imul64(long d, long s) {
-        return d * s;
-    }
-
     public static boolean imulOverflow(long d, long s, int size) {
         return switch (size) {
             case 2 -> {
@@ -72,14 +68,6 @@ public final class Rt {
                 yield r != (int) r;
             }
             default -> Math.multiplyHigh(d, s) != ((d * s) >> 63);
-        };
-    }
-
-    public static long imulLow(long d, long s, int size) {
-        return switch (size) {
-            case 2 -> (long) (short) d * (short) s;
-            case 4 -> (long) (int) d * (int) s;
-            default -> d * s;
         };
     }
 }
