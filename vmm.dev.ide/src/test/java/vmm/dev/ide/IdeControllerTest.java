@@ -472,4 +472,52 @@ class IdeControllerTest {
         assertThrows(IllegalArgumentException.class,
                 () -> ide.restoreState(new vmm.core.device.DeviceState("ide", 1, new byte[300])));
     }
+
+    /** Random writes and reads at every port and register: no exception, and a reset brings the disk back. */
+    @Test
+    void randomRegisterTrafficCannotHurtTheHost() throws IOException {
+        create(Map.of("file", disk.toString(), "format", "raw"));
+        java.util.Random r = new java.util.Random(1234);
+        BusDevice bar = ide.bar(4);
+        for (int i = 0; i < 200_000; i++) {
+            int size = 1 << r.nextInt(3);
+            byte[] b = new byte[size];
+            r.nextBytes(b);
+            int which = r.nextInt(10);
+            if (which < 5) {
+                int reg = r.nextInt(8);
+                if (reg == 7 && r.nextBoolean()) {
+                    b[0] = (byte) (0x20 + r.nextInt(0xE0)); // favour real commands
+                }
+                if (r.nextBoolean()) {
+                    cmd.write(reg, b);
+                } else {
+                    cmd.read(reg, b);
+                }
+            } else if (which < 6) {
+                if (r.nextBoolean()) {
+                    ctl.write(0, b);
+                } else {
+                    ctl.read(0, b);
+                }
+            } else if (which < 9) {
+                long at = r.nextInt(16);
+                if (r.nextBoolean()) {
+                    bar.write(at, b);
+                } else {
+                    bar.read(at, b);
+                }
+            } else {
+                memory.writeLong(0x1000 + 8 * r.nextInt(64), r.nextLong()); // PRD entries anywhere
+            }
+        }
+        ide.settle();
+        ctl.write(0, new byte[] {(byte) Ata.SRST});
+        ctl.write(0, new byte[] {0});
+        bm(0, 0x00);
+        lba28(3, 1);
+        out(7, Ata.READ_SECTORS);
+        assertEquals(Ata.DRDY | Ata.DSC | Ata.DRQ, in(7));
+        assertArrayEquals(fileSectors(disk, 3, 1), readPio(512));
+    }
 }
