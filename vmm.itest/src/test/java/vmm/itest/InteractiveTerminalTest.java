@@ -65,9 +65,13 @@ class InteractiveTerminalTest {
                   <os><type>hvm</type><kernel>%s</kernel></os>
                 </domain>
                 """.formatted(elf));
-        assertEquals(0, VmmProcess.run(state, "-c", "define " + xml).status());
-        try (VmmProcess vmm = VmmProcess.startRaw("script", "-qfec", "stty cols 120 rows 40; " + launcher(), "/dev/null")) {
+        // A daemon started from elsewhere: a relative file is the shell's, not the daemon's.
+        assertEquals(0, VmmProcess.run(state, "daemon", "start").status());
+        try (VmmProcess vmm = VmmProcess.startRaw("script", "-qfec", "stty cols 120 rows 40; cd " + state + "; " + launcher(),
+                "/dev/null")) {
             vmm.waitForOutput("vmm # ", Duration.ofSeconds(60));
+            vmm.sendRaw("define " + xml.getFileName() + "\r");
+            vmm.waitForOutput("Domain 'idle' defined from idle.xml", Duration.ofSeconds(30));
             // "id" completes to the only domain: Tab's answer comes from the daemon.
             vmm.sendRaw("start id\t\r");
             vmm.waitForOutput("Domain 'idle' started", Duration.ofSeconds(30));

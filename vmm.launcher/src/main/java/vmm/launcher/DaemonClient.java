@@ -64,6 +64,8 @@ final class DaemonClient {
                 vars.put(name, v);
             }
         }
+        // Files named on the command line are relative to where this vmm runs, not the daemon.
+        vars.put(DaemonProtocol.CLIENT_DIR, Path.of("").toAbsolutePath().toString());
         try (ch;
              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch)));
              DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch)))) {

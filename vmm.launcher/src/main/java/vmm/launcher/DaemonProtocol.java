@@ -35,6 +35,8 @@ final class DaemonProtocol {
     static final String STOP = "\0stop";
     /** Client environment variables that commands use (edit's editor and its temporary folder). */
     static final List<String> RELAYED_ENV = List.of("EDITOR", "VISUAL", "TMPDIR");
+    /** The session variable with the client's working folder (the shell's commands resolve files against it). */
+    static final String CLIENT_DIR = "VMM_CLIENT_DIR";
 
     private DaemonProtocol() {
     }

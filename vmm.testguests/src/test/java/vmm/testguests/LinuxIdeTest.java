@@ -201,7 +201,12 @@ class LinuxIdeTest {
     @Test
     @Order(5)
     void kernelLogIsClean() throws Exception {
-        LinuxGuest.assertCleanLog(out("dmesg"));
+        String log = out("dmesg");
+        LinuxGuest.assertCleanLog(log);
+        for (String bad : List.of("exception Emask", "failed command", "timeout", "nobody cared", "limiting speed",
+                "falling back to PIO")) {
+            assertTrue(!log.contains(bad), "'" + bad + "' in the kernel log:\n" + log);
+        }
         assertEquals(0, ide.get().errors(), "no command failed");
     }
 }

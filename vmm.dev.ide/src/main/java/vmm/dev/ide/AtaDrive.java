@@ -63,6 +63,32 @@ final class AtaDrive implements AutoCloseable {
         image.flush();
     }
 
+    /** SET MULTIPLE MODE: 0 turns it off, else a power of two up to {@link Identify#MAX_MULTIPLE}. */
+    boolean setMultiple(int n) {
+        if (n != 0 && (n > Identify.MAX_MULTIPLE || Integer.bitCount(n) != 1)) {
+            return false;
+        }
+        multiple = n;
+        return true;
+    }
+
+    /** SET FEATURES: the transfer modes IDENTIFY offers, and cache switches (always on here). */
+    boolean setFeatures(int feature, int value) {
+        return switch (feature) {
+            case Ata.SF_XFER_MODE -> {
+                int kind = value & 0xF8;
+                int n = value & 7;
+                boolean ok = kind == 0x00 || kind == 0x08 && n <= 4 || kind == 0x20 && n <= 2 || kind == 0x40 && n <= 5;
+                if (ok) {
+                    transferMode = value;
+                }
+                yield ok;
+            }
+            case Ata.SF_WRITE_CACHE_ON, Ata.SF_WRITE_CACHE_OFF, Ata.SF_LOOKAHEAD_ON, Ata.SF_LOOKAHEAD_OFF -> true;
+            default -> false;
+        };
+    }
+
     void powerOn() {
         multiple = 0;
         transferMode = 0;

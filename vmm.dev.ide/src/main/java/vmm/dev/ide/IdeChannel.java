@@ -21,8 +21,9 @@ import vmm.core.memory.GuestMemory;
  * (alternate status, device control) {@link #controlBlock()}, the bus-master registers
  * {@link #busMaster()}.
  *
- * <p>Disk I/O runs on the vCPU thread that starts it: a PIO block or a DMA transfer is at most
- * a few hundred KiB, and the guest polls BSY or waits for the interrupt either way.
+ * <p>DMA transfers and flushes run on the controller's I/O thread (BSY meanwhile, INTRQ at the
+ * end); a PIO block (at most {@link Identify#MAX_MULTIPLE} sectors) is read or written on the
+ * vCPU thread that asks for it, as the guest waits on each block anyway.
  */
 final class IdeChannel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IdeChannel.class);
@@ -33,6 +34,10 @@ final class IdeChannel implements AutoCloseable {
     private final GuestMemory memory;
     private final Set<Integer> loggedCommands = ConcurrentHashMap.newKeySet();
     private final IdeStats stats;
+    private volatile java.util.function.BooleanSupplier mastering = () -> true;
+    private final java.util.concurrent.Executor io;
+    /** Counts resets, so that I/O finishing after one does not touch the new state. */
+    private long generation;
 
     private final TaskFile tf = new TaskFile();
     private boolean intrq;
@@ -53,13 +58,20 @@ final class IdeChannel implements AutoCloseable {
     private boolean dmaPending;
     private boolean dmaToMemory;
 
-    IdeChannel(String name, AtaDrive master, AtaDrive slave, IrqLine irq, GuestMemory memory, IdeStats stats) {
+    IdeChannel(String name, AtaDrive master, AtaDrive slave, IrqLine irq, GuestMemory memory, IdeStats stats,
+               java.util.concurrent.Executor io) {
+        this.io = io;
         this.name = name;
         this.drives = new AtaDrive[] {master, slave};
         this.irq = irq;
         this.memory = memory;
         this.stats = stats;
         reset();
+    }
+
+    /** DMA moves data only while {@code enabled} says the function may master the bus. */
+    void masteringWhen(java.util.function.BooleanSupplier enabled) {
+        mastering = enabled;
     }
 
     boolean hasDrives() {
@@ -90,6 +102,7 @@ final class IdeChannel implements AutoCloseable {
 
     /** SRST or power-on: the signature of an ATA disk in the task file, diagnostics passed. */
     private void softReset() {
+        generation++;
         tf.signature();
         tf.status = hasDrives() ? DRDY | DSC : 0;
         endDataPhase();
@@ -100,54 +113,14 @@ final class IdeChannel implements AutoCloseable {
     // ---- register access ----
 
     BusDevice commandBlock() {
-        return new BusDevice() {
-            @Override
-            public void read(long offset, byte[] data) {
-                if (offset == 0) {
-                    readData(data);
-                } else {
-                    java.util.Arrays.fill(data, (byte) readRegister((int) offset));
-                }
-            }
-
-            @Override
-            public void write(long offset, byte[] data) {
-                if (offset == 0) {
-                    writeData(data);
-                } else {
-                    writeRegister((int) offset, data[0] & 0xff);
-                }
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-        };
+        return new ChannelPorts.CommandBlock(this, name);
     }
 
     BusDevice controlBlock() {
-        return new BusDevice() {
-            @Override
-            public void read(long offset, byte[] data) {
-                java.util.Arrays.fill(data, (byte) (offset == 0 ? readStatus(false) : 0xff));
-            }
-
-            @Override
-            public void write(long offset, byte[] data) {
-                if (offset == 0) {
-                    writeControl(data[0] & 0xff);
-                }
-            }
-
-            @Override
-            public String name() {
-                return name + " tf.control";
-            }
-        };
+        return new ChannelPorts.ControlBlock(this, name + " control");
     }
 
-    private synchronized int readRegister(int reg) {
+    synchronized int readRegister(int reg) {
         boolean absent = selected() == null;
         return switch (reg) {
             case 1, 2, 3, 4, 5 -> absent ? 0 : tf.read(reg);
@@ -157,7 +130,7 @@ final class IdeChannel implements AutoCloseable {
         };
     }
 
-    private synchronized int readStatus(boolean acknowledge) {
+    synchronized int readStatus(boolean acknowledge) {
         if (selected() == null) {
             return 0;
         }
@@ -167,7 +140,7 @@ final class IdeChannel implements AutoCloseable {
         return tf.status;
     }
 
-    private synchronized void writeRegister(int reg, int value) {
+    synchronized void writeRegister(int reg, int value) {
         if (reg == 7) {
             tf.control &= ~HOB;
             command(value);
@@ -176,10 +149,11 @@ final class IdeChannel implements AutoCloseable {
         }
     }
 
-    private synchronized void writeControl(int value) {
+    synchronized void writeControl(int value) {
         boolean wasReset = (tf.control & SRST) != 0;
         tf.control = value;
         if ((value & SRST) != 0) {
+            generation++; // a DMA or flush still running finishes unseen
             tf.status = BSY;
             endDataPhase();
             dmaPending = false;
@@ -231,8 +205,8 @@ final class IdeChannel implements AutoCloseable {
             case VERIFY, VERIFY_NR -> complete(d.inRange(tf.lba28(), tf.count28()) ? 0 : IDNF);
             case VERIFY_EXT -> complete(d.inRange(tf.lba48(), tf.count48()) ? 0 : IDNF);
             case FLUSH_CACHE, FLUSH_CACHE_EXT -> flush(d);
-            case SET_MULTIPLE -> complete(setMultiple(d) ? 0 : ABRT);
-            case SET_FEATURES -> complete(setFeatures(d) ? 0 : ABRT);
+            case SET_MULTIPLE -> complete(d.setMultiple(tf.nsect) ? 0 : ABRT);
+            case SET_FEATURES -> complete(d.setFeatures(tf.feature, tf.nsect) ? 0 : ABRT);
             case INIT_PARAMS, STANDBY_NOW, IDLE_NOW -> complete(0);
             case CHECK_POWER -> {
                 tf.nsect = 0xFF; // active or idle
@@ -265,40 +239,30 @@ final class IdeChannel implements AutoCloseable {
         setIntrq(true);
     }
 
-    private boolean setMultiple(AtaDrive d) {
-        int n = tf.nsect;
-        if (n != 0 && (n > Identify.MAX_MULTIPLE || Integer.bitCount(n) != 1)) {
-            return false;
-        }
-        d.multiple = n;
-        return true;
-    }
-
-    private boolean setFeatures(AtaDrive d) {
-        return switch (tf.feature) {
-            case SF_XFER_MODE -> {
-                int mode = tf.nsect;
-                boolean ok = (mode & 0xF8) == 0x00 || (mode & 0xF8) == 0x08 && (mode & 7) <= 4
-                        || (mode & 0xF8) == 0x20 && (mode & 7) <= 2 || (mode & 0xF8) == 0x40 && (mode & 7) <= 5;
-                if (ok) {
-                    d.transferMode = mode;
-                }
-                yield ok;
-            }
-            case SF_WRITE_CACHE_ON, SF_WRITE_CACHE_OFF, SF_LOOKAHEAD_ON, SF_LOOKAHEAD_OFF -> true;
-            default -> false;
-        };
-    }
-
+    /** fsync can take long: BSY until the I/O thread has it done. */
     private void flush(AtaDrive d) {
-        try {
-            d.flush();
-            stats.flushes().incrementAndGet();
-            complete(0);
-        } catch (IOException e) {
-            LOG.warn("{}: flush failed: {}", name, e.toString());
-            failIo();
-        }
+        tf.status = BSY | DRDY | DSC;
+        long command = generation;
+        io.execute(() -> {
+            IOException failure = null;
+            try {
+                d.flush();
+                stats.flushes().incrementAndGet();
+            } catch (IOException e) {
+                LOG.warn("{}: flush failed: {}", name, e.toString());
+                failure = e;
+            }
+            synchronized (this) {
+                if (command != generation) {
+                    return; // a reset came first
+                }
+                if (failure == null) {
+                    complete(0);
+                } else {
+                    failIo();
+                }
+            }
+        });
     }
 
     private void failIo() {
@@ -385,7 +349,7 @@ final class IdeChannel implements AutoCloseable {
         tf.status &= ~DRQ;
     }
 
-    private synchronized void readData(byte[] data) {
+    synchronized void readData(byte[] data) {
         if ((tf.status & DRQ) == 0 || writing || selected() == null) {
             java.util.Arrays.fill(data, (byte) 0xff);
             return;
@@ -413,7 +377,7 @@ final class IdeChannel implements AutoCloseable {
         }
     }
 
-    private synchronized void writeData(byte[] data) {
+    synchronized void writeData(byte[] data) {
         if ((tf.status & DRQ) == 0 || !writing || selected() == null) {
             return;
         }
@@ -471,23 +435,46 @@ final class IdeChannel implements AutoCloseable {
         dmaPending = false;
         AtaDrive d = selected();
         long sectors = sectorsLeft;
+        long lba = nextLba;
+        long table = prdTable & 0xFFFF_FFFCL;
+        boolean toMemory = dmaToMemory;
+        boolean enabled = mastering.getAsBoolean();
         sectorsLeft = 0;
-        try {
-            PrdTransfer.run(memory, prdTable & 0xFFFF_FFFCL, d, nextLba, sectors, dmaToMemory);
-            stats.dmaSectors().addAndGet(sectors);
-            bmStatus &= ~0x01;
-            complete(0);
-        } catch (PrdTransfer.Fault e) {
-            if (loggedCommands.add(-1)) {
-                LOG.warn("{}: DMA aborted: {}", name, e.getMessage());
+        long command = generation;
+        io.execute(() -> {
+            String fault = null;
+            IOException failure = null;
+            try {
+                if (!enabled) {
+                    throw new PrdTransfer.Fault("bus mastering is off in the PCI command register");
+                }
+                PrdTransfer.run(memory, table, d, lba, sectors, toMemory);
+                stats.dmaSectors().addAndGet(sectors);
+            } catch (PrdTransfer.Fault e) {
+                fault = e.getMessage();
+            } catch (IOException e) {
+                failure = e;
             }
-            bmStatus = (bmStatus & ~0x01) | 0x02;
-            complete(ABRT);
-        } catch (IOException e) {
-            LOG.warn("{}: DMA at sector {} failed: {}", name, nextLba, e.toString());
-            bmStatus &= ~0x01;
-            failIo();
-        }
+            synchronized (this) {
+                if (command != generation) {
+                    return;
+                }
+                if (fault != null) {
+                    if (loggedCommands.add(-1)) {
+                        LOG.warn("{}: DMA aborted: {}", name, fault);
+                    }
+                    bmStatus = (bmStatus & ~0x01) | 0x02;
+                    complete(ABRT);
+                } else if (failure != null) {
+                    LOG.warn("{}: DMA at sector {} failed: {}", name, lba, failure.toString());
+                    bmStatus &= ~0x01;
+                    failIo();
+                } else {
+                    bmStatus &= ~0x01;
+                    complete(0);
+                }
+            }
+        });
     }
 
     /** The bus-master registers of this channel: command at 0, status at 2, PRD table at 4-7. */
@@ -596,6 +583,7 @@ final class IdeChannel implements AutoCloseable {
             }
         }
         intrq = savedIntrq;
+        generation++;
         updateIrq();
     }
 

@@ -79,10 +79,13 @@ public final class IdeType implements vmm.core.device.DeviceType {
             throw e;
         }
         IdeStats stats = new IdeStats();
-        IdeChannel primary = new IdeChannel(ctx.name() + " primary", drives[0], drives[1], ctx.irq(14), ctx.memory(), stats);
+        java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name(ctx.name() + "-io").factory());
+        IdeChannel primary = new IdeChannel(ctx.name() + " primary", drives[0], drives[1], ctx.irq(14), ctx.memory(), stats,
+                io);
         IdeChannel secondary = new IdeChannel(ctx.name() + " secondary", drives[2], drives[3], ctx.irq(15), ctx.memory(),
-                stats);
-        return new PiixIde(primary, secondary, stats);
+                stats, io);
+        return new PiixIde(primary, secondary, stats, io);
     }
 
     /** The settings grouped by target; an unknown key or target is an error naming it. */

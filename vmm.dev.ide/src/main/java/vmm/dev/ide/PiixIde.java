@@ -19,6 +19,7 @@ import vmm.core.device.PciDevice;
  * SeaBIOS leaves them.
  */
 public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PiixIde.class);
     static final int VENDOR_INTEL = 0x8086;
     static final int DEVICE_PIIX4_IDE = 0x7111;
     static final String STATE_TYPE = "ide";
@@ -30,10 +31,16 @@ public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoClosea
     private final IdeStats stats;
     private final byte[] timing = new byte[TIMING_SIZE];
 
-    PiixIde(IdeChannel primary, IdeChannel secondary, IdeStats stats) {
+    private final java.util.concurrent.ExecutorService io;
+
+    PiixIde(IdeChannel primary, IdeChannel secondary, IdeStats stats, java.util.concurrent.ExecutorService io) {
+        this.io = io;
         this.channels = new IdeChannel[] {primary, secondary};
         this.stats = stats;
         config.addIoBar(4, 16);
+        for (IdeChannel c : channels) {
+            c.masteringWhen(() -> (config.command() & PciConfigSpace.COMMAND_BUS_MASTER) != 0);
+        }
         resetTiming();
     }
 
@@ -152,8 +159,25 @@ public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoClosea
     }
 
     /** Version 1: the configuration space, the timing registers, then each channel's state. */
+    /** Waits until the DMA transfers and flushes already started have completed. */
+    void settle() {
+        try {
+            io.submit(() -> { }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new UnsupportedOperationException(name() + ": its I/O thread did not settle: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnsupportedOperationException(name() + ": interrupted while its I/O settled", e);
+        }
+    }
+
     @Override
-    public synchronized DeviceState saveState() {
+    public DeviceState saveState() {
+        settle();
+        return saveSettled();
+    }
+
+    private synchronized DeviceState saveSettled() {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
             out.write(config.snapshot());
@@ -196,6 +220,14 @@ public final class PiixIde implements PciDevice, BusDevice, IsaPorts, AutoClosea
 
     @Override
     public void close() throws IOException {
+        io.shutdown();
+        try {
+            if (!io.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("{}: I/O still running after 30 s, closing the images anyway", name());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         IOException first = null;
         for (IdeChannel c : channels) {
             try {

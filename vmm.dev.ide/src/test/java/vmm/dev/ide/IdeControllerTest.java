@@ -73,6 +73,7 @@ class IdeControllerTest {
         }, (address, data) -> {
         });
         ide = (PiixIde) type.create(ctx, config);
+        ide.writeConfig(vmm.core.device.PciConfigSpace.COMMAND, 2, 0x0005); // I/O and bus master, as pci_set_master
         List<IsaPorts.Claim> claims = ide.isaPorts();
         assertEquals(List.of(0x1F0, 0x3F6, 0x170, 0x376), claims.stream().map(IsaPorts.Claim::base).toList());
         cmd = claims.get(0).device();
@@ -89,8 +90,12 @@ class IdeControllerTest {
         return b[0] & 0xff;
     }
 
+    /** Writes a register; after a command, waits for the I/O thread as a guest waits for the interrupt. */
     private void out(int reg, int value) {
         cmd.write(reg, new byte[] {(byte) value});
+        if (reg == 7) {
+            ide.settle();
+        }
     }
 
     private int inw() {
@@ -105,6 +110,7 @@ class IdeControllerTest {
             b[i] = (byte) bytes[i];
         }
         ide.bar(4).write(offset, b);
+        ide.settle();
     }
 
     private int bmStatus() {
@@ -318,6 +324,15 @@ class IdeControllerTest {
         assertEquals(Ata.ERR, in(7) & Ata.ERR);
         assertArrayEquals(before, Files.readAllBytes(disk));
         assertEquals(3, ide.errors());
+        assertEquals(0, ide.dmaSectors());
+
+        ide.writeConfig(vmm.core.device.PciConfigSpace.COMMAND, 2, 0x0001); // bus mastering off
+        prd(0x20000, 512);
+        lba28(0, 1);
+        out(7, Ata.READ_DMA);
+        bm(0, 0x09);
+        assertEquals(Ata.ERR, in(7) & Ata.ERR, "no DMA without bus mastering");
+        assertEquals(4, ide.errors());
 
         lba28(0, 1); // the channel still works
         out(7, Ata.READ_SECTORS);
@@ -456,5 +471,53 @@ class IdeControllerTest {
                 .contains("master"));
         assertThrows(IllegalArgumentException.class,
                 () -> ide.restoreState(new vmm.core.device.DeviceState("ide", 1, new byte[300])));
+    }
+
+    /** Random writes and reads at every port and register: no exception, and a reset brings the disk back. */
+    @Test
+    void randomRegisterTrafficCannotHurtTheHost() throws IOException {
+        create(Map.of("file", disk.toString(), "format", "raw"));
+        java.util.Random r = new java.util.Random(1234);
+        BusDevice bar = ide.bar(4);
+        for (int i = 0; i < 200_000; i++) {
+            int size = 1 << r.nextInt(3);
+            byte[] b = new byte[size];
+            r.nextBytes(b);
+            int which = r.nextInt(10);
+            if (which < 5) {
+                int reg = r.nextInt(8);
+                if (reg == 7 && r.nextBoolean()) {
+                    b[0] = (byte) (0x20 + r.nextInt(0xE0)); // favour real commands
+                }
+                if (r.nextBoolean()) {
+                    cmd.write(reg, b);
+                } else {
+                    cmd.read(reg, b);
+                }
+            } else if (which < 6) {
+                if (r.nextBoolean()) {
+                    ctl.write(0, b);
+                } else {
+                    ctl.read(0, b);
+                }
+            } else if (which < 9) {
+                long at = r.nextInt(16);
+                if (r.nextBoolean()) {
+                    bar.write(at, b);
+                } else {
+                    bar.read(at, b);
+                }
+            } else {
+                memory.writeLong(0x1000 + 8 * r.nextInt(64), r.nextLong()); // PRD entries anywhere
+            }
+        }
+        ide.settle();
+        ctl.write(0, new byte[] {(byte) Ata.SRST});
+        ctl.write(0, new byte[] {0});
+        bm(0, 0x00);
+        lba28(3, 1);
+        out(7, Ata.READ_SECTORS);
+        assertEquals(Ata.DRDY | Ata.DSC | Ata.DRQ, in(7));
+        assertArrayEquals(fileSectors(disk, 3, 1), readPio(512));
     }
 }

@@ -42,7 +42,9 @@ import vmm.core.memory.MemoryRegion;
  * second copy of guest memory, and pages of zeros cost nothing (a fresh guest is mostly zeros).
  */
 final class MachineImage {
-    static final int VERSION = 1;
+    /** 2 added the debug registers and in-flight events to each vCPU; version 1 still reads. */
+    static final int VERSION = 2;
+    private static final int OLDEST_VERSION = 1;
     private static final byte[] MAGIC = "VMMSTATE".getBytes(StandardCharsets.US_ASCII);
     private static final int CONF = tag("CONF"), VCPU = tag("VCPU"), DEVS = tag("DEVS"), RAM = tag("RAM "),
             END = tag("END ");
@@ -191,9 +193,9 @@ final class MachineImage {
                 throw new IllegalArgumentException("not a machine state (it does not start with VMMSTATE)");
             }
             int version = in.readInt();
-            if (version != VERSION) {
-                throw new IllegalArgumentException("machine state version " + version + "; this VMM reads version "
-                        + VERSION);
+            if (version < OLDEST_VERSION || version > VERSION) {
+                throw new IllegalArgumentException("machine state version " + version + "; this VMM reads versions "
+                        + OLDEST_VERSION + " to " + VERSION);
             }
             where = "section CONF";
             Header header = header(section(in, CONF));
@@ -205,7 +207,7 @@ final class MachineImage {
             for (int i = 0; i < header.cpus(); i++) {
                 where = "section VCPU " + i;
                 try {
-                    vcpus.add(VcpuStateCodec.decode(section(in, VCPU)));
+                    vcpus.add(VcpuStateCodec.decode(section(in, VCPU), version));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("vCPU " + i + ": " + e.getMessage(), e);
                 }

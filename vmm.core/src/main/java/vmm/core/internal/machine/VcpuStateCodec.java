@@ -8,16 +8,21 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.TreeMap;
 
+import vmm.core.hypervisor.state.DebugRegisters;
 import vmm.core.hypervisor.state.DescriptorTable;
 import vmm.core.hypervisor.state.FpuState;
 import vmm.core.hypervisor.state.Registers;
 import vmm.core.hypervisor.state.Segment;
 import vmm.core.hypervisor.state.SystemRegisters;
+import vmm.core.hypervisor.state.VcpuEvents;
 import vmm.core.hypervisor.state.VcpuState;
 
 /**
  * A {@link VcpuState} as bytes in a machine image: the records' fields in declaration order,
- * big-endian, so a state written by one accelerator reads back field for field.
+ * big-endian, so a state written by one accelerator reads back field for field. The layout
+ * follows the machine image's version: version 1 ends at the flags byte (its vCPUs read back
+ * with the debug registers as after RESET and nothing in flight); version 2 adds the debug
+ * registers and {@link VcpuEvents}.
  */
 final class VcpuStateCodec {
     /** More MSRs than any accelerator keeps: a larger count is a corrupt image, not a big CPU. */
@@ -60,6 +65,16 @@ final class VcpuStateCodec {
             out.writeInt(lapic.length);
             out.write(lapic);
             out.writeByte((s.halted() ? 1 : 0) | (s.waitingForSipi() ? 2 : 0) | (s.interruptShadow() ? 4 : 0));
+            DebugRegisters d = s.debug();
+            for (long v : new long[] {d.dr0(), d.dr1(), d.dr2(), d.dr3(), d.dr6(), d.dr7()}) {
+                out.writeLong(v);
+            }
+            VcpuEvents ev = s.events();
+            out.writeByte((ev.nmiBlocked() ? 1 : 0) | (ev.nmiPending() ? 2 : 0) | (ev.nmiInjected() ? 4 : 0)
+                    | (ev.exceptionHasErrorCode() ? 8 : 0) | (ev.softInterrupt() ? 16 : 0));
+            out.writeShort(ev.exceptionVector());
+            out.writeInt(ev.exceptionErrorCode());
+            out.writeShort(ev.interruptVector());
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
         }
@@ -70,6 +85,14 @@ final class VcpuStateCodec {
      * @throws IllegalArgumentException when the bytes are not a whole vCPU state
      */
     static VcpuState decode(byte[] data) {
+        return decode(data, MachineImage.VERSION);
+    }
+
+    /**
+     * @param version the machine image version the bytes come from
+     * @throws IllegalArgumentException when the bytes are not a whole vCPU state
+     */
+    static VcpuState decode(byte[] data, int version) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
             long[] gpr = new long[16];
             for (int i = 0; i < 16; i++) {
@@ -105,11 +128,23 @@ final class VcpuStateCodec {
             byte[] lapic = new byte[lapicLength];
             in.readFully(lapic);
             int flags = in.readUnsignedByte();
+            DebugRegisters debug = DebugRegisters.RESET;
+            VcpuEvents events = VcpuEvents.NONE;
+            if (version >= 2) {
+                debug = new DebugRegisters(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong(),
+                        in.readLong());
+                int ev = in.readUnsignedByte();
+                if ((ev & ~0x1f) != 0) {
+                    throw new IllegalArgumentException("vCPU state has unknown event flags 0x" + Integer.toHexString(ev));
+                }
+                events = new VcpuEvents((ev & 1) != 0, (ev & 2) != 0, (ev & 4) != 0, in.readShort(), (ev & 8) != 0,
+                        in.readInt(), in.readShort(), (ev & 16) != 0);
+            }
             if (in.available() != 0) {
                 throw new IllegalArgumentException("vCPU state has " + in.available() + " bytes too many");
             }
             return new VcpuState(regs, sregs, msrs, new FpuState(fx), lapic, (flags & 1) != 0, (flags & 2) != 0,
-                    (flags & 4) != 0);
+                    (flags & 4) != 0, debug, events);
         } catch (IOException e) {
             throw new IllegalArgumentException("vCPU state truncated (" + data.length + " bytes)", e);
         }

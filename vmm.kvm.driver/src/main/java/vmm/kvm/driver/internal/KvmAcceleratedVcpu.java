@@ -18,7 +18,6 @@ import vmm.core.memory.GuestMemoryException;
 import vmm.kvm.driver.internal.abi.KvmLapicState;
 import vmm.kvm.driver.internal.abi.KvmMpState;
 import vmm.kvm.driver.internal.abi.KvmMsrEntry;
-import vmm.kvm.driver.internal.abi.KvmVcpuEvents;
 
 /**
  * A KVM vCPU behind the SPI: KVM_RUN in a loop that serves port and MMIO exits from the
@@ -201,9 +200,10 @@ final class KvmAcceleratedVcpu implements AcceleratedVcpu {
             byte[] apic = lapic.asSlice(0, KvmLapicState.KVM_APIC_REG_SIZE).toArray(ValueLayout.JAVA_BYTE);
             int mp = vcpu.mpState();
             MemorySegment events = vcpu.getVcpuEvents(arena);
-            boolean shadow = events.get(ValueLayout.JAVA_BYTE, 11) != 0; // interrupt.shadow
+            var debug = KvmStateConversion.debugRegisters(vcpu.getDebugregs(arena));
             return new VcpuState(regs, sregs, values, fpu, apic, mp == KvmMpState.KVM_MP_STATE_HALTED,
-                    mp == KvmMpState.KVM_MP_STATE_UNINITIALIZED || mp == KvmMpState.KVM_MP_STATE_INIT_RECEIVED, shadow);
+                    mp == KvmMpState.KVM_MP_STATE_UNINITIALIZED || mp == KvmMpState.KVM_MP_STATE_INIT_RECEIVED,
+                    KvmStateConversion.interruptShadow(events), debug, KvmStateConversion.events(events));
         } catch (NativeCallException | KvmException e) {
             throw new IllegalStateException("kvm vCPU " + index + ": reading the state: " + e.getMessage(), e);
         }
@@ -232,9 +232,11 @@ final class KvmAcceleratedVcpu implements AcceleratedVcpu {
                 MemorySegment.copy(state.lapic(), 0, lapic, ValueLayout.JAVA_BYTE, 0, KvmLapicState.KVM_APIC_REG_SIZE);
                 vcpu.setLapic(lapic);
             }
+            MemorySegment debug = vcpu.getDebugregs(arena);
+            KvmStateConversion.writeDebugRegisters(state.debug(), debug);
+            vcpu.setDebugregs(debug);
             MemorySegment events = vcpu.getVcpuEvents(arena);
-            events.set(ValueLayout.JAVA_BYTE, 11, (byte) (state.interruptShadow() ? 1 : 0));
-            KvmVcpuEvents.FLAGS.set(events, 0L, KvmVcpuEvents.KVM_VCPUEVENT_VALID_SHADOW);
+            KvmStateConversion.writeEvents(state.events(), state.interruptShadow(), events);
             vcpu.setVcpuEvents(events);
             vcpu.setMpState(state.waitingForSipi() ? KvmMpState.KVM_MP_STATE_UNINITIALIZED
                     : state.halted() ? KvmMpState.KVM_MP_STATE_HALTED : KvmMpState.KVM_MP_STATE_RUNNABLE);

@@ -6,16 +6,20 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import vmm.core.hypervisor.state.DebugRegisters;
 import vmm.core.hypervisor.state.DescriptorTable;
 import vmm.core.hypervisor.state.FpuState;
 import vmm.core.hypervisor.state.Registers;
 import vmm.core.hypervisor.state.Segment;
 import vmm.core.hypervisor.state.SystemRegisters;
+import vmm.core.hypervisor.state.VcpuEvents;
+import vmm.kvm.driver.internal.abi.KvmDebugregs;
 import vmm.kvm.driver.internal.abi.KvmDtable;
 import vmm.kvm.driver.internal.abi.KvmFpu;
 import vmm.kvm.driver.internal.abi.KvmRegs;
 import vmm.kvm.driver.internal.abi.KvmSegment;
 import vmm.kvm.driver.internal.abi.KvmSregs;
+import vmm.kvm.driver.internal.abi.KvmVcpuEvents;
 
 /**
  * Between KVM's structures (kvm_regs, kvm_sregs, kvm_fpu) and the SPI's state records.
@@ -139,5 +143,62 @@ final class KvmStateConversion {
                 fpu.set(ValueLayout.JAVA_BYTE, KvmFpu.XMM_OFFSET + 16L * i + b, x.get(160 + 16 * i + b));
             }
         }
+    }
+
+    static DebugRegisters debugRegisters(MemorySegment d) {
+        return new DebugRegisters((long) KvmDebugregs.DB.get(d, 0L, 0L), (long) KvmDebugregs.DB.get(d, 0L, 1L),
+                (long) KvmDebugregs.DB.get(d, 0L, 2L), (long) KvmDebugregs.DB.get(d, 0L, 3L),
+                (long) KvmDebugregs.DR6.get(d, 0L), (long) KvmDebugregs.DR7.get(d, 0L));
+    }
+
+    static void writeDebugRegisters(DebugRegisters r, MemorySegment d) {
+        d.fill((byte) 0); // flags and reserved must be zero
+        long[] db = {r.dr0(), r.dr1(), r.dr2(), r.dr3()};
+        for (int i = 0; i < db.length; i++) {
+            KvmDebugregs.DB.set(d, 0L, (long) i, db[i]);
+        }
+        // KVM refuses DR6/DR7 with bits set in the upper half (-EINVAL).
+        KvmDebugregs.DR6.set(d, 0L, r.dr6() & 0xffffffffL);
+        KvmDebugregs.DR7.set(d, 0L, r.dr7() & 0xffffffffL);
+    }
+
+    /** kvm_vcpu_events to the record; NMI pending is a count in newer kernels (any means one). */
+    static VcpuEvents events(MemorySegment e) {
+        boolean exception = (byte) KvmVcpuEvents.EXCEPTION_INJECTED.get(e, 0L) != 0;
+        boolean interrupt = (byte) KvmVcpuEvents.INTERRUPT_INJECTED.get(e, 0L) != 0;
+        return new VcpuEvents((byte) KvmVcpuEvents.NMI_MASKED.get(e, 0L) != 0,
+                (byte) KvmVcpuEvents.NMI_PENDING.get(e, 0L) != 0, (byte) KvmVcpuEvents.NMI_INJECTED.get(e, 0L) != 0,
+                exception ? (byte) KvmVcpuEvents.EXCEPTION_NR.get(e, 0L) & 0x1f : -1,
+                exception && (byte) KvmVcpuEvents.EXCEPTION_HAS_ERROR_CODE.get(e, 0L) != 0,
+                exception ? (int) KvmVcpuEvents.EXCEPTION_ERROR_CODE.get(e, 0L) : 0,
+                interrupt ? (byte) KvmVcpuEvents.INTERRUPT_NR.get(e, 0L) & 0xff : -1,
+                interrupt && (byte) KvmVcpuEvents.INTERRUPT_SOFT.get(e, 0L) != 0);
+    }
+
+    static boolean interruptShadow(MemorySegment e) {
+        return (byte) KvmVcpuEvents.INTERRUPT_SHADOW.get(e, 0L) != 0;
+    }
+
+    /**
+     * The record and the shadow into a kvm_vcpu_events read from the vCPU (so that the parts
+     * this VMM does not carry, SIPI vector and SMM, stay as they are: their flags stay clear).
+     */
+    static void writeEvents(VcpuEvents ev, boolean interruptShadow, MemorySegment e) {
+        boolean exception = ev.exceptionVector() >= 0;
+        KvmVcpuEvents.EXCEPTION_INJECTED.set(e, 0L, (byte) (exception ? 1 : 0));
+        KvmVcpuEvents.EXCEPTION_NR.set(e, 0L, (byte) (exception ? ev.exceptionVector() : 0));
+        KvmVcpuEvents.EXCEPTION_HAS_ERROR_CODE.set(e, 0L, (byte) (ev.exceptionHasErrorCode() ? 1 : 0));
+        KvmVcpuEvents.EXCEPTION_ERROR_CODE.set(e, 0L, ev.exceptionErrorCode());
+        boolean interrupt = ev.interruptVector() >= 0;
+        KvmVcpuEvents.INTERRUPT_INJECTED.set(e, 0L, (byte) (interrupt ? 1 : 0));
+        KvmVcpuEvents.INTERRUPT_NR.set(e, 0L, (byte) (interrupt ? ev.interruptVector() : 0));
+        KvmVcpuEvents.INTERRUPT_SOFT.set(e, 0L, (byte) (ev.softInterrupt() ? 1 : 0));
+        // KVM_X86_SHADOW_INT_MOV_SS: it also holds debug traps back, the stricter of the two kinds.
+        KvmVcpuEvents.INTERRUPT_SHADOW.set(e, 0L, (byte) (interruptShadow ? 1 : 0));
+        KvmVcpuEvents.NMI_INJECTED.set(e, 0L, (byte) (ev.nmiInjected() ? 1 : 0));
+        KvmVcpuEvents.NMI_PENDING.set(e, 0L, (byte) (ev.nmiPending() ? 1 : 0));
+        KvmVcpuEvents.NMI_MASKED.set(e, 0L, (byte) (ev.nmiBlocked() ? 1 : 0));
+        KvmVcpuEvents.FLAGS.set(e, 0L,
+                KvmVcpuEvents.KVM_VCPUEVENT_VALID_NMI_PENDING | KvmVcpuEvents.KVM_VCPUEVENT_VALID_SHADOW);
     }
 }

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 
 import vmm.kvm.driver.internal.abi.Ioctl;
 import vmm.kvm.driver.internal.abi.KvmCpuidEntry;
+import vmm.kvm.driver.internal.abi.KvmDebugregs;
 import vmm.kvm.driver.internal.abi.KvmFpu;
 import vmm.kvm.driver.internal.abi.KvmIoctls;
 import vmm.kvm.driver.internal.abi.KvmLapicState;
@@ -177,6 +178,14 @@ public final class KvmVcpu implements AutoCloseable {
 
     public void setVcpuEvents(MemorySegment events) throws NativeCallException {
         set(KvmIoctls.KVM_SET_VCPU_EVENTS, KvmVcpuEvents.LAYOUT, events);
+    }
+
+    public MemorySegment getDebugregs(SegmentAllocator allocator) throws NativeCallException {
+        return get(KvmIoctls.KVM_GET_DEBUGREGS, KvmDebugregs.LAYOUT, allocator);
+    }
+
+    public void setDebugregs(MemorySegment debugregs) throws NativeCallException {
+        set(KvmIoctls.KVM_SET_DEBUGREGS, KvmDebugregs.LAYOUT, debugregs);
     }
 
     /** KVM_GET_MP_STATE: one of KvmMpState's KVM_MP_STATE_* values. */

@@ -36,6 +36,7 @@ import vmm.kvm.driver.internal.abi.KvmRegs;
 import vmm.kvm.driver.internal.abi.KvmRun;
 import vmm.kvm.driver.internal.abi.KvmSregs;
 import vmm.kvm.driver.internal.abi.KvmUserspaceMemoryRegion;
+import vmm.kvm.driver.internal.abi.KvmDebugregs;
 import vmm.kvm.driver.internal.abi.KvmVcpuEvents;
 import vmm.kvm.driver.internal.abi.KvmXcrs;
 
@@ -141,6 +142,9 @@ class KvmCallErrorsTest {
                 call("KVM_GET_VCPU_EVENTS vcpu 0", (Fixture f) -> f.vcpu.getVcpuEvents(f.arena)),
                 call("KVM_SET_VCPU_EVENTS vcpu 0",
                         (Fixture f) -> f.vcpu.setVcpuEvents(f.arena.allocate(KvmVcpuEvents.LAYOUT))),
+                call("KVM_GET_DEBUGREGS vcpu 0", (Fixture f) -> f.vcpu.getDebugregs(f.arena)),
+                call("KVM_SET_DEBUGREGS vcpu 0",
+                        (Fixture f) -> f.vcpu.setDebugregs(f.arena.allocate(KvmDebugregs.LAYOUT))),
                 call("KVM_GET_MP_STATE vcpu 0", (Fixture f) -> f.vcpu.mpState()),
                 call("KVM_SET_MP_STATE vcpu 0 state 1",
                         (Fixture f) -> f.vcpu.setMpState(KvmMpState.KVM_MP_STATE_UNINITIALIZED)),

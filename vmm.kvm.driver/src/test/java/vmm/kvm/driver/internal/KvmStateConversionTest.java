@@ -10,16 +10,20 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import vmm.core.hypervisor.state.DebugRegisters;
 import vmm.core.hypervisor.state.DescriptorTable;
 import vmm.core.hypervisor.state.FpuState;
 import vmm.core.hypervisor.state.Registers;
 import vmm.core.hypervisor.state.Segment;
 import vmm.core.hypervisor.state.SystemRegisters;
+import vmm.core.hypervisor.state.VcpuEvents;
+import vmm.kvm.driver.internal.abi.KvmDebugregs;
 import vmm.kvm.driver.internal.abi.KvmFpu;
 import vmm.kvm.driver.internal.abi.KvmIrqRoute;
 import vmm.kvm.driver.internal.abi.KvmRegs;
 import vmm.kvm.driver.internal.abi.KvmSegment;
 import vmm.kvm.driver.internal.abi.KvmSregs;
+import vmm.kvm.driver.internal.abi.KvmVcpuEvents;
 
 /** The conversions between KVM's structures and the SPI's state records, without a device. */
 class KvmStateConversionTest {
@@ -109,5 +113,38 @@ class KvmStateConversionTest {
         assertTrue(routes.contains(new KvmIrqRoute.Irqchip(23, KvmAcceleratedVm.IOAPIC, 23)));
         assertTrue(routes.stream().noneMatch(r -> r.gsi() == 2), "the cascade has no route");
         assertEquals(15 + 23, routes.size());
+    }
+
+    @Test
+    void debugRegistersRoundTripWithZeroFlags() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment d = arena.allocate(KvmDebugregs.LAYOUT);
+            d.fill((byte) 0x77);
+            DebugRegisters r = new DebugRegisters(0x1000, 0xffff_8000_0000_2000L, 0x3000, 0x4000, 0xffff4ff1L, 0x0f0f0455L);
+            KvmStateConversion.writeDebugRegisters(r, d);
+            assertEquals(0L, (long) KvmDebugregs.FLAGS.get(d, 0L));
+            assertEquals(0xffff_8000_0000_2000L, (long) KvmDebugregs.DB.get(d, 0L, 1L));
+            assertEquals(r, KvmStateConversion.debugRegisters(d));
+        }
+    }
+
+    @Test
+    void eventsRoundTripAndSetOnlyTheirValidFlags() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment e = arena.allocate(KvmVcpuEvents.LAYOUT);
+            KvmVcpuEvents.SIPI_VECTOR.set(e, 0L, 0x9a);
+            VcpuEvents ev = new VcpuEvents(true, true, true, 14, true, 0x1234_5678, 0xee, true);
+            KvmStateConversion.writeEvents(ev, true, e);
+            assertEquals(ev, KvmStateConversion.events(e));
+            assertTrue(KvmStateConversion.interruptShadow(e));
+            assertEquals(KvmVcpuEvents.KVM_VCPUEVENT_VALID_NMI_PENDING | KvmVcpuEvents.KVM_VCPUEVENT_VALID_SHADOW,
+                    (int) KvmVcpuEvents.FLAGS.get(e, 0L));
+            assertEquals(0x9a, (int) KvmVcpuEvents.SIPI_VECTOR.get(e, 0L)); // left alone
+
+            KvmStateConversion.writeEvents(VcpuEvents.NONE, false, e);
+            assertEquals(VcpuEvents.NONE, KvmStateConversion.events(e));
+            assertEquals(0, (byte) KvmVcpuEvents.EXCEPTION_INJECTED.get(e, 0L));
+            assertEquals(false, KvmStateConversion.interruptShadow(e));
+        }
     }
 }

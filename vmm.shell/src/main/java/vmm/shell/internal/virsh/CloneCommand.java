@@ -93,7 +93,7 @@ final class CloneCommand {
             text.replace("<mac address='" + XmlText.escape(mac.getAttribute("address")) + "'/>",
                     "<mac address='" + newMac() + "'/>");
         }
-        List<Copy> copies = plan(root, args, name);
+        List<Copy> copies = plan(root, args, name, ctx);
         List<Path> made = new ArrayList<>();
         try {
             for (Copy c : copies) {
@@ -128,7 +128,7 @@ final class CloneCommand {
     private record Copy(int diskIndex, Path from, String format, Path to) {
     }
 
-    private static List<Copy> plan(Element root, Args args, String name) throws VirshError {
+    private static List<Copy> plan(Element root, Args args, String name, Context ctx) throws VirshError {
         List<String> files = args.all("file");
         List<Copy> out = new ArrayList<>();
         int index = 0;
@@ -146,7 +146,7 @@ final class CloneCommand {
             String format = driver == null || driver.getAttribute("type").isEmpty() ? "raw" : driver.getAttribute("type");
             Path to;
             if (index < files.size()) {
-                to = Path.of(files.get(index)).toAbsolutePath();
+                to = ctx.file(files.get(index));
             } else if (args.flag("auto-clone")) {
                 String file = from.getFileName().toString();
                 int dot = file.lastIndexOf('.');

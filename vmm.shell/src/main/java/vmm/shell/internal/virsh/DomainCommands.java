@@ -92,9 +92,9 @@ public final class DomainCommands {
                 .orElseThrow(() -> new VirshError("failed to get domain '" + args.domain() + "'"));
     }
 
-    static String readFile(String file) throws VirshError {
+    static String readFile(Context ctx, String file) throws VirshError {
         try {
-            return Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            return Files.readString(ctx.file(file), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new VirshError("Failed to open file '" + file + "': " + reason(e));
         }
@@ -118,7 +118,7 @@ public final class DomainCommands {
 
     private static void define(Args args, Context ctx) throws VirshError {
         String file = args.get("file");
-        String xml = readFile(file);
+        String xml = readFile(ctx, file);
         try {
             DomainInfo d = ctx.domains().define(xml);
             warnings(ctx, d.definition());

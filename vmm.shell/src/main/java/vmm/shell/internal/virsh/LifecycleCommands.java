@@ -124,7 +124,7 @@ final class LifecycleCommands {
 
     private static void create(Args args, Context ctx) throws VirshError {
         String file = args.get("file");
-        String xml = DomainCommands.readFile(file);
+        String xml = DomainCommands.readFile(ctx, file);
         try {
             DomainInfo d = ctx.domains().create(xml);
             DomainCommands.warnings(ctx, d.definition());

@@ -52,7 +52,7 @@ final class SaveCommands {
         String file = args.get("file");
         try {
             // virsh (the client library) makes the path absolute: the save runs elsewhere.
-            ctx.domains().save(d.definition().uuid().toString(), Path.of(file).toAbsolutePath(), after);
+            ctx.domains().save(d.definition().uuid().toString(), ctx.file(file), after);
         } catch (DomainException e) {
             throw new VirshError("Failed to save domain '" + d.name() + "' to " + file, e.getMessage());
         }
@@ -63,7 +63,7 @@ final class SaveCommands {
         RunAfterRestore after = after(args);
         String file = args.get("file");
         try {
-            ctx.domains().restore(Path.of(file).toAbsolutePath(), after);
+            ctx.domains().restore(ctx.file(file), after);
         } catch (DomainException e) {
             throw new VirshError("Failed to restore domain from " + file, e.getMessage());
         }

@@ -7,6 +7,7 @@ import vmm.core.hypervisor.AcceleratedVcpu;
 import vmm.core.hypervisor.InterruptPort;
 import vmm.core.hypervisor.VcpuExit;
 import vmm.core.hypervisor.VmPlatform;
+import vmm.core.hypervisor.state.VcpuEvents;
 import vmm.core.hypervisor.state.VcpuState;
 import vmm.x86.emu.internal.cpu.Cpu;
 import vmm.x86.emu.internal.cpu.Flags;
@@ -45,6 +46,11 @@ final class EmuVcpu implements AcceleratedVcpu {
     private final Interpreter interp;
     private volatile boolean kicked;
     private volatile Thread runner;
+    /**
+     * An exception or interrupt whose delivery another accelerator (KVM) had begun when its state
+     * was taken; this CPU completes it before its next instruction. Null when none.
+     */
+    private VcpuEvents injected;
 
     EmuVcpu(int index, VmPlatform platform, PhysMem phys, long tscEpochNanos) {
         this.index = index;
@@ -92,6 +98,11 @@ final class EmuVcpu implements AcceleratedVcpu {
     }
 
     private VcpuExit loop() throws InterruptedException {
+        if (injected != null) {
+            VcpuEvents ev = injected;
+            injected = null;
+            deliverInjected(ev);
+        }
         while (true) {
             if (kicked) {
                 kicked = false;
@@ -232,6 +243,27 @@ final class EmuVcpu implements AcceleratedVcpu {
         }
     }
 
+    /**
+     * Completes deliveries begun elsewhere. An NMI's comes first (it was under way when the
+     * exception or interrupt arose: KVM reports at most one of them). A software interrupt
+     * (INT n) is not delivered: its RIP is at the instruction, which runs again.
+     */
+    private void deliverInjected(VcpuEvents ev) {
+        try {
+            if (ev.nmiInjected()) {
+                Interrupts.external(cpu, GuestFault.NMI);
+            } else if (ev.exceptionVector() >= 0) {
+                Interrupts.fault(cpu, cpu.fault.set(ev.exceptionVector(), ev.exceptionErrorCode(),
+                        ev.exceptionHasErrorCode()));
+            } else if (ev.interruptVector() >= 0 && !ev.softInterrupt()) {
+                Interrupts.external(cpu, ev.interruptVector());
+            }
+        } catch (GuestFault f) {
+            cpu.mem.releaseLock();
+            Interrupts.fault(cpu, f);
+        }
+    }
+
     /** INIT: an AP waits for SIPI again, the BSP restarts at the reset vector. */
     private void initReset() {
         VcpuStates.powerOn(cpu, index != 0);
@@ -261,17 +293,31 @@ final class EmuVcpu implements AcceleratedVcpu {
 
     @Override
     public VcpuState state() {
-        return VcpuStates.capture(cpu);
+        VcpuState s = VcpuStates.capture(cpu);
+        VcpuEvents ev = injected;
+        if (ev == null) {
+            return s;
+        }
+        // Not yet run since a state with a delivery under way was set: it is still under way.
+        return new VcpuState(s.regs(), s.sregs(), s.msrs(), s.fpu(), s.lapic(), s.halted(), s.waitingForSipi(),
+                s.interruptShadow(), s.debug(), new VcpuEvents(s.events().nmiBlocked(), s.events().nmiPending(),
+                        ev.nmiInjected(), ev.exceptionVector(), ev.exceptionHasErrorCode(), ev.exceptionErrorCode(),
+                        ev.interruptVector(), ev.softInterrupt()));
     }
 
     @Override
     public void setState(VcpuState state) {
         VcpuStates.apply(cpu, state);
+        VcpuEvents ev = state.events();
+        boolean underWay = ev.nmiInjected() || ev.exceptionVector() >= 0
+                || ev.interruptVector() >= 0 && !ev.softInterrupt();
+        injected = underWay ? ev : null;
         interp.flush();
     }
 
     @Override
     public void reset() {
+        injected = null;
         VcpuStates.powerOn(cpu, index != 0);
         interp.flush();
     }

@@ -1,9 +1,11 @@
 package vmm.x86.emu.internal;
 
+import vmm.core.hypervisor.state.DebugRegisters;
 import vmm.core.hypervisor.state.DescriptorTable;
 import vmm.core.hypervisor.state.Registers;
 import vmm.core.hypervisor.state.Segment;
 import vmm.core.hypervisor.state.SystemRegisters;
+import vmm.core.hypervisor.state.VcpuEvents;
 import vmm.core.hypervisor.state.VcpuState;
 import vmm.x86.emu.internal.cpu.Cpu;
 import vmm.x86.emu.internal.cpu.Msrs;
@@ -21,7 +23,10 @@ final class VcpuStates {
                 c.cr3, c.cr4, c.port != null ? c.port.cr8() : c.cr8NoPort, c.efer,
                 c.port != null ? c.port.apicBase() : c.apicBaseNoPort);
         return new VcpuState(regs, sregs, Msrs.save(c), c.fpu.save(), new byte[0], c.halted || c.waitingForSipi,
-                c.waitingForSipi, c.interruptShadow);
+                c.waitingForSipi, c.interruptShadow,
+                new DebugRegisters(c.dr[0], c.dr[1], c.dr[2], c.dr[3], c.dr[6], c.dr[7]),
+                // This CPU delivers an event within one step: only NMI blocking and a latched NMI are in flight.
+                new VcpuEvents(c.nmiBlocked, c.nmiLatched, false, -1, false, 0, -1, false));
     }
 
     private static Segment seg(Cpu c, int s) {
@@ -68,8 +73,17 @@ final class VcpuStates {
         c.waitingForSipi = s.waitingForSipi();
         c.halted = s.halted() && !s.waitingForSipi();
         c.interruptShadow = s.interruptShadow();
-        c.nmiBlocked = false;
-        c.nmiLatched = false;
+        DebugRegisters d = s.debug();
+        c.dr[0] = d.dr0();
+        c.dr[1] = d.dr1();
+        c.dr[2] = d.dr2();
+        c.dr[3] = d.dr3();
+        // DR6 and DR7 are 32 bits wide in long mode too (MOV DR #GPs on the upper half).
+        c.dr[6] = d.dr6() & 0xffffffffL;
+        c.dr[7] = d.dr7() & 0xffffffffL;
+        VcpuEvents ev = s.events();
+        c.nmiBlocked = ev.nmiBlocked();
+        c.nmiLatched = ev.nmiPending();
         c.mem.flushAll();
         c.updateMode();
         c.stop = false;

@@ -55,6 +55,8 @@ public final class KvmIoctls {
     public static final Ioctl KVM_SET_MP_STATE = iow("KVM_SET_MP_STATE", 0x99, KvmMpState.LAYOUT);
     public static final Ioctl KVM_GET_VCPU_EVENTS = ior("KVM_GET_VCPU_EVENTS", 0x9f, KvmVcpuEvents.LAYOUT);
     public static final Ioctl KVM_SET_VCPU_EVENTS = iow("KVM_SET_VCPU_EVENTS", 0xa0, KvmVcpuEvents.LAYOUT);
+    public static final Ioctl KVM_GET_DEBUGREGS = ior("KVM_GET_DEBUGREGS", 0xa1, KvmDebugregs.LAYOUT);
+    public static final Ioctl KVM_SET_DEBUGREGS = iow("KVM_SET_DEBUGREGS", 0xa2, KvmDebugregs.LAYOUT);
     public static final Ioctl KVM_GET_XCRS = ior("KVM_GET_XCRS", 0xa6, KvmXcrs.LAYOUT);
     public static final Ioctl KVM_SET_XCRS = iow("KVM_SET_XCRS", 0xa7, KvmXcrs.LAYOUT);
 }

@@ -33,10 +33,15 @@ public final class KvmVcpuEvents {
 
     public static final VarHandle EXCEPTION_INJECTED = StructFields.handle(LAYOUT, "exception.injected");
     public static final VarHandle EXCEPTION_NR = StructFields.handle(LAYOUT, "exception.nr");
+    public static final VarHandle EXCEPTION_HAS_ERROR_CODE = StructFields.handle(LAYOUT, "exception.has_error_code");
+    public static final VarHandle EXCEPTION_ERROR_CODE = StructFields.handle(LAYOUT, "exception.error_code");
     public static final VarHandle INTERRUPT_INJECTED = StructFields.handle(LAYOUT, "interrupt.injected");
     public static final VarHandle INTERRUPT_NR = StructFields.handle(LAYOUT, "interrupt.nr");
+    public static final VarHandle INTERRUPT_SOFT = StructFields.handle(LAYOUT, "interrupt.soft");
+    public static final VarHandle INTERRUPT_SHADOW = StructFields.handle(LAYOUT, "interrupt.shadow");
     public static final VarHandle NMI_INJECTED = StructFields.handle(LAYOUT, "nmi.injected");
     public static final VarHandle NMI_PENDING = StructFields.handle(LAYOUT, "nmi.pending");
+    public static final VarHandle NMI_MASKED = StructFields.handle(LAYOUT, "nmi.masked");
     public static final VarHandle SIPI_VECTOR = StructFields.handle(LAYOUT, "sipi_vector");
     public static final VarHandle FLAGS = StructFields.handle(LAYOUT, "flags");
 }

@@ -37,7 +37,7 @@ class KernelHeaderAbiTest {
             KvmFpu.LAYOUT, KvmXcrs.XCR, KvmXcrs.LAYOUT,
             KvmMsrEntry.LAYOUT, KvmMsrEntry.MSRS, KvmMsrEntry.MSR_LIST,
             KvmCpuidEntry.LAYOUT, KvmCpuidEntry.CPUID2,
-            KvmLapicState.LAYOUT, KvmVcpuEvents.LAYOUT, KvmMpState.LAYOUT,
+            KvmLapicState.LAYOUT, KvmVcpuEvents.LAYOUT, KvmMpState.LAYOUT, KvmDebugregs.LAYOUT,
             KvmUserspaceMemoryRegion.LAYOUT, KvmDirtyLog.LAYOUT, KvmIrqLevel.LAYOUT, KvmMsi.LAYOUT,
             KvmIrqRouting.ENTRY, KvmIrqRouting.LAYOUT, KvmIoeventfd.LAYOUT, KvmIrqfd.LAYOUT,
             KvmPitConfig.LAYOUT, KvmClockData.LAYOUT);
@@ -199,7 +199,7 @@ class KernelHeaderAbiTest {
             assertEquals(c.get(key), java.get(key), f.getName());
             checked++;
         }
-        assertEquals(39, checked, "ioctls compared");
+        assertEquals(41, checked, "ioctls compared");
         assertEquals(0xAE80L, KvmIoctls.KVM_RUN.number());
         assertEquals(0x4020AE46L, KvmIoctls.KVM_SET_USER_MEMORY_REGION.number());
     }

@@ -287,6 +287,13 @@ public final class Msrs {
         for (int k = 0; k < FIXED.length; k++) {
             m.put(FIXED[k], c.mtrrFixed[k]);
         }
+        // The AMD performance MSRs never count here, but a guest that programmed them reads them back.
+        for (int k = 0; k < 8; k++) {
+            m.put(AMD_PERF_CTL0 + k, c.amdPerf[k]);
+        }
+        for (int k = 0; k < 12; k++) {
+            m.put(AMD_PERF_CORE + k, c.amdPerf[8 + k]);
+        }
         return m;
     }
 
@@ -319,6 +326,10 @@ public final class Msrs {
                 default -> {
                     if (idx >= 0x200 && idx < 0x210) {
                         c.mtrrVar[idx - 0x200] = v;
+                    } else if (idx >= AMD_PERF_CTL0 && idx < AMD_PERF_CTL0 + 8) {
+                        c.amdPerf[idx - AMD_PERF_CTL0] = v;
+                    } else if (idx >= AMD_PERF_CORE && idx < AMD_PERF_CORE + 12) {
+                        c.amdPerf[8 + idx - AMD_PERF_CORE] = v;
                     } else {
                         for (int k = 0; k < FIXED.length; k++) {
                             if (FIXED[k] == idx) {
