@@ -88,6 +88,7 @@ class BalloonDomainTest {
         awaitConsole("bal", "balloon 1024 pages\n");
         assertEquals("actual 61440\n\n", virsh("dommemstat bal"));
         assertTrue(virsh("domstats --balloon bal").contains("balloon.current=61440\n"));
+        assertTrue(virsh("dumpxml bal").contains("<currentMemory unit='KiB'>61440</currentMemory>"));
 
         assertEquals("error: invalid argument: cannot set memory higher than max memory\n",
                 virshError("setmem bal 65537"));

@@ -515,8 +515,15 @@ class Domains implements DomainManager {
         if (e.live == null || inactive && e.persistent != null) {
             return e.persistent.xml();
         }
+        String xml = e.live.xml();
+        java.util.OptionalLong balloon = e.machine == null ? java.util.OptionalLong.empty() : e.machine.memoryKiB();
+        if (balloon.isPresent()) {
+            // libvirt's live currentMemory is the balloon's size as the guest last reported it.
+            xml = xml.replaceFirst("<currentMemory unit='KiB'>[0-9]+</currentMemory>",
+                    "<currentMemory unit='KiB'>" + balloon.getAsLong() + "</currentMemory>");
+        }
         // libvirt marks the live definition with the domain's id.
-        return e.live.xml().replaceFirst("^(<domain\\b[^>]*?\\btype='[a-z]+')", "$1 id='" + e.id + "'");
+        return xml.replaceFirst("^(<domain\\b[^>]*?\\btype='[a-z]+')", "$1 id='" + e.id + "'");
     }
 
     @Override

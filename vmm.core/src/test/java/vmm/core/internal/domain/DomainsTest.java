@@ -344,6 +344,8 @@ class DomainsTest {
         assertEquals("invalid argument: cannot set memory higher than max memory",
                 assertThrows(DomainException.class, () -> d.setMemory("web", 65537, true, false)).getMessage());
         assertEquals(java.util.Map.of("actual", 61440L), d.memoryStats("web"));
+        assertTrue(d.dumpXml("web", false).contains("<currentMemory unit='KiB'>61440</currentMemory>"),
+                "the live XML follows the balloon");
 
         d.create(xml("tr", "<devices><memballoon model='none'/></devices>"));
         assertEquals("Requested operation is not valid: Unable to change memory of active domain without the balloon "
