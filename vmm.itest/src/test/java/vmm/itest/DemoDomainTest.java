@@ -19,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code console demo} reaches its shell (keys typed reach it and its answer comes back; the
  * terminal is raw, so Ctrl+] alone detaches back to the {@code vmm # } prompt), and
  * {@code shutdown demo} presses the ACPI power button: in shutdown, then shut off (shutdown)
- * once the guest's acpid has powered it off. One Linux boot.
+ * once the guest's acpid has powered it off. Between the two, virsh save and restore: the
+ * restored guest's shell answers again. Shut off, it clones and the clone undefines. One Linux
+ * boot.
  */
 class DemoDomainTest {
     @TempDir
@@ -58,6 +60,32 @@ class DemoDomainTest {
             vmm.sendRaw("\u001d");
             awaitAfter(vmm, mark, Pattern.compile("vmm # "), Duration.ofSeconds(30));
 
+            // virsh save and restore of the running Linux: its shell answers again afterwards.
+            Path saved = state.resolve("demo.save");
+            mark = vmm.output().length();
+            vmm.sendRaw("save demo " + saved + "\r");
+            awaitAfter(vmm, mark, Pattern.compile("Domain 'demo' saved to " + Pattern.quote(saved.toString())),
+                    Duration.ofSeconds(120));
+            mark = vmm.output().length();
+            vmm.sendRaw("domstate --reason demo\r");
+            awaitAfter(vmm, mark, Pattern.compile("shut off \\(saved\\)"), Duration.ofSeconds(30));
+            assertTrue(Files.size(saved) > 1 << 20, "the save file holds the guest's RAM");
+            mark = vmm.output().length();
+            vmm.sendRaw("restore " + saved + "\r");
+            awaitAfter(vmm, mark, Pattern.compile("Domain restored from " + Pattern.quote(saved.toString())),
+                    Duration.ofSeconds(120));
+            mark = vmm.output().length();
+            vmm.sendRaw("domstate --reason demo\r");
+            awaitAfter(vmm, mark, Pattern.compile("running \\(restored\\)"), Duration.ofSeconds(30));
+            mark = vmm.output().length();
+            vmm.sendRaw("console demo\r");
+            vmm.waitForOutput("Escape character is ^] (Ctrl + ])", Duration.ofSeconds(30));
+            vmm.sendRaw("echo again-$((6*7))\r");
+            awaitAfter(vmm, mark, Pattern.compile("\\nagain-42\\r\\n"), Duration.ofSeconds(60));
+            mark = vmm.output().length();
+            vmm.sendRaw("\u001d");
+            awaitAfter(vmm, mark, Pattern.compile("vmm # "), Duration.ofSeconds(30));
+
             mark = vmm.output().length();
             vmm.sendRaw("shutdown demo; domstate --reason demo\r");
             awaitAfter(vmm, mark, Pattern.compile("Domain 'demo' is being shutdown\\r\\n\\r\\nin shutdown \\(user\\)"),
@@ -75,6 +103,13 @@ class DemoDomainTest {
             String console = Files.readString(state.resolve("logs/demo.console.log"));
             assertTrue(console.contains("demo: the power button was pressed; powering off")
                     && console.contains("reboot: Power down"), console);
+            // Shut off, it clones (no disks: a new name, uuid and MACs) and the clone undefines.
+            mark = vmm.output().length();
+            vmm.sendRaw("clone --original demo --name demo2 --auto-clone\r");
+            awaitAfter(vmm, mark, Pattern.compile("Clone 'demo2' created successfully\\."), Duration.ofSeconds(30));
+            mark = vmm.output().length();
+            vmm.sendRaw("undefine demo2\r");
+            awaitAfter(vmm, mark, Pattern.compile("Domain 'demo2' has been undefined"), Duration.ofSeconds(30));
             vmm.sendRaw("quit\r");
             assertEquals(0, vmm.waitFor(Duration.ofSeconds(30)), vmm.output());
         }
