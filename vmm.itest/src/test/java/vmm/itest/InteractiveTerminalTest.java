@@ -125,4 +125,54 @@ class InteractiveTerminalTest {
             assertTrue(!vmm.output().contains("dumb terminal"), "jline fell back to a dumb terminal:\n" + vmm.output());
         }
     }
+
+    @Test
+    void editRunsTheEditorOnTheShellsTerminal() throws Exception {
+        java.nio.file.Files.createDirectories(state.resolve("domains"));
+        java.nio.file.Files.writeString(state.resolve("domains/web.xml"),
+                "<domain type='qemu'><name>web</name><memory unit='MiB'>64</memory></domain>");
+        // An editor that insists on a terminal, as vi does, and reads what to write from it:
+        // so the keys must reach it, not the shell. With an empty answer it changes nothing.
+        Path editor = state.resolve("editor.sh");
+        java.nio.file.Files.writeString(editor, """
+                #!/bin/sh
+                [ -t 0 ] && [ -t 1 ] || { echo "editor: no terminal" >&2; exit 3; }
+                printf 'title? '
+                read title
+                [ -z "$title" ] || sed -i "s|</name>|</name><title>$title</title>|" "$1"
+                """);
+        editor.toFile().setExecutable(true);
+        Path tmp = java.nio.file.Files.createDirectories(state.resolve("tmp"));
+        try (VmmProcess vmm = VmmProcess.startRaw("script", "-qfec",
+                "stty cols 120 rows 40; EDITOR=" + editor + " TMPDIR=" + tmp + " " + launcher(), "/dev/null")) {
+            vmm.waitForOutput("vmm # ", Duration.ofSeconds(60));
+            int mark = vmm.output().length();
+            vmm.sendRaw("edit web\r");
+            awaitAfter(vmm, mark, "title? ");
+            vmm.sendRaw("typed on the terminal\r");
+            awaitAfter(vmm, mark, "Domain 'web' XML configuration edited.");
+            awaitAfter(vmm, mark, "vmm # ");
+            mark = vmm.output().length();
+            vmm.sendRaw("dumpxml web\r");
+            awaitAfter(vmm, mark, "<title>typed on the terminal</title>");
+            awaitAfter(vmm, mark, "vmm # ");
+            mark = vmm.output().length();
+            vmm.sendRaw("edit web\r");
+            awaitAfter(vmm, mark, "title? ");
+            vmm.sendRaw("\r");
+            awaitAfter(vmm, mark, "Domain 'web' XML configuration not changed.");
+            // The line editor has the terminal again: Tab completes.
+            awaitAfter(vmm, mark, "vmm # ");
+            mark = vmm.output().length();
+            vmm.sendRaw("dominfo we\t\r");
+            awaitAfter(vmm, mark, "Name:           web");
+            vmm.sendRaw("quit\r");
+            assertEquals(0, vmm.waitFor(Duration.ofSeconds(30)), vmm.output());
+            assertTrue(!vmm.output().contains("no terminal") && !vmm.output().contains("error:"), vmm.output());
+        }
+        // The temporary files are gone.
+        try (var left = java.nio.file.Files.list(tmp)) {
+            assertEquals(java.util.List.of(), left.toList());
+        }
+    }
 }

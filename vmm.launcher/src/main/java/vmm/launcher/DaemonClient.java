@@ -26,7 +26,7 @@ final class DaemonClient {
 
     private final Path state;
     /** Standard input, shared by the line shell and console sessions. */
-    private final Keyboard keyboard = new Keyboard(System.in);
+    private final Keyboard keyboard = new Keyboard(System.in, System.console() != null && System.console().isTerminal());
 
     DaemonClient(Path state) {
         this.state = state;
@@ -47,7 +47,25 @@ final class DaemonClient {
 
     /** Runs {@code commands} in the daemon; its output goes to ours; returns its status. */
     int relay(List<String> commands) throws LaunchException {
-        return relay(commands, System.out, System.err);
+        if (!ClientEdit.any(commands)) {
+            return relay(commands, System.out, System.err);
+        }
+        // An edit's editor runs here, on the user's terminal; the commands around it go to the daemon.
+        int status = 0;
+        List<String> batch = new ArrayList<>();
+        for (String c : commands) {
+            String domain = ClientEdit.domainOf(c);
+            if (domain == null) {
+                batch.add(c);
+                continue;
+            }
+            if (!batch.isEmpty()) {
+                status = relay(batch, System.out, System.err);
+                batch = new ArrayList<>();
+            }
+            status = new ClientEdit(this, keyboard, System.out, System.err).edit(domain);
+        }
+        return batch.isEmpty() ? status : relay(batch, System.out, System.err);
     }
 
     /** Runs {@code commands} in the daemon with its output to {@code stdout}/{@code stderr}; returns its status. */

@@ -22,9 +22,25 @@ final class Keyboard {
     private byte[] pushedBack;
     private boolean started;
     private boolean ended;
+    /** A terminal: read only what is there, so that the reader can pause while an editor has the terminal. */
+    private final boolean poll;
+    private volatile boolean paused;
 
-    Keyboard(InputStream in) {
+    Keyboard(InputStream in, boolean poll) {
         this.in = in;
+        this.poll = poll;
+    }
+
+    /**
+     * Stops reading until {@link #resume}: a program started on the terminal (edit's editor)
+     * gets the keys. On a terminal the reader never waits inside a read, so none is taken after this.
+     */
+    void pause() {
+        paused = true;
+    }
+
+    void resume() {
+        paused = false;
     }
 
     private synchronized void start() {
@@ -35,9 +51,25 @@ final class Keyboard {
         Thread.ofPlatform().name("vmm-keyboard").daemon().start(() -> {
             byte[] buf = new byte[4096];
             try {
-                for (int n; (n = in.read(buf)) > 0;) {
+                while (true) {
+                    int n;
+                    if (poll) {
+                        int ready = paused ? 0 : in.available();
+                        if (ready <= 0) {
+                            Thread.sleep(10);
+                            continue;
+                        }
+                        n = in.read(buf, 0, Math.min(ready, buf.length));
+                    } else {
+                        n = in.read(buf);
+                    }
+                    if (n <= 0) {
+                        break;
+                    }
                     chunks.add(Arrays.copyOf(buf, n));
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (IOException e) {
                 // The terminal went away: the end of input, as below.
             }

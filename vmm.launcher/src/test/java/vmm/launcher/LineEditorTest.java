@@ -25,7 +25,7 @@ class LineEditorTest {
     private final List<String> asked = new ArrayList<>();
 
     private LineEditor editor(String keys, Path history) {
-        Keyboard keyboard = new Keyboard(new ByteArrayInputStream(keys.getBytes(StandardCharsets.UTF_8)));
+        Keyboard keyboard = new Keyboard(new ByteArrayInputStream(keys.getBytes(StandardCharsets.UTF_8)), false);
         return new LineEditor(keyboard, new PrintStream(screen, true, StandardCharsets.UTF_8), before -> {
             asked.add(before);
             if (before.equals("dominfo we")) {

@@ -47,13 +47,10 @@ final class DomainEdit {
                 return;
             }
             try {
-                DomainInfo edited = ctx.domains().define(after);
-                DomainCommands.warnings(ctx, edited.definition());
-                ctx.out().println("Domain '" + edited.name() + "' XML configuration edited.");
-            } catch (DomainException e) {
+                defineEdited(ctx, after, d.name(), tmp);
+            } catch (VirshError e) {
                 keep = true;
-                throw new VirshError(e.getMessage(), "Domain '" + d.name()
-                        + "' XML configuration not changed; the edited XML is kept in " + tmp);
+                throw e;
             }
         } catch (IOException e) {
             throw new VirshError("cannot read the edited file " + tmp + ": " + e.getMessage());
@@ -65,6 +62,22 @@ final class DomainEdit {
                     ctx.err().println("warning: cannot remove " + tmp + ": " + e.getMessage());
                 }
             }
+        }
+    }
+
+    /**
+     * Defines the edited XML (the daemon's half of an edit whose editor ran in the client, where
+     * the user's terminal is); an invalid one leaves the definition of {@code name} as it was
+     * and names the kept file {@code tmp}.
+     */
+    static void defineEdited(Context ctx, String after, String name, Path tmp) throws VirshError {
+        try {
+            DomainInfo edited = ctx.domains().define(after);
+            DomainCommands.warnings(ctx, edited.definition());
+            ctx.out().println("Domain '" + edited.name() + "' XML configuration edited.");
+        } catch (DomainException e) {
+            throw new VirshError(e.getMessage(), "Domain '" + name
+                    + "' XML configuration not changed; the edited XML is kept in " + tmp);
         }
     }
 

@@ -110,10 +110,42 @@ public final class VirshShell {
             }
             return null;
         });
+        // The launcher's edit runs the editor where the user's terminal is, then has the daemon
+        // define the file: its path and the domain's name, URL-safe Base64 as above.
+        register(context, "__define-edited", (session, arguments) -> {
+            PrintStream out = System.out;
+            try {
+                if (arguments.size() != 2) {
+                    throw new VirshError("__define-edited: expected FILE and NAME");
+                }
+                java.nio.file.Path file = java.nio.file.Path.of(unbase64(arguments.get(0)));
+                String xml;
+                try {
+                    xml = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    throw new VirshError("cannot read the edited file " + file + ": " + e.getMessage());
+                }
+                DomainEdit.defineEdited(new VirshCommand.Context(domains, formats, stateDir, session, out, System.err),
+                        xml, unbase64(arguments.get(1)), file);
+                return null;
+            } finally {
+                out.println();
+                out.flush();
+            }
+        });
         register(context, "__completions", (session, arguments) -> {
             installCompletions(session);
             return null;
         });
+    }
+
+    private static String unbase64(Object arg) throws VirshError {
+        try {
+            return new String(java.util.Base64.getUrlDecoder().decode(String.valueOf(arg)),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new VirshError("not URL-safe Base64: " + arg);
+        }
     }
 
     private void register(BundleContext context, String name, Function f) {
