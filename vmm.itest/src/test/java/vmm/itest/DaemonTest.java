@@ -67,6 +67,25 @@ class DaemonTest {
         assertEquals(0, edit.status(), edit.err());
         assertTrue(edit.out().startsWith("Domain 'demo' XML configuration edited.\n\n"), edit.out());
         assertTrue(edit.out().contains("CPU(s):         4\n"), edit.out());
+        // The editor runs in the client; the daemon's answers read as the shell's own edit.
+        var same = VmmProcess.run(Map.of("EDITOR", "true"), state, "-c", "edit demo");
+        assertEquals("Domain 'demo' XML configuration not changed.\n\n", same.out());
+        var noDomain = VmmProcess.run(Map.of("EDITOR", "true"), state, "-c", "edit nope");
+        assertEquals(1, noDomain.status());
+        assertEquals("error: failed to get domain 'nope'\n", noDomain.err());
+        Path badUnit = state.resolve("bad-unit.sh");
+        Files.writeString(badUnit, "#!/bin/sh\nsed -i \"s|<memory unit='KiB'>|<memory unit='XB'>|\" \"$1\"\n");
+        badUnit.toFile().setExecutable(true);
+        Path tmp = Files.createDirectories(state.resolve("edits"));
+        var bad = VmmProcess.run(Map.of("EDITOR", badUnit.toString(), "TMPDIR", tmp.toString()), state, "-c", "edit demo");
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().startsWith("error: /domain/memory: invalid unit 'XB'\n"
+                + "error: Domain 'demo' XML configuration not changed; the edited XML is kept in " + tmp), bad.err());
+        try (var kept = Files.list(tmp)) {
+            assertTrue(Files.readString(kept.findFirst().orElseThrow()).contains("<memory unit='XB'>"), "the edit is not lost");
+        }
+        var kept = VmmProcess.run(state, "-c", "dominfo demo");
+        assertTrue(kept.out().contains("CPU(s):         4\n"), kept.out());
 
         // Failures come back with their status and text.
         var unknown = VmmProcess.run(state, "-c", "dominfo nope");
