@@ -26,6 +26,26 @@ public interface AcceleratedVm extends AutoCloseable {
     default void invalidateCode(long gpa, long length) {
     }
 
+    /**
+     * The state of the devices the accelerator keeps itself (KVM's in-kernel PICs, IOAPIC,
+     * PIT and clock), by name, read while the vCPUs are stopped. Since 2.4.
+     *
+     * @throws UnsupportedOperationException when this accelerator cannot read them out
+     */
+    default java.util.Map<String, vmm.core.device.DeviceState> saveInKernelDevices() {
+        throw new UnsupportedOperationException("this accelerator cannot save its in-kernel devices");
+    }
+
+    /**
+     * Puts back states from {@link #saveInKernelDevices()} before the vCPUs run. Since 2.4.
+     *
+     * @throws IllegalArgumentException naming the state that is missing or unreadable
+     * @throws UnsupportedOperationException when this accelerator cannot restore them
+     */
+    default void restoreInKernelDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
+        throw new UnsupportedOperationException("this accelerator cannot restore its in-kernel devices");
+    }
+
     @Override
     void close();
 }

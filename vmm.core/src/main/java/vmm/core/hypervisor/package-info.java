@@ -21,7 +21,9 @@
  *
  * <p>2.3: {@link vmm.core.hypervisor.VmPlatform#nanoTime()}, the time base for clocks an
  * accelerator keeps itself (held still while a machine is saved or restored).
+ * <p>2.4: {@link vmm.core.hypervisor.AcceleratedVm#saveInKernelDevices()} and
+ * {@code restoreInKernelDevices}, the state of an in-kernel irqchip, PIT and clock for save/restore.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.3.0")
+@org.osgi.annotation.versioning.Version("2.4.0")
 package vmm.core.hypervisor;

@@ -52,6 +52,8 @@ final class InKernelIrqchipBoard implements Board {
     private final Serial16550 serial;
     private final CmosRtc rtc = new CmosRtc(Clock.systemUTC());
     private final List<BusDevice> devices;
+    /** The devices with a state, by the names PcPlatform saves them under. */
+    private final java.util.Map<String, BusDevice> stateful = new java.util.LinkedHashMap<>();
     private final E820Map e820;
     private final PciHostBridge pciHost;
     private ConfiguredDevices configured;
@@ -100,6 +102,14 @@ final class InKernelIrqchipBoard implements Board {
         this.acpiConfig = new AcpiTables.Config(vcpus, pciWindow, IoApic.BASE - 1, 0);
         AcpiTables.Layout acpi = AcpiTables.write(memory, acpiConfig);
         this.devices = List.of(serial, debugExit, i8042, rtc, pci, testDev.scratch(), testDev.iomem(), fwCfg, acpiPm);
+        stateful.put("i8042", i8042);
+        stateful.put("rtc", rtc);
+        stateful.put("pc-testdev", testDev.scratch());
+        stateful.put("debug-exit", debugExit);
+        stateful.put("com1", serial);
+        stateful.put("fw-cfg", fwCfg);
+        stateful.put("acpi-pm", acpiPm);
+        stateful.put("pci-host", pci);
         List<MemoryRegion> reserved = new ArrayList<>(map.firmwareReserved());
         reserved.add(acpi.region());
         this.e820 = E820Map.of(memory, reserved);
@@ -202,17 +212,57 @@ final class InKernelIrqchipBoard implements Board {
         return configured == null ? List.of() : configured.facets(kind);
     }
 
-    /** The in-kernel PIC, IOAPIC and PIT keep their state in the kernel: not read out yet. */
+    /**
+     * The PCI functions, then the platform devices by name, then the accelerator's in-kernel
+     * PICs, IOAPIC, PIT and clock (read from the kernel while the vCPUs are stopped).
+     */
     @Override
     public java.util.Map<String, vmm.core.device.DeviceState> saveDevices() {
-        throw new UnsupportedOperationException(
-                "the in-kernel irqchip's and PIT's state (KVM_GET_IRQCHIP, KVM_GET_PIT2) is not saved yet");
+        java.util.Map<String, vmm.core.device.DeviceState> states = new java.util.LinkedHashMap<>();
+        if (configured != null) {
+            configured.saveState(states);
+        }
+        stateful.forEach((name, d) -> states.put(name, d.saveState()));
+        AcceleratedVm vm = this.vm;
+        if (vm == null) {
+            throw new UnsupportedOperationException("the machine has no VM yet");
+        }
+        states.putAll(vm.saveInKernelDevices());
+        return states;
     }
 
+    /** The in-kernel chips first: the platform devices' restore may raise their lines. */
     @Override
     public void restoreDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
-        throw new IllegalArgumentException(
-                "the in-kernel irqchip's and PIT's state (KVM_SET_IRQCHIP, KVM_SET_PIT2) is not restored yet");
+        AcceleratedVm vm = this.vm;
+        if (vm == null) {
+            throw new IllegalArgumentException("the machine has no VM to restore into");
+        }
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (String name : stateful.keySet()) {
+            if (!states.containsKey(name)) {
+                missing.add(name);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("platform state lacks " + missing);
+        }
+        try {
+            vm.restoreInKernelDevices(states);
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (configured != null) {
+            configured.restoreState(states);
+        }
+        for (java.util.Map.Entry<String, BusDevice> e : stateful.entrySet()) {
+            try {
+                e.getValue().restoreState(states.get(e.getKey()));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(e.getKey() + ": " + ex.getMessage(), ex);
+            }
+        }
+        pciHost.remapBars();
     }
 
     @Override

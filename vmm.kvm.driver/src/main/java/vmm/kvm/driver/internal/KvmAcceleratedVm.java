@@ -149,6 +149,24 @@ final class KvmAcceleratedVm implements AcceleratedVm {
     }
 
     @Override
+    public java.util.Map<String, vmm.core.device.DeviceState> saveInKernelDevices() {
+        try {
+            return KvmChipStates.save(vm);
+        } catch (NativeCallException e) {
+            throw new UnsupportedOperationException("kvm: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void restoreInKernelDevices(java.util.Map<String, vmm.core.device.DeviceState> states) {
+        try {
+            KvmChipStates.restore(vm, states);
+        } catch (NativeCallException e) {
+            throw new IllegalArgumentException("kvm: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void close() {
         try {
             vm.close();

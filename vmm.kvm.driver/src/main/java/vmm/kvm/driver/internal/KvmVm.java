@@ -15,11 +15,13 @@ import vmm.kvm.driver.internal.abi.KvmDirtyLog;
 import vmm.kvm.driver.internal.abi.KvmIoctls;
 import vmm.kvm.driver.internal.abi.KvmIoeventfd;
 import vmm.kvm.driver.internal.abi.KvmIrqLevel;
+import vmm.kvm.driver.internal.abi.KvmIrqchip;
 import vmm.kvm.driver.internal.abi.KvmIrqRoute;
 import vmm.kvm.driver.internal.abi.KvmIrqRouting;
 import vmm.kvm.driver.internal.abi.KvmIrqfd;
 import vmm.kvm.driver.internal.abi.KvmMsi;
 import vmm.kvm.driver.internal.abi.KvmPitConfig;
+import vmm.kvm.driver.internal.abi.KvmPitState2;
 import vmm.kvm.driver.internal.abi.KvmUserspaceMemoryRegion;
 
 /**
@@ -186,6 +188,38 @@ public final class KvmVm implements AutoCloseable {
             MemorySegment s = arena.allocate(KvmClockData.LAYOUT);
             Libc.ioctl(fd.fd(), KvmIoctls.KVM_GET_CLOCK, "", s);
             return KvmClockData.read(s);
+        }
+    }
+
+    /** KVM_GET_IRQCHIP for chip {@code chipId} (KvmIrqchip.KVM_IRQCHIP_*). */
+    public KvmIrqchip irqchip(int chipId) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = KvmIrqchip.request(arena, chipId);
+            Libc.ioctl(fd.fd(), KvmIoctls.KVM_GET_IRQCHIP, "chip " + chipId, s);
+            return KvmIrqchip.read(s);
+        }
+    }
+
+    /** KVM_SET_IRQCHIP */
+    public void setIrqchip(KvmIrqchip chip) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.ioctl(fd.fd(), KvmIoctls.KVM_SET_IRQCHIP, "chip " + chip.chipId(), chip.toSegment(arena));
+        }
+    }
+
+    /** KVM_GET_PIT2 */
+    public KvmPitState2 pit2() throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmPitState2.LAYOUT);
+            Libc.ioctl(fd.fd(), KvmIoctls.KVM_GET_PIT2, "", s);
+            return KvmPitState2.read(s);
+        }
+    }
+
+    /** KVM_SET_PIT2 */
+    public void setPit2(KvmPitState2 pit) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.ioctl(fd.fd(), KvmIoctls.KVM_SET_PIT2, "", pit.toSegment(arena));
         }
     }
 

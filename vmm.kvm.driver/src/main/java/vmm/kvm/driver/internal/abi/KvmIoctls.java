@@ -29,6 +29,11 @@ public final class KvmIoctls {
     public static final Ioctl KVM_SET_IDENTITY_MAP_ADDR = iow("KVM_SET_IDENTITY_MAP_ADDR", 0x48, ValueLayout.JAVA_LONG);
     public static final Ioctl KVM_CREATE_IRQCHIP = io("KVM_CREATE_IRQCHIP", 0x60);
     public static final Ioctl KVM_IRQ_LINE = iow("KVM_IRQ_LINE", 0x61, KvmIrqLevel.LAYOUT);
+    public static final Ioctl KVM_GET_IRQCHIP = iowr("KVM_GET_IRQCHIP", 0x62, KvmIrqchip.LAYOUT);
+    // linux/kvm.h declares it _IOR although the kernel reads the struct.
+    public static final Ioctl KVM_SET_IRQCHIP = ior("KVM_SET_IRQCHIP", 0x63, KvmIrqchip.LAYOUT);
+    public static final Ioctl KVM_GET_PIT2 = ior("KVM_GET_PIT2", 0x9f, KvmPitState2.LAYOUT);
+    public static final Ioctl KVM_SET_PIT2 = iow("KVM_SET_PIT2", 0xa0, KvmPitState2.LAYOUT);
     public static final Ioctl KVM_SET_GSI_ROUTING = iow("KVM_SET_GSI_ROUTING", 0x6a, KvmIrqRouting.LAYOUT);
     public static final Ioctl KVM_IRQFD = iow("KVM_IRQFD", 0x76, KvmIrqfd.LAYOUT);
     public static final Ioctl KVM_CREATE_PIT2 = iow("KVM_CREATE_PIT2", 0x77, KvmPitConfig.LAYOUT);

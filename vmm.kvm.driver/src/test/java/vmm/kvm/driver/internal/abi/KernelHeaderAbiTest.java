@@ -40,12 +40,12 @@ class KernelHeaderAbiTest {
             KvmLapicState.LAYOUT, KvmVcpuEvents.LAYOUT, KvmMpState.LAYOUT, KvmDebugregs.LAYOUT,
             KvmUserspaceMemoryRegion.LAYOUT, KvmDirtyLog.LAYOUT, KvmIrqLevel.LAYOUT, KvmMsi.LAYOUT,
             KvmIrqRouting.ENTRY, KvmIrqRouting.LAYOUT, KvmIoeventfd.LAYOUT, KvmIrqfd.LAYOUT,
-            KvmPitConfig.LAYOUT, KvmClockData.LAYOUT);
+            KvmPitConfig.LAYOUT, KvmClockData.LAYOUT, KvmIrqchip.LAYOUT, KvmPitState2.CHANNEL, KvmPitState2.LAYOUT);
 
     static final List<Class<?>> KVM_CONSTANT_HOLDERS = List.of(
             KvmIoctls.class, KvmCapabilities.class, KvmExitReasons.class, KvmUserspaceMemoryRegion.class,
             KvmIoeventfd.class, KvmIrqfd.class, KvmPitConfig.class, KvmClockData.class, KvmMpState.class,
-            KvmVcpuEvents.class, KvmIrqRouting.class, KvmXcrs.class, KvmLapicState.class, KvmCpuidEntry.class);
+            KvmVcpuEvents.class, KvmIrqRouting.class, KvmXcrs.class, KvmLapicState.class, KvmCpuidEntry.class, KvmIrqchip.class);
 
     @TempDir
     static Path dir;
@@ -199,7 +199,11 @@ class KernelHeaderAbiTest {
             assertEquals(c.get(key), java.get(key), f.getName());
             checked++;
         }
-        assertEquals(41, checked, "ioctls compared");
+        assertEquals(45, checked, "ioctls compared");
+        assertEquals(0xC208AE62L, KvmIoctls.KVM_GET_IRQCHIP.number());
+        assertEquals(0x8208AE63L, KvmIoctls.KVM_SET_IRQCHIP.number());
+        assertEquals(0x8070AE9FL, KvmIoctls.KVM_GET_PIT2.number());
+        assertEquals(0x4070AEA0L, KvmIoctls.KVM_SET_PIT2.number());
         assertEquals(0xAE80L, KvmIoctls.KVM_RUN.number());
         assertEquals(0x4020AE46L, KvmIoctls.KVM_SET_USER_MEMORY_REGION.number());
     }
