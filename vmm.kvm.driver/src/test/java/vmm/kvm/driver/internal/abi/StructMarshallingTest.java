@@ -155,6 +155,20 @@ class StructMarshallingTest {
                 memset(&fpu, 0, sizeof fpu);
                 fpu.fcw = 0x37f; fpu.mxcsr = 0x1f80;
                 DUMP("fpu", fpu);
+
+                struct kvm_irqchip chip;
+                memset(&chip, 0, sizeof chip);
+                chip.chip_id = KVM_IRQCHIP_IOAPIC;
+                chip.chip.ioapic.base_address = 0xfec00000; chip.chip.ioapic.id = 3;
+                chip.chip.ioapic.redirtbl[2].bits = 0x10030;
+                DUMP("irqchip", chip);
+
+                struct kvm_pit_state2 pit2;
+                memset(&pit2, 0, sizeof pit2);
+                pit2.channels[0].count = 0x10000; pit2.channels[0].mode = 2;
+                pit2.channels[2].gate = 1; pit2.channels[2].count_load_time = 123456789;
+                pit2.flags = KVM_PIT_FLAGS_HPET_LEGACY;
+                DUMP("pit_state2", pit2);
                 return 0;
             }
             """;
@@ -234,6 +248,35 @@ class StructMarshallingTest {
     @Test
     void pitConfig() {
         assertEquals(c.get("pit_config"), hex(new KvmPitConfig(KvmPitConfig.KVM_PIT_SPEAKER_DUMMY).toSegment(arena)));
+    }
+
+    @Test
+    void irqchipStateBothWays() {
+        KvmIrqchip chip = KvmIrqchip.read(fromC("irqchip"));
+        assertEquals(KvmIrqchip.KVM_IRQCHIP_IOAPIC, chip.chipId());
+        java.nio.ByteBuffer state = java.nio.ByteBuffer.wrap(chip.state()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        // kvm_ioapic_state: base_address, ioregsel, id, irr, pad, then the redirection table.
+        assertEquals(0xfec00000L, state.getLong(0));
+        assertEquals(3, state.getInt(12));
+        assertEquals(0x10030L, state.getLong(24 + 2 * 8));
+        assertEquals(c.get("irqchip"), hex(chip.toSegment(arena)));
+        assertEquals(c.get("irqchip").substring(0, 16), hex(KvmIrqchip.request(arena, 2)).substring(0, 16),
+                "a request names the chip");
+        var e = assertThrows(IllegalArgumentException.class, () -> new KvmIrqchip(0, new byte[511]));
+        assertEquals("irqchip 0 state has 511 bytes, not 512", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new KvmIrqchip(3, new byte[512]));
+    }
+
+    @Test
+    void pitState2BothWays() {
+        KvmPitState2 pit = KvmPitState2.read(fromC("pit_state2"));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pit.bytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0x10000, b.getInt(0), "channel 0 count");
+        assertEquals(123456789L, b.getLong(2 * 24 + 16), "channel 2 count_load_time");
+        assertEquals(1, b.getInt(72), "flags");
+        assertEquals(c.get("pit_state2"), hex(pit.toSegment(arena)));
+        var e = assertThrows(IllegalArgumentException.class, () -> new KvmPitState2(new byte[111]));
+        assertEquals("PIT state has 111 bytes, not 112", e.getMessage());
     }
 
     @Test
