@@ -43,18 +43,7 @@ class DomainSaveRestoreTest {
     }
 
     private Path buildCounter() throws IOException, InterruptedException {
-        Path src = Path.of("..", "vmm.testguests", "guests").toAbsolutePath().normalize();
-        Path elf = state.resolve("counter.elf");
-        List<String> cmd = new ArrayList<>(List.of("gcc", "-m32", "-march=i686", "-O2", "-ffreestanding", "-fno-pic",
-                "-fno-pie", "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-fno-asynchronous-unwind-tables",
-                "-I" + src, "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack",
-                "-Wl,--no-warn-rwx-segments", "-Wl,-T," + src.resolve("guest.ld"), "-o", elf.toString(),
-                src.resolve("boot.S").toString(), src.resolve("isr.S").toString(), src.resolve("lib.c").toString(),
-                src.resolve("counter.c").toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "gcc failed:\n" + log);
-        return elf;
+        return TestGuestBuild.fromTestGuests(state, "counter");
     }
 
     private String console() throws IOException {

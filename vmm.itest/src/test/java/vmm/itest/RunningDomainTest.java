@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -47,22 +43,7 @@ class RunningDomainTest {
 
     /** A test guest from this package's {@code NAME.c} and the test guests' runtime, built in {@code state}. */
     static Path buildGuest(Path state, String name) throws IOException, InterruptedException {
-        Path src = Path.of("..", "vmm.testguests", "guests").toAbsolutePath().normalize();
-        Path idle = state.resolve(name + ".c");
-        try (InputStream in = RunningDomainTest.class.getResourceAsStream(name + ".c")) {
-            Files.write(idle, in.readAllBytes());
-        }
-        Path elf = state.resolve(name + ".elf");
-        List<String> cmd = new ArrayList<>(List.of("gcc", "-m32", "-march=i686", "-O2", "-ffreestanding", "-fno-pic",
-                "-fno-pie", "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-fno-asynchronous-unwind-tables",
-                "-I" + src, "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack",
-                "-Wl,--no-warn-rwx-segments", "-Wl,-T," + src.resolve("guest.ld"), "-o", elf.toString(),
-                src.resolve("boot.S").toString(), src.resolve("isr.S").toString(), src.resolve("lib.c").toString(),
-                idle.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "gcc failed:\n" + log);
-        return elf;
+        return TestGuestBuild.fromResource(state, name);
     }
 
     private String state(String domain) throws Exception {

@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -34,18 +32,7 @@ class VirtioDiskDomainTest {
     }
 
     private Path buildGuest() throws Exception {
-        Path src = Path.of("..", "vmm.testguests", "guests").toAbsolutePath().normalize();
-        Path elf = state.resolve("virtioblk.elf");
-        List<String> cmd = new ArrayList<>(List.of("gcc", "-m32", "-march=i686", "-O2", "-ffreestanding", "-fno-pic",
-                "-fno-pie", "-fno-stack-protector", "-fno-builtin", "-nostdlib", "-fno-asynchronous-unwind-tables",
-                "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack",
-                "-Wl,--no-warn-rwx-segments", "-Wl,-T," + src.resolve("guest.ld"), "-o", elf.toString(),
-                src.resolve("boot.S").toString(), src.resolve("isr.S").toString(), src.resolve("lib.c").toString(),
-                src.resolve("virtioblk.c").toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "gcc failed:\n" + log);
-        return elf;
+        return TestGuestBuild.fromTestGuests(state, "virtioblk");
     }
 
     @Test
