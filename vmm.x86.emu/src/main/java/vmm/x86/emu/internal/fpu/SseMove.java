@@ -23,8 +23,8 @@ final class SseMove {
             if (store) {
                 storeFull(c, r, false);
             } else {
-                long[] v = c.src128(false);
-                c.set(r, v[0], v[1]);
+                c.load128(false);
+                c.set(r, c.srcLo, c.srcHi);
             }
             return;
         }
@@ -59,8 +59,8 @@ final class SseMove {
         if (store) {
             storeFull(c, r, aligned);
         } else {
-            long[] v = c.src128(aligned);
-            c.set(r, v[0], v[1]);
+            c.load128(aligned);
+            c.set(r, c.srcLo, c.srcHi);
         }
     }
 
