@@ -434,7 +434,23 @@ final class Mxcsr {
 
     // ---- MIN/MAX: the second operand wins on NaN and on equal values (±0 included) ----
 
+    /** Neither NaN nor denormal: compares in Java are exact and raise nothing. */
+    private static boolean plainD(long bits) {
+        long m = bits & Long.MAX_VALUE;
+        return m == 0 || (m >= 0x0010000000000000L && m <= 0x7ff0000000000000L);
+    }
+
+    private static boolean plainF(int bits) {
+        int m = bits & 0x7fffffff;
+        return m == 0 || (m >= 0x00800000 && m <= 0x7f800000);
+    }
+
     int minMaxF(boolean max, int a, int b) {
+        if (plainF(a) && plainF(b)) {
+            float x = Float.intBitsToFloat(a);
+            float y = Float.intBitsToFloat(b);
+            return (max ? x > y : x < y) ? a : b;
+        }
         Val x = SoftFloat.ofFloat(a);
         Val y = SoftFloat.ofFloat(b);
         if (x.isNan() || y.isNan()) {
@@ -450,6 +466,11 @@ final class Mxcsr {
     }
 
     long minMaxD(boolean max, long a, long b) {
+        if (plainD(a) && plainD(b)) {
+            double x = Double.longBitsToDouble(a);
+            double y = Double.longBitsToDouble(b);
+            return (max ? x > y : x < y) ? a : b;
+        }
         Val x = SoftFloat.ofDouble(a);
         Val y = SoftFloat.ofDouble(b);
         if (x.isNan() || y.isNan()) {
@@ -527,6 +548,11 @@ final class Mxcsr {
     }
 
     int compareF(int a, int b, boolean signalQnan) {
+        if (plainF(a) && plainF(b)) {
+            float x = Float.intBitsToFloat(a);
+            float y = Float.intBitsToFloat(b);
+            return x < y ? -1 : x > y ? 1 : 0;
+        }
         Val x = SoftFloat.ofFloat(a);
         Val y = SoftFloat.ofFloat(b);
         if (!x.isNan() && !y.isNan()) {
@@ -537,6 +563,11 @@ final class Mxcsr {
     }
 
     int compareD(long a, long b, boolean signalQnan) {
+        if (plainD(a) && plainD(b)) {
+            double x = Double.longBitsToDouble(a);
+            double y = Double.longBitsToDouble(b);
+            return x < y ? -1 : x > y ? 1 : 0;
+        }
         Val x = SoftFloat.ofDouble(a);
         Val y = SoftFloat.ofDouble(b);
         if (!x.isNan() && !y.isNan()) {

@@ -33,10 +33,21 @@ final class SimdInt {
             c.load128(true);
             long a0 = c.lo(d);
             long a1 = c.hi(d);
-            if (PackedInt.isLaneWise(op)) {
-                c.set(d, PackedInt.op(op, a0, c.srcLo), PackedInt.op(op, a1, c.srcHi));
-            } else {
-                xmmOp(c, d, op, a0, a1, c.srcLo, c.srcHi);
+            long b0 = c.srcLo;
+            long b1 = c.srcHi;
+            // the bitwise ones first, without the generic dispatch: PXOR xmm, xmm zeroes registers
+            switch (op) {
+                case 0xef -> c.set(d, a0 ^ b0, a1 ^ b1);
+                case 0xdb -> c.set(d, a0 & b0, a1 & b1);
+                case 0xeb -> c.set(d, a0 | b0, a1 | b1);
+                case 0xdf -> c.set(d, ~a0 & b0, ~a1 & b1);
+                default -> {
+                    if (PackedInt.isLaneWise(op)) {
+                        c.set(d, PackedInt.op(op, a0, b0), PackedInt.op(op, a1, b1));
+                    } else {
+                        xmmOp(c, d, op, a0, a1, b0, b1);
+                    }
+                }
             }
         } else {
             if (op == 0x6c || op == 0x6d) {
