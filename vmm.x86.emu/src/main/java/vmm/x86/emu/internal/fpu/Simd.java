@@ -121,6 +121,11 @@ final class Simd {
         return new long[]{srcLo, srcHi};
     }
 
+    /** Dword {@code sel & 3} of the 128-bit value hi:lo, zero-extended. */
+    static long dword(long lo, long hi, int sel) {
+        return (((sel & 2) == 0 ? lo : hi) >>> (32 * (sel & 1))) & 0xffffffffL;
+    }
+
     /** The low 64 bits of the source (register low quadword or m64). */
     long src64() {
         return insn.memory() ? host.load(0, 8) : lo(insn.rm());

@@ -189,8 +189,8 @@ final class SimdInt {
                 c.load128(true);
                 long lo = c.srcLo;
                 long hi = c.srcHi;
-                long r0 = dword(lo, hi, imm) | dword(lo, hi, imm >> 2) << 32;
-                long r1 = dword(lo, hi, imm >> 4) | dword(lo, hi, imm >> 6) << 32;
+                long r0 = Simd.dword(lo, hi, imm) | Simd.dword(lo, hi, imm >> 2) << 32;
+                long r1 = Simd.dword(lo, hi, imm >> 4) | Simd.dword(lo, hi, imm >> 6) << 32;
                 c.set(in.reg(), r0, r1);
             }
             case 0xf3 -> {
@@ -204,11 +204,6 @@ final class SimdInt {
                 c.set(in.reg(), PackedInt.shuffle16(c.srcLo, imm), c.srcHi);
             }
         }
-    }
-
-    /** Dword {@code sel & 3} of the 128-bit value lo:hi, zero-extended. */
-    private static long dword(long lo, long hi, int sel) {
-        return (((sel & 2) == 0 ? lo : hi) >>> (32 * (sel & 1))) & 0xffffffffL;
     }
 
     /** 0F C4 PINSRW mm/xmm, r32/m16, imm8. */

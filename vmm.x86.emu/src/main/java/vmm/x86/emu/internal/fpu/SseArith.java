@@ -166,36 +166,70 @@ final class SseArith {
         int p = in.prefix();
         c.checkSse();
         int d = in.reg();
-        long[] a = {c.lo(d), c.hi(d)};
-        long[] b = p == 0 || p == 0x66 ? c.src128(true)
-                : new long[]{p == 0xf3 ? c.src32() & 0xffffffffL : c.src64(), 0};
+        long a0 = c.lo(d);
+        long a1 = c.hi(d);
+        long b0;
+        long b1 = 0;
+        if (p == 0 || p == 0x66) {
+            c.load128(true);
+            b0 = c.srcLo;
+            b1 = c.srcHi;
+        } else {
+            b0 = p == 0xf3 ? c.src32() & 0xffffffffL : c.src64();
+        }
         int pred = in.imm8() & 7;
-        boolean signal = pred == 1 || pred == 2 || pred == 5 || pred == 6;
         Mxcsr mx = c.mx;
         mx.begin();
-        boolean dbl = p == 0x66 || p == 0xf2;
-        int lanes = p == 0 ? 4 : p == 0x66 ? 2 : 1;
-        long[] r = a.clone();
-        for (int i = 0; i < lanes; i++) {
-            int cmp = dbl ? mx.compareD(a[i], b[i], signal) : mx.compareF(f(a, i), f(b, i), signal);
-            boolean t = switch (pred) {
-                case 0 -> cmp == 0;
-                case 1 -> cmp == -1;
-                case 2 -> cmp == -1 || cmp == 0;
-                case 3 -> cmp == 2;
-                case 4 -> cmp != 0;
-                case 5 -> cmp != -1;
-                case 6 -> cmp != -1 && cmp != 0;
-                default -> cmp != 2;
-            };
-            if (dbl) {
-                r[i] = t ? -1L : 0;
-            } else {
-                setF(r, i, t ? -1 : 0);
+        long r0;
+        long r1;
+        switch (p) {
+            case 0xf2 -> {
+                r0 = cmpD(mx, pred, a0, b0);
+                r1 = a1;
+            }
+            case 0x66 -> {
+                r0 = cmpD(mx, pred, a0, b0);
+                r1 = cmpD(mx, pred, a1, b1);
+            }
+            case 0xf3 -> {
+                r0 = (a0 & 0xffffffff00000000L) | cmpF(mx, pred, (int) a0, (int) b0);
+                r1 = a1;
+            }
+            default -> {
+                r0 = cmpF(mx, pred, (int) a0, (int) b0) | cmpF(mx, pred, (int) (a0 >>> 32), (int) (b0 >>> 32)) << 32;
+                r1 = cmpF(mx, pred, (int) a1, (int) b1) | cmpF(mx, pred, (int) (a1 >>> 32), (int) (b1 >>> 32)) << 32;
             }
         }
         mx.commit(c.host);
-        c.set(d, r[0], r[1]);
+        c.set(d, r0, r1);
+    }
+
+    /** LT, LE, NLT, NLE signal on a QNaN too. */
+    private static boolean signals(int pred) {
+        return pred == 1 || pred == 2 || pred == 5 || pred == 6;
+    }
+
+    /** Whether predicate {@code pred} holds for a comparison result -1, 0, 1 or 2 (unordered). */
+    private static boolean holds(int pred, int cmp) {
+        return switch (pred) {
+            case 0 -> cmp == 0;
+            case 1 -> cmp == -1;
+            case 2 -> cmp == -1 || cmp == 0;
+            case 3 -> cmp == 2;
+            case 4 -> cmp != 0;
+            case 5 -> cmp != -1;
+            case 6 -> cmp != -1 && cmp != 0;
+            default -> cmp != 2;
+        };
+    }
+
+    private static long cmpD(Mxcsr mx, int pred, long a, long b) {
+        return holds(pred, mx.compareD(a, b, signals(pred))) ? -1L : 0;
+    }
+
+    /** The all-ones or zero mask of one float lane, zero-extended. */
+    private static long cmpF(Mxcsr mx, int pred, int a, int b) {
+        return holds(pred, mx.compareF(a, b, signals(pred))) ? 0xffffffffL : 0;
     }
 
     /** COMISS/COMISD (2F) signal on QNaN; UCOMISS/UCOMISD (2E) only on SNaN. */
