@@ -1,8 +1,5 @@
 package vmm.x86.emu.internal.fpu;
 
-import static vmm.x86.emu.internal.fpu.SseArith.f;
-import static vmm.x86.emu.internal.fpu.SseArith.setF;
-
 /**
  * SSE/SSE2 conversions: 0F 2A (CVTPI2PS/PD, CVTSI2SS/SD), 2C/2D (CVT[T]PS2PI, CVT[T]PD2PI,
  * CVT[T]SS2SI, CVT[T]SD2SI), 5A (PS2PD, PD2PS, SS2SD, SD2SS), 5B (DQ2PS, PS2DQ, TPS2DQ),
@@ -83,9 +80,9 @@ final class SseConvert {
                     long r1 = MxcsrConvert.f2i(mx, (int) (v >>> 32), 32, truncate);
                     r = (r0 & 0xffffffffL) | (r1 << 32);
                 } else {
-                    long[] v = c.src128(true);
-                    long r0 = MxcsrConvert.d2i(mx, v[0], 32, truncate);
-                    long r1 = MxcsrConvert.d2i(mx, v[1], 32, truncate);
+                    c.load128(true);
+                    long r0 = MxcsrConvert.d2i(mx, c.srcLo, 32, truncate);
+                    long r1 = MxcsrConvert.d2i(mx, c.srcHi, 32, truncate);
                     r = (r0 & 0xffffffffL) | (r1 << 32);
                 }
                 mx.commit(c.host);
@@ -119,9 +116,9 @@ final class SseConvert {
                 c.set(d, r0, r1);
             }
             case 0x66 -> { // CVTPD2PS
-                long[] v = c.src128(true);
-                int r0 = MxcsrConvert.d2f(mx, v[0]);
-                int r1 = MxcsrConvert.d2f(mx, v[1]);
+                c.load128(true);
+                int r0 = MxcsrConvert.d2f(mx, c.srcLo);
+                int r1 = MxcsrConvert.d2f(mx, c.srcHi);
                 mx.commit(c.host);
                 c.set(d, (r0 & 0xffffffffL) | ((long) r1 << 32), 0);
             }
@@ -146,16 +143,21 @@ final class SseConvert {
         }
         c.checkSse();
         int d = in.reg();
-        long[] v = c.src128(true);
-        long[] r = new long[2];
+        c.load128(true);
+        long lo = c.srcLo;
+        long hi = c.srcHi;
         Mxcsr mx = c.mx;
         mx.begin();
-        for (int i = 0; i < 4; i++) {
-            int x = f(v, i);
-            setF(r, i, p == 0 ? MxcsrConvert.i2f(mx, x) : (int) MxcsrConvert.f2i(mx, x, 32, p == 0xf3));
-        }
+        long r0 = lane5b(mx, p, (int) lo) | lane5b(mx, p, (int) (lo >>> 32)) << 32;
+        long r1 = lane5b(mx, p, (int) hi) | lane5b(mx, p, (int) (hi >>> 32)) << 32;
         mx.commit(c.host);
-        c.set(d, r[0], r[1]);
+        c.set(d, r0, r1);
+    }
+
+    /** One lane of 5B (CVTDQ2PS, CVTPS2DQ, CVTTPS2DQ), zero-extended. */
+    private static long lane5b(Mxcsr mx, int p, int x) {
+        int r = p == 0 ? MxcsrConvert.i2f(mx, x) : (int) MxcsrConvert.f2i(mx, x, 32, p == 0xf3);
+        return r & 0xffffffffL;
     }
 
     static void cvtE6(Simd c) {
@@ -176,10 +178,10 @@ final class SseConvert {
             c.set(d, r0, r1);
             return;
         }
-        long[] v = c.src128(true);
+        c.load128(true);
         boolean truncate = p == 0x66;
-        long r0 = MxcsrConvert.d2i(mx, v[0], 32, truncate);
-        long r1 = MxcsrConvert.d2i(mx, v[1], 32, truncate);
+        long r0 = MxcsrConvert.d2i(mx, c.srcLo, 32, truncate);
+        long r1 = MxcsrConvert.d2i(mx, c.srcHi, 32, truncate);
         mx.commit(c.host);
         c.set(d, (r0 & 0xffffffffL) | (r1 << 32), 0);
     }
