@@ -161,69 +161,75 @@ final class Mxcsr {
      * signs included; the inexact flag (the only one these cases raise) from the exact error:
      * TwoSum for sums, fma residuals (exact above 2^-960) for the rest. Returns NaN, flags
      * untouched, where the exact path must decide: results below the normal range (tiny: UE,
-     * FTZ) or overflowing, division by zero, square roots of negatives.
+     * FTZ) or overflowing, division by zero, square roots of negatives. One small method per
+     * operation, so that the JIT inlines the one an instruction uses.
      */
     private double nearestD(int op, double x, double y) {
-        double r;
-        switch (op) {
-            case ADD, SUB -> {
-                if (op == SUB) {
-                    y = -y;
-                }
-                r = x + y;
-                // a non-zero sum below 2^-1022 is exact but tiny; a zero sum is exact
-                if (r != 0 && Math.abs(r) < Double.MIN_NORMAL) {
-                    return Double.NaN;
-                }
-                double bb = r - x;
-                if ((x - (r - bb)) + (y - bb) != 0) {
-                    flags |= PE;
-                }
-                return r;
-            }
-            case MUL -> {
-                r = x * y;
-                if (x == 0 || y == 0) {
-                    return r;
-                }
-                if (!(Math.abs(r) >= 0x1p-960 && Math.abs(r) <= Double.MAX_VALUE)) {
-                    return Double.NaN;
-                }
-                if (Math.fma(x, y, -r) != 0) {
-                    flags |= PE;
-                }
-                return r;
-            }
-            case DIV -> {
-                if (y == 0) {
-                    return Double.NaN;
-                }
-                r = x / y;
-                if (x == 0) {
-                    return r;
-                }
-                if (!(Math.abs(r) >= 0x1p-960 && Math.abs(r) <= Double.MAX_VALUE && Math.abs(x) >= 0x1p-960)) {
-                    return Double.NaN;
-                }
-                if (Math.fma(-r, y, x) != 0) {
-                    flags |= PE;
-                }
-                return r;
-            }
-            default -> {
-                if (x == 0) {
-                    return x; // sqrt(-0) = -0
-                }
-                if (!(x >= 0x1p-960)) {
-                    return Double.NaN;
-                }
-                r = Math.sqrt(x);
-                if (Math.fma(-r, r, x) != 0) {
-                    flags |= PE;
-                }
-                return r;
-            }
+        return switch (op) {
+            case ADD -> addD(x, y);
+            case SUB -> addD(x, -y);
+            case MUL -> mulD(x, y);
+            case DIV -> divD(x, y);
+            default -> sqrtD(x);
+        };
+    }
+
+    private double addD(double x, double y) {
+        double r = x + y;
+        // a non-zero sum below 2^-1022 is exact but tiny; a zero sum is exact
+        if (r != 0 && Math.abs(r) < Double.MIN_NORMAL) {
+            return Double.NaN;
         }
+        double bb = r - x;
+        if ((x - (r - bb)) + (y - bb) != 0) {
+            flags |= PE;
+        }
+        return r;
+    }
+
+    private double mulD(double x, double y) {
+        double r = x * y;
+        if (x == 0 || y == 0) {
+            return r;
+        }
+        if (!(Math.abs(r) >= 0x1p-960 && Math.abs(r) <= Double.MAX_VALUE)) {
+            return Double.NaN;
+        }
+        if (Math.fma(x, y, -r) != 0) {
+            flags |= PE;
+        }
+        return r;
+    }
+
+    private double divD(double x, double y) {
+        if (y == 0) {
+            return Double.NaN;
+        }
+        double r = x / y;
+        if (x == 0) {
+            return r;
+        }
+        if (!(Math.abs(r) >= 0x1p-960 && Math.abs(r) <= Double.MAX_VALUE && Math.abs(x) >= 0x1p-960)) {
+            return Double.NaN;
+        }
+        if (Math.fma(-r, y, x) != 0) {
+            flags |= PE;
+        }
+        return r;
+    }
+
+    private double sqrtD(double x) {
+        if (x == 0) {
+            return x; // sqrt(-0) = -0
+        }
+        if (!(x >= 0x1p-960)) {
+            return Double.NaN;
+        }
+        double r = Math.sqrt(x);
+        if (Math.fma(-r, r, x) != 0) {
+            flags |= PE;
+        }
+        return r;
     }
 
     private long slowD(int op, long a, long b) {
