@@ -176,4 +176,242 @@ class JitTest {
                     hlt
                 """, rig -> { });
     }
+
+    /** One loop of about 60 instructions: one block that loops inside its translation. */
+    private static final String WIDE_MUL_DIV_LOOP = """
+                mov ecx, 20000
+                mov rsi, 0x9e3779b97f4a7c15
+                mov r11, 0x10000000000
+            1:  mov rax, rsi
+                shl rax, 13
+                xor rsi, rax
+                mov rax, rsi
+                shr rax, 7
+                xor rsi, rax
+                mov rax, rsi
+                shl rax, 17
+                xor rsi, rax
+                mov rax, rsi
+                mov rbx, rsi
+                ror rbx, 21
+                mul rbx
+                add r8, rdx
+                adc r9, rax
+                mov rax, rsi
+                imul rbx
+                adc r8, rdx
+                mov eax, esi
+                mul ebx
+                adc r9, rdx
+                mov eax, esi
+                imul bx
+                adc r9, rdx
+                mov rax, rsi
+                mul bl
+                adc r8, rax
+                mov eax, esi
+                imul bh
+                seto r10b
+                add r8, rax
+                mov rax, rsi
+                mov edx, r9d
+                mov rdi, rbx
+                or rdi, r11
+                div rdi
+                add r8, rax
+                xor r9, rdx
+                mov rax, rsi
+                sar rdx, 63
+                idiv rdi
+                add r8, rdx
+                mov eax, esi
+                xor edx, edx
+                mov edi, ebx
+                or edi, 1
+                div edi
+                add r9, rax
+                mov eax, esi
+                sar edx, 31
+                and edi, 0x7ffffff0
+                or edi, 1
+                idiv edi
+                sub r8, rdx
+                mov eax, esi
+                xor edx, edx
+                div di
+                add r9, rdx
+                dec ecx
+                jnz 1b
+                hlt
+            """;
+
+    @Test
+    void oneOperandMultiplyAndDivideAgreeInALongBlockThatLoops() throws Exception {
+        long[] r = agree(WIDE_MUL_DIV_LOOP, rig -> { });
+        assertEquals(0, r[1], "the loop ran to its end");
+    }
+
+    @Test
+    void byteMultiplyAndDivideAgree() throws Exception {
+        agree("""
+                    mov ecx, 5000
+                    mov esi, 0x12345
+                1:  imul esi, esi, 0x343fd
+                    add esi, 0x269ec3
+                    mov ebx, esi
+                    shr ebx, 8
+                    movzx eax, si
+                    and eax, 0x3fff
+                    mov edi, ebx
+                    or edi, 0x80
+                    div dil
+                    add r8, rax
+                    movsx eax, bl
+                    mov edi, ebx
+                    and edi, 0x3f
+                    or edi, 0x40
+                    idiv dil
+                    adc r9, rax
+                    mov eax, ebx
+                    mul bh
+                    adc r10, rax
+                    mov eax, esi
+                    imul bl
+                    adc r11, rax
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
+
+    /** Divides by zero in the 500th iteration, with registers and flags pending in the translation. */
+    @Test
+    void divideErrorInATranslatedBlockIsPrecise() throws Exception {
+        String source = """
+                    mov ecx, 1000
+                1:  add r9, rcx
+                    imul r10, r9
+                    mov eax, ecx
+                    xor edx, edx
+                    lea r11, [rcx-500]
+                    cmp r9, 123456
+                    div r11
+                    add r12, rax
+                    dec ecx
+                    jnz 1b
+                    hlt
+                .org 0x800
+                    pop r13
+                    pop r14
+                    pop r15
+                    hlt
+                """;
+        long[] r = agree(source, rig -> rig.gate64(0, GuestRig.CODE + 0x800, 0, 0));
+        assertEquals(500, r[1], "the fault came in the 500th iteration");
+        assertTrue(r[13] > GuestRig.CODE && r[13] < GuestRig.CODE + 0x40, "RIP of the DIV");
+    }
+
+    @Test
+    void signedQuotientOverflowIsADivideError() throws Exception {
+        String source = """
+                    mov ecx, 100
+                    mov r9, -1
+                1:  inc r8
+                    mov eax, 0x80000000
+                    cdq
+                    mov edi, r8d
+                    add edi, 1000
+                    cmp ecx, 50
+                    cmove edi, r9d
+                    idiv edi
+                    dec ecx
+                    jnz 1b
+                    hlt
+                .org 0x800
+                    pop r13
+                    pop r14
+                    pop r15
+                    hlt
+                """;
+        long[] r = agree(source, rig -> rig.gate64(0, GuestRig.CODE + 0x800, 0, 0));
+        assertEquals(50, r[1], "INT_MIN / -1 in the 51st iteration");
+    }
+
+    /** A block of 62 memory instructions is too large for one method: a prefix is translated, then the rest. */
+    @Test
+    void aBlockTooLargeForOneMethodIsTranslatedInParts() throws Exception {
+        long split = Jit.split();
+        long refused = Jit.refused();
+        agree("""
+                    mov ecx, 300
+                    mov edi, 0x200000
+                    mov rax, 0x0123456789abcdef
+                1:  rol rax, 5
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+        assertTrue(Jit.split() > split, "the block was split");
+        assertEquals(refused, Jit.refused(), "nothing refused");
+    }
 }

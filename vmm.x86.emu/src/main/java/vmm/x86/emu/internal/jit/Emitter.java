@@ -20,7 +20,7 @@ import vmm.x86.emu.internal.decode.Op;
  * all), everything else as a call to the interpreter's handler with the state stored first. A
  * block that branches back to its own start loops inside the method.
  */
-final class Emitter extends EmitterBase {
+final class Emitter extends EmitterArith {
     private static final int RSP = Plan.RSP;
 
     private final int mode;
@@ -31,9 +31,12 @@ final class Emitter extends EmitterBase {
     private Label top;
 
     Emitter(CodeBuilder cb, Insn[] insns, int mode) {
-        super(cb, insns);
+        this(cb, insns, mode, new Plan(insns, mode));
+    }
+
+    private Emitter(CodeBuilder cb, Insn[] insns, int mode, Plan p) {
+        super(cb, insns, p.flagsDead);
         this.mode = mode;
-        Plan p = new Plan(insns, mode);
         inline = p.inline;
         flagsDead = p.flagsDead;
         written = p.written;
@@ -124,8 +127,6 @@ final class Emitter extends EmitterBase {
         }
     }
 
-    private boolean prepared;
-
     private void instruction(int k) {
         Insn i = insns[k];
         prepared = false;
@@ -193,6 +194,8 @@ final class Emitter extends EmitterBase {
                 }
             }
             case Op.IMUL_R_RM, Op.IMUL_R_RM_I -> imul(k);
+            case Op.MUL, Op.IMUL1 -> mulWide(k);
+            case Op.DIV, Op.IDIV -> divide(k);
             case Op.SHIFT -> shift(k);
             case Op.CMOV -> {
                 readRm(k, i.osz);
@@ -248,50 +251,6 @@ final class Emitter extends EmitterBase {
             case Op.JCC, Op.JMP_REL -> branch(k);
             default -> throw new IllegalStateException("not inlinable: " + i);
         }
-    }
-
-    /** Pushes the r/m operand at {@code size} (a memory read may fault). */
-    private void readRm(int k, int size) {
-        Insn i = insns[k];
-        if (!i.mem) {
-            readReg(i.rm, size);
-            return;
-        }
-        address(k);
-        load(k, i.seg, EA, size);
-    }
-
-    /** Computes the memory operand's address into EA, with the state made exact first (once). */
-    private void address(int k) {
-        if (prepared) {
-            return;
-        }
-        ensureOperands(insns[k]);
-        ea(k);
-        cb.lstore(EA);
-        prepared = true;
-    }
-
-    private void ensureOperands(Insn i) {
-        if (i.base >= 0) {
-            ensure(i.base);
-        }
-        if (i.index >= 0) {
-            ensure(i.index);
-        }
-    }
-
-    /** Pops a value into the r/m operand at {@code size}; a memory store ends the block if it hit code. */
-    private void writeRm(int k, int size) {
-        Insn i = insns[k];
-        if (!i.mem) {
-            writeReg(i.rm, size);
-            return;
-        }
-        cb.lstore(T2);
-        address(k);
-        store(k, i.seg, EA, size, T2);
-        stopCheck(k);
     }
 
     private void alu(int k) {

@@ -353,11 +353,11 @@ abstract class EmitterBase {
     private final java.util.List<Guard> guards = new java.util.ArrayList<>();
     private Label guardStart;
 
-    private void guard() {
+    void guard() {
         guardStart = cb.newBoundLabel();
     }
 
-    private void endGuard(int k) {
+    void endGuard(int k) {
         Label end = cb.newBoundLabel();
         guards.add(new Guard(guardStart, end, k, loaded.clone(), dirty.clone(), pend, pendSize, pendFlushed));
     }
