@@ -414,4 +414,81 @@ class JitTest {
         assertTrue(Jit.split() > split, "the block was split");
         assertEquals(refused, Jit.refused(), "nothing refused");
     }
+
+    /**
+     * SSE instructions between inline ones: CVTSI2SD reading a register just written inline,
+     * CVTTSD2SI, MOVD and PEXTRW writing registers that inline code reads next, COMISD's flags read by
+     * SETA, and a MOVAPS between a CMP and the branch on its flags.
+     */
+    @Test
+    void sseInstructionsAmongInlineOnesAgree() throws Exception {
+        agree("""
+                    mov edi, 0x200000
+                    mov dword ptr [rdi+56], 0x1f80
+                    ldmxcsr [rdi+56]
+                    mov ecx, 3000
+                    mov eax, 7
+                    cvtsi2sd xmm2, eax
+                    pxor xmm1, xmm1
+                1:  lea rax, [rcx*8+3]
+                    imul rax, rcx
+                    mov rdx, rcx
+                    pxor xmm0, xmm0
+                    cvtsi2sd xmm0, rax
+                    add r8, rax
+                    mulsd xmm0, xmm2
+                    addsd xmm1, xmm0
+                    cvttsd2si rdx, xmm0
+                    add r9, rdx
+                    movd ebx, xmm0
+                    xor r10, rbx
+                    comisd xmm0, xmm2
+                    seta r11b
+                    add r12, r11
+                    cmp rcx, 1500
+                    movaps xmm3, xmm1
+                    jb 2f
+                    inc r13
+                2:  pextrw esi, xmm1, 3
+                    add r14, rsi
+                    dec ecx
+                    jnz 1b
+                    movq qword ptr [rdi], xmm1
+                    movsd qword ptr [rdi+8], xmm3
+                    hlt
+                """, rig -> { });
+    }
+
+    /**
+     * CVTSI2SD raises #XM (MXCSR 0 leaves the precision exception unmasked) in the 500th iteration,
+     * with registers written inline and flags pending: the state must be that of its start.
+     */
+    @Test
+    void sseFaultAmongInlineInstructionsIsPrecise() throws Exception {
+        String source = """
+                    mov ecx, 1000
+                    mov edi, 0x200000
+                    mov r8, 0x1000000000000001
+                1:  add r9, rcx
+                    lea rax, [rcx+rcx]
+                    cmp ecx, 500
+                    cmove rax, r8
+                    imul r10, r9
+                    sub r11, rcx
+                    cvtsi2sd xmm0, rax
+                    addsd xmm1, xmm0
+                    dec ecx
+                    jnz 1b
+                    hlt
+                .org 0x800
+                    pop r13
+                    pop r14
+                    pop r15
+                    movq qword ptr [rdi], xmm1
+                    hlt
+                """;
+        long[] r = agree(source, rig -> rig.gate64(19, GuestRig.CODE + 0x800, 0, 0));
+        assertEquals(500, r[1], "#XM in the 500th iteration");
+        assertTrue(r[13] > GuestRig.CODE && r[13] < GuestRig.CODE + 0x40, "RIP of the CVTSI2SD");
+    }
 }

@@ -80,15 +80,17 @@ final class Emitter extends EmitterArith {
     /** A handler call with the state stored first and reloaded lazily after. */
     private void fallback(int k) {
         Insn i = insns[k];
+        Touch t = Touch.of(i);
+        if (t != null && k < n - 1) {
+            partialFallback(k, t);
+            return;
+        }
         flushRegs();
         flushFlags();
         forgetRegs();
         pend = IN_CPU;
         setRip(off[k]);
-        cb.aload(C).lload(RIP0).loadConstant((long) (off[k] + i.len)).ladd().putfield(CD_CPU, "nextRip", CD_long);
-        cb.aload(C).aload(THIS).getfield(CD_COMPILED, "insns", CD_INSN.arrayType()).loadConstant(k).aaload()
-                .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
-                .invokestatic(CD_EXEC, "execute", MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+        callHandler(k);
         Label go = cb.newLabel();
         if (k == n - 1) {
             cb.aload(C).dup().getfield(CD_CPU, "nextRip", CD_long).putfield(CD_CPU, "rip", CD_long);
@@ -110,6 +112,48 @@ final class Emitter extends EmitterArith {
         cb.aload(C).dup().getfield(CD_CPU, "nextRip", CD_long).putfield(CD_CPU, "rip", CD_long);
         returnCount(k + 1);
         cb.labelBinding(go);
+    }
+
+    /**
+     * A handler call for an instruction that touches only the registers and flags {@code t} names:
+     * only those are stored before (and the written ones reloaded after); the rest stay in locals,
+     * and a fault in the handler stores them through a guard like an inline memory access's.
+     */
+    private void partialFallback(int k, Touch t) {
+        Insn i = insns[k];
+        for (int r = 0; r < 16; r++) {
+            if (((t.reads() | t.writes()) & (1 << r)) != 0) {
+                flushReg(r);
+            }
+        }
+        if (t.flags()) {
+            flushFlags();
+        }
+        setRip(off[k]);
+        guard();
+        callHandler(k);
+        endGuard(k);
+        for (int r = 0; r < 16; r++) {
+            if ((t.writes() & (1 << r)) != 0) {
+                loaded[r] = false;
+                dirty[r] = false;
+            }
+        }
+        if (t.flags()) {
+            pend = IN_CPU;
+        }
+        // A store into code (or anything else that asked) ends the block after this instruction.
+        stopCheck(k);
+    }
+
+    /** Calls instruction {@code k}'s handler, with {@code c.rip} already at it. */
+    private void callHandler(int k) {
+        Insn i = insns[k];
+        cb.aload(C).lload(RIP0).loadConstant((long) (off[k] + i.len)).ladd().putfield(CD_CPU, "nextRip", CD_long);
+        cb.aload(C).aload(THIS).getfield(CD_COMPILED, "insns", CD_INSN.arrayType()).loadConstant(k).aaload()
+                .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
+                .invokestatic(CD_EXEC, i.op == Op.FPU ? "fpu" : "execute",
+                        MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
     }
 
     private static boolean nearBranch(int op) {

@@ -130,10 +130,15 @@ abstract class EmitterBase {
 
     void flushRegs() {
         for (int r = 0; r < 16; r++) {
-            if (loaded[r] && dirty[r]) {
-                cb.aload(C).getfield(CD_CPU, "r", CD_LONGS).loadConstant(r).lload(slot(r)).lastore();
-                dirty[r] = false;
-            }
+            flushReg(r);
+        }
+    }
+
+    /** Stores register {@code r} into the Cpu when its local is newer. */
+    void flushReg(int r) {
+        if (loaded[r] && dirty[r]) {
+            cb.aload(C).getfield(CD_CPU, "r", CD_LONGS).loadConstant(r).lload(slot(r)).lastore();
+            dirty[r] = false;
         }
     }
 
