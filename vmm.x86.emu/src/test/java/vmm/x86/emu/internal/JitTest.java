@@ -491,4 +491,77 @@ class JitTest {
         assertEquals(500, r[1], "#XM in the 500th iteration");
         assertTrue(r[13] > GuestRig.CODE && r[13] < GuestRig.CODE + 0x40, "RIP of the CVTSI2SD");
     }
+
+    /**
+     * Each kind of general-register and flag access by x87, MMX and SSE handlers, with the register
+     * written inline just before (so that it is pending in a local) and read inline just after.
+     */
+    @Test
+    void registerAndFlagAccessesOfFpuHandlersAgree() throws Exception {
+        agree("""
+                    mov edi, 0x200000
+                    mov dword ptr [rdi+56], 0x1f80
+                    ldmxcsr [rdi+56]
+                    fninit
+                    mov ecx, 2000
+                1:  lea rax, [rcx+rcx*2+1]
+                    cvtsi2sd xmm0, eax
+                    lea rbx, [rcx+rcx*4+7]
+                    cvtsi2ss xmm1, rbx
+                    mov rdx, rcx
+                    cvttsd2si edx, xmm0
+                    add r8, rdx
+                    mov rsi, rcx
+                    cvtss2si rsi, xmm1
+                    add r8, rsi
+                    lea r9, [rcx+rcx*8]
+                    movq xmm2, r9
+                    movd xmm3, ecx
+                    paddq xmm2, xmm3
+                    mov r10, rcx
+                    movq r10, xmm2
+                    add r8, r10
+                    lea r11, [rcx*4]
+                    pinsrw xmm2, r11d, 2
+                    mov r12, rcx
+                    pextrw r12d, xmm2, 2
+                    add r8, r12
+                    mov r13, rcx
+                    pmovmskb r13d, xmm2
+                    add r8, r13
+                    mov r14, rcx
+                    movmskpd r14d, xmm0
+                    add r8, r14
+                    mov r15, rcx
+                    pextrd r15d, xmm2, 1
+                    add r8, r15
+                    lea rbp, [rcx+3]
+                    pinsrd xmm3, ebp, 1
+                    cmp rcx, 1000
+                    ucomisd xmm0, xmm1
+                    seta al
+                    add r8, rax
+                    cmp rcx, 700
+                    ptest xmm2, xmm3
+                    setz al
+                    adc r8, rax
+                    mov [rdi+48], rcx
+                    fild qword ptr [rdi+48]
+                    fld1
+                    fcomi st, st(1)
+                    setb al
+                    add r8, rax
+                    cmp ecx, 1500
+                    fcmovb st, st(1)
+                    fnstsw ax
+                    add r8, rax
+                    fstp qword ptr [rdi+8]
+                    fstp qword ptr [rdi+16]
+                    movsd qword ptr [rdi+24], xmm0
+                    movdqu [rdi+32], xmm2
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
 }
