@@ -564,4 +564,39 @@ class JitTest {
                     hlt
                 """, rig -> { });
     }
+
+    @Test
+    void signExtensionsExchangesAndByteSwapsAgree() throws Exception {
+        agree("""
+                    mov ecx, 4000
+                    mov rsi, 0x9e3779b97f4a7c15
+                1:  imul rsi, rsi, 0x5851f42d
+                    add rsi, rcx
+                    mov rax, rsi
+                    cbw
+                    add r8, rax
+                    mov rax, rsi
+                    cwde
+                    cwd
+                    add r9, rdx
+                    cdqe
+                    cqo
+                    add r8, rdx
+                    mov eax, esi
+                    cdq
+                    sub r9, rdx
+                    xchg rax, r10
+                    xchg r11d, eax
+                    xchg bh, al
+                    xchg cx, cx
+                    bswap r10
+                    bswap r11d
+                    add r8, r10
+                    add r9, r11
+                    add r12, rbx
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
 }

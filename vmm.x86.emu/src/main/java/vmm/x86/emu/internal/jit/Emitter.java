@@ -240,6 +240,7 @@ final class Emitter extends EmitterArith {
             case Op.IMUL_R_RM, Op.IMUL_R_RM_I -> imul(k);
             case Op.MUL, Op.IMUL1 -> mulWide(k);
             case Op.DIV, Op.IDIV -> divide(k);
+            case Op.CBW, Op.CWD, Op.XCHG, Op.BSWAP -> move(k);
             case Op.SHIFT -> shift(k);
             case Op.CMOV -> {
                 readRm(k, i.osz);

@@ -13,8 +13,9 @@ import vmm.x86.emu.internal.decode.Insn;
 import vmm.x86.emu.internal.decode.Op;
 
 /**
- * The r/m operand of an inline instruction, and the one-operand multiplies and divides over
- * RDX:RAX (F6/F7 /4-/7) with the interpreter's flags and its #DE.
+ * The r/m operand of an inline instruction, the one-operand multiplies and divides over RDX:RAX
+ * (F6/F7 /4-/7) with the interpreter's flags and its #DE, and the flag-free register moves CBW/CWDE/
+ * CDQE, CWD/CDQ/CQO, XCHG between registers and BSWAP.
  */
 abstract class EmitterArith extends EmitterBase {
     private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
@@ -161,6 +162,51 @@ abstract class EmitterArith extends EmitterBase {
             writeReg(RAX, size);
             cb.lload(T0);
             writeReg(RDX, size);
+        }
+    }
+
+    /** CBW and CWD families, XCHG between registers, BSWAP. */
+    void move(int k) {
+        Insn i = insns[k];
+        int size = i.osz;
+        switch (i.op) {
+            case Op.CBW -> {
+                readReg(RAX, size / 2);
+                signExtend(size / 2);
+                writeReg(RAX, size);
+            }
+            case Op.CWD -> {
+                readReg(RAX, size);
+                signExtend(size);
+                cb.loadConstant(63).lshr();
+                writeReg(RDX, size);
+            }
+            case Op.XCHG -> {
+                readReg(i.reg, size);
+                cb.lstore(T0);
+                readReg(i.rm, size);
+                cb.lstore(T1);
+                cb.lload(T0);
+                writeReg(i.rm, size);
+                cb.lload(T1);
+                writeReg(i.reg, size);
+            }
+            default -> {
+                switch (size) {
+                    case 8 -> {
+                        readReg(i.rm, 8);
+                        cb.invokestatic(ClassDesc.of("java.lang.Long"), "reverseBytes", MethodTypeDesc.of(CD_long, CD_long));
+                    }
+                    case 4 -> {
+                        readReg(i.rm, 4);
+                        cb.l2i().invokestatic(ClassDesc.of("java.lang.Integer"), "reverseBytes",
+                                MethodTypeDesc.of(CD_int, CD_int)).i2l();
+                    }
+                    // BSWAP of a 16-bit register is undefined: the interpreter clears it.
+                    default -> cb.lconst_0();
+                }
+                writeReg(i.rm, size);
+            }
         }
     }
 }

@@ -79,7 +79,10 @@ final class Plan {
         return switch (i.op) {
             case Op.MOV_RM_R, Op.MOV_R_RM, Op.MOV_RM_I, Op.LEA, Op.MOVZX, Op.MOVSX, Op.MOVSXD, Op.ALU_RM_R,
                     Op.ALU_R_RM, Op.ALU_RM_I, Op.TEST_RM_R, Op.TEST_RM_I, Op.INC, Op.DEC, Op.CMOV, Op.SETCC, Op.NOP,
-                    Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV -> true;
+                    Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV, Op.CBW, Op.CWD,
+                    Op.BSWAP -> true;
+            // XCHG with memory is a locked read-modify-write: its handler does that.
+            case Op.XCHG -> !i.mem;
             // PAUSE runs its handler: with several vCPUs it yields the host thread (spin-wait loops).
             case Op.NOT, Op.NEG -> !i.mem;
             case Op.SHIFT -> !i.mem && (i.cc == 0 || i.cc == 2) && i.sub != 2 && i.sub != 3;
@@ -132,6 +135,17 @@ final class Plan {
             use(i.base);
             use(i.index);
             return;
+        }
+        switch (i.op) {
+            case Op.CBW, Op.CWD -> {
+                use(0);
+                use(2);
+                written[i.op == Op.CBW ? 0 : 2] = true;
+                return;
+            }
+            case Op.XCHG -> writes(i.reg);
+            default -> {
+            }
         }
         use(i.reg);
         if (!i.mem) {
