@@ -599,4 +599,56 @@ class JitTest {
                     hlt
                 """, rig -> { });
     }
+
+    /**
+     * Integer instructions run by their handlers with only their own registers and the flags
+     * stored around them: shifts by CL, double shifts, bit tests and scans, XADD, CMPXCHG,
+     * LAHF/SAHF, NEG and XCHG with memory, each between inline instructions whose results are pending.
+     */
+    @Test
+    void integerHandlersAmongInlineInstructionsAgree() throws Exception {
+        agree("""
+                    mov ecx, 3000
+                    mov edi, 0x200000
+                    mov rsi, 0x9e3779b97f4a7c15
+                1:  imul rsi, rsi, 0x5851f42d
+                    add rsi, rcx
+                    mov rax, rsi
+                    mov ebx, ecx
+                    shl rax, cl
+                    add r8, rax
+                    mov rdx, rsi
+                    shld rdx, rax, cl
+                    rcr rdx, 3
+                    xor r9, rdx
+                    mov r10, rsi
+                    bts r10, rcx
+                    bt r10, rbx
+                    adc r8, r10
+                    btc qword ptr [rdi], rcx
+                    bsf r11, r10
+                    bsr r12, rsi
+                    add r9, r11
+                    lea r13, [rsi+rcx]
+                    xadd r13, r14
+                    add r8, r13
+                    mov rax, r14
+                    cmpxchg r15, r13
+                    setz dl
+                    add r9, rdx
+                    add eax, ecx
+                    lahf
+                    add r8, rax
+                    mov ah, cl
+                    sahf
+                    adc r9, 0
+                    neg qword ptr [rdi+8]
+                    mov rbp, rcx
+                    xchg [rdi+16], rbp
+                    add r8, rbp
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
 }

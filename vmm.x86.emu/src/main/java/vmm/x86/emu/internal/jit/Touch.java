@@ -9,12 +9,15 @@ import vmm.x86.emu.internal.fpu.SimdInsn;
  * locals: the general registers it reads ({@code reads}, a bit per register, with a memory operand's
  * base and index) and writes, and whether it reads or writes the arithmetic flags. Around such an
  * instruction only those registers are stored and forgotten, instead of all of them. x87, MMX and
- * SSE instructions are classified from the architecture's definition of their opcodes, and a few
- * flag-only instructions; anything else is {@code null}, which keeps the full store and reload.
+ * SSE instructions are classified from the architecture's definition of their opcodes; integer
+ * instructions whose only registers are ModRM's and a known implicit one (over-approximated: both
+ * ModRM registers read and written) and a few flag-only ones are classified too. Anything else,
+ * and anything locked, is {@code null}, which keeps the full store and reload.
  */
 record Touch(int reads, int writes, boolean flags) {
     private static final Touch FLAGS = new Touch(0, 0, true);
     private static final Touch NOTHING = new Touch(0, 0, false);
+    private static final int RAX = 1, RCX = 1 << 1;
 
     static Touch of(Insn i) {
         if (i.lock) {
@@ -24,8 +27,21 @@ record Touch(int reads, int writes, boolean flags) {
             case Op.CLC, Op.STC, Op.CMC -> FLAGS;
             case Op.CLD, Op.STD -> NOTHING;
             case Op.FPU -> i.simd == null ? null : simd(i, i.simd);
+            case Op.LAHF -> new Touch(0, RAX, true);
+            case Op.SAHF -> new Touch(RAX, 0, true);
+            // The forms not inlined: counts in CL, rotates through carry, memory operands.
+            case Op.SHIFT, Op.SHLD, Op.SHRD -> modrm(i, RCX, true);
+            case Op.BT_R, Op.BT_I, Op.BSF, Op.BSR, Op.XADD, Op.NOT, Op.NEG -> modrm(i, 0, true);
+            case Op.CMPXCHG -> modrm(i, RAX, true);
+            case Op.XCHG -> modrm(i, 0, false);
             default -> null;
         };
+    }
+
+    /** The ModRM operands (and {@code implicit}), each as read and written. */
+    private static Touch modrm(Insn i, int implicit, boolean flags) {
+        int regs = bit(i.reg) | (i.mem ? bit(i.base) | bit(i.index) : bit(i.rm)) | implicit;
+        return new Touch(regs, regs, flags);
     }
 
     private static Touch simd(Insn i, SimdInsn s) {
