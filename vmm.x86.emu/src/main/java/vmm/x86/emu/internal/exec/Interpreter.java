@@ -20,7 +20,12 @@ import vmm.x86.emu.internal.jit.Jit;
  * with RIP at the faulting instruction.
  */
 public final class Interpreter {
-    public static final int MAX_BLOCK = 32;
+    /**
+     * Instructions per block at most. Long enough that a compute loop of a few dozen instructions is
+     * one block, which its translation runs round inside one method; a translation too large for
+     * HotSpot translates a prefix of the block instead.
+     */
+    public static final int MAX_BLOCK = 64;
     private static final int CACHE_SIZE = 16384;
     private static final int WINDOW = MAX_BLOCK * 15;
 
