@@ -28,6 +28,7 @@ final class Emitter extends EmitterArith {
     private final boolean[] flagsDead;
     private final boolean[] written;
     private final boolean[] used;
+    private final EmitterSse sse;
     private Label top;
 
     Emitter(CodeBuilder cb, Insn[] insns, int mode) {
@@ -41,6 +42,7 @@ final class Emitter extends EmitterArith {
         flagsDead = p.flagsDead;
         written = p.written;
         used = p.used;
+        sse = new EmitterSse(this);
     }
 
     /** Emits the whole method body. */
@@ -55,6 +57,7 @@ final class Emitter extends EmitterArith {
                 ensure(r);
             }
         }
+        sse.enter();
         top = cb.newBoundLabel();
         for (int r = 0; r < 16; r++) {
             dirty[r] = used[r] && written[r];
@@ -82,7 +85,9 @@ final class Emitter extends EmitterArith {
         Insn i = insns[k];
         Touch t = Touch.of(i);
         if (t != null && k < n - 1) {
-            partialFallback(k, t);
+            if (!sse.inline(k, () -> partialFallback(k, t))) {
+                partialFallback(k, t);
+            }
             return;
         }
         flushRegs();
@@ -154,6 +159,7 @@ final class Emitter extends EmitterArith {
                 .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
                 .invokestatic(CD_EXEC, i.op == Op.FPU ? "fpu" : "execute",
                         MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+        sse.afterCall();
     }
 
     private static boolean nearBranch(int op) {

@@ -1,0 +1,198 @@
+package vmm.x86.emu.internal.jit;
+
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+
+import vmm.x86.emu.internal.cpu.Flags;
+
+/**
+ * The inline fast paths of SSE register-to-register instructions ({@link SseForm}, {@link SseFast}):
+ * each runs when the gate (a local, computed on entry and after every handler call) and its own
+ * operand checks allow, and branches to the instruction's handler call otherwise, which is exact and
+ * raises whatever the instruction raises. Both paths leave the translation state (registers in
+ * locals, pending flags) alike, so that the code after them does not care which one ran.
+ */
+final class EmitterSse {
+    /** Local slots, above {@link EmitterBase}'s: the XMM register file and the gate. */
+    static final int XMM = 62, GATE = 63;
+    /** {@code vmm.emu.jit.sse=false} leaves every SSE instruction to its handler (to measure what this saves). */
+    private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vmm.emu.jit.sse", "true"));
+    private static final ClassDesc CD_SSE = ClassDesc.of(SseFast.class.getName());
+    private static final ClassDesc CD_LONGS = CD_long.arrayType();
+    private static final MethodTypeDesc XX = MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_int);
+    private static final MethodTypeDesc XX_CHECKED = MethodTypeDesc.of(CD_boolean, CD_LONGS, CD_int, CD_int);
+    private static final MethodTypeDesc XG = MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_long);
+    private static final MethodTypeDesc GX = MethodTypeDesc.of(CD_long, CD_LONGS, CD_int);
+    private static final MethodTypeDesc FL = MethodTypeDesc.of(CD_long, CD_LONGS, CD_int, CD_int);
+
+    private final EmitterBase e;
+    private final CodeBuilder cb;
+    private final SseForm[] forms;
+    private final boolean any;
+
+    /** The translation state the two paths must agree on. */
+    private record State(boolean[] loaded, boolean[] dirty, int pend, int pendSize, boolean flushed) {
+    }
+
+    EmitterSse(EmitterBase e) {
+        this.e = e;
+        this.cb = e.cb;
+        forms = new SseForm[e.n];
+        boolean found = false;
+        // The last instruction's handler call is a full one (it ends the block): no fast path there.
+        for (int k = 0; k < e.n - 1 && ENABLED; k++) {
+            if (Touch.of(e.insns[k]) != null) {
+                forms[k] = SseForm.of(e.insns[k]);
+                found |= forms[k] != null;
+            }
+        }
+        any = found;
+    }
+
+    /** On entry to the method: the register file and the gate, when the block has a fast path. */
+    void enter() {
+        if (any) {
+            cb.aload(EmitterBase.C)
+                    .invokestatic(CD_SSE, "xmm", MethodTypeDesc.of(CD_LONGS, EmitterBase.CD_CPU))
+                    .astore(XMM);
+            gate();
+        }
+    }
+
+    /** After a handler call, which may have changed CR0, CR4 or MXCSR. */
+    void afterCall() {
+        if (any) {
+            gate();
+        }
+    }
+
+    private void gate() {
+        cb.aload(EmitterBase.C)
+                .invokestatic(CD_SSE, "gate", MethodTypeDesc.of(CD_int, EmitterBase.CD_CPU))
+                .istore(GATE);
+    }
+
+    /**
+     * Emits instruction {@code k}'s fast path with {@code slow} (its handler call) as the fallback;
+     * false, emitting nothing, when it has none.
+     */
+    boolean inline(int k, Runnable slow) {
+        SseForm f = forms[k];
+        if (f == null) {
+            return false;
+        }
+        Label slowPath = cb.newLabel();
+        Label done = cb.newLabel();
+        if (f.gprRead() >= 0) {
+            // Loaded on both paths: the fast one reads the local, the handler's call stores it if newer.
+            e.ensure(f.gprRead());
+        }
+        State before = save();
+        cb.iload(GATE);
+        boolean exactWithout = f.kind() == SseForm.Kind.CVTSI2SD && f.size() == 4;
+        if (f.kind().gate == SseForm.Gate.MXCSR && !exactWithout) {
+            cb.iconst_3().if_icmpne(slowPath);
+        } else {
+            cb.ifeq(slowPath);
+        }
+        fast(f, slowPath);
+        State fast = save();
+        cb.goto_(done);
+
+        restore(before);
+        cb.labelBinding(slowPath);
+        slow.run();
+        if (f.gprWritten() >= 0) {
+            e.ensure(f.gprWritten());
+        }
+        if (f.kind().shape == SseForm.Shape.FLAGS) {
+            cb.aload(EmitterBase.C)
+                    .invokestatic(EmitterBase.CD_FLAGS, "arith", MethodTypeDesc.of(CD_long, EmitterBase.CD_CPU))
+                    .lstore(EmitterBase.FAUX);
+            e.produced(Flags.EXPLICIT, 8);
+        }
+        merge(fast);
+        cb.labelBinding(done);
+        return true;
+    }
+
+    private void fast(SseForm f, Label slowPath) {
+        SseForm.Kind kind = f.kind();
+        cb.aload(XMM);
+        switch (kind.shape) {
+            case XMM_XMM -> cb.loadConstant(f.dst()).loadConstant(f.src()).invokestatic(CD_SSE, kind.helper, XX);
+            case XMM_XMM_CHECKED -> cb.loadConstant(f.dst()).loadConstant(f.src())
+                    .invokestatic(CD_SSE, kind.helper, XX_CHECKED).ifeq(slowPath);
+            case XMM_GPR -> {
+                cb.loadConstant(f.dst());
+                e.readReg(f.src(), f.size());
+                if (kind != SseForm.Kind.MOVD_TO_XMM) {
+                    e.signExtend(f.size());
+                }
+                cb.invokestatic(CD_SSE, kind.helper, XG);
+            }
+            case GPR_XMM_CHECKED -> {
+                cb.loadConstant(f.src()).invokestatic(CD_SSE, kind.helper + (f.size() * 8), GX)
+                        .lstore(EmitterBase.T0);
+                cb.lload(EmitterBase.T0).loadConstant(SseFast.FALLBACK).lcmp().ifeq(slowPath);
+                cb.lload(EmitterBase.T0);
+                writeGpr(f);
+            }
+            case GPR_XMM -> {
+                cb.loadConstant(f.src()).invokestatic(CD_SSE, kind.helper, GX);
+                writeGpr(f);
+            }
+            case FLAGS -> {
+                cb.loadConstant(f.dst()).loadConstant(f.src()).invokestatic(CD_SSE, kind.helper, FL)
+                        .lstore(EmitterBase.T0);
+                cb.lload(EmitterBase.T0).lconst_0().lcmp().iflt(slowPath);
+                cb.lload(EmitterBase.T0).lstore(EmitterBase.FAUX);
+                e.produced(Flags.EXPLICIT, 8);
+            }
+        }
+    }
+
+    /**
+     * The value on the stack into the destination register, stored through at once: the register
+     * need not be one the block's plan knows it writes, so its local must not stay the only copy.
+     */
+    private void writeGpr(SseForm f) {
+        e.writeReg(f.dst(), f.size());
+        e.flushReg(f.dst());
+    }
+
+    private State save() {
+        return new State(e.loaded.clone(), e.dirty.clone(), e.pend, e.pendSize, e.pendFlushed);
+    }
+
+    private void restore(State s) {
+        System.arraycopy(s.loaded, 0, e.loaded, 0, 16);
+        System.arraycopy(s.dirty, 0, e.dirty, 0, 16);
+        e.pend = s.pend;
+        e.pendSize = s.pendSize;
+        e.pendFlushed = s.flushed;
+    }
+
+    /**
+     * Joins the fast path's state into the slow path's (the current one): the same registers loaded
+     * and flags pending; a register newer than the Cpu's on either path counts as newer, flags stored
+     * only when both stored them.
+     */
+    private void merge(State fast) {
+        if (!java.util.Arrays.equals(fast.loaded, e.loaded) || fast.pend != e.pend
+                || fast.pend >= 0 && fast.pendSize != e.pendSize) {
+            throw new IllegalStateException("SSE fast and slow paths leave different translation states");
+        }
+        for (int r = 0; r < 16; r++) {
+            e.dirty[r] |= fast.dirty[r];
+        }
+        e.pendFlushed &= fast.flushed;
+    }
+}
