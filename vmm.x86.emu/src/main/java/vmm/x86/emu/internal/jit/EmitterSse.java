@@ -108,6 +108,7 @@ final class EmitterSse {
 
         restore(before);
         cb.labelBinding(slowPath);
+        cb.invokestatic(CD_SSE, "fallback", MethodTypeDesc.of(CD_void));
         slow.run();
         if (f.gprWritten() >= 0) {
             e.ensure(f.gprWritten());

@@ -20,8 +20,19 @@ public final class SseFast {
     /** MXCSR bits 5-31: PE set, DAZ clear, all six masks set, RC = nearest, FTZ clear. */
     private static final int MXCSR_FAST_MASK = 0xffffffe0, MXCSR_FAST = 0x1fa0;
     static final long FALLBACK = Long.MIN_VALUE;
+    private static final java.util.concurrent.atomic.LongAdder FALLBACKS = new java.util.concurrent.atomic.LongAdder();
 
     private SseFast() {
+    }
+
+    /** Counts one inline form that ran its handler instead (on the handler's path, so it costs nothing else). */
+    public static void fallback() {
+        FALLBACKS.increment();
+    }
+
+    /** Inline SSE forms that fell back to their handler since start, for tests and tuning. */
+    public static long fallbacks() {
+        return FALLBACKS.sum();
     }
 
     /**
