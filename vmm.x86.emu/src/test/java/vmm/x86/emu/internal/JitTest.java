@@ -176,4 +176,479 @@ class JitTest {
                     hlt
                 """, rig -> { });
     }
+
+    /** One loop of about 60 instructions: one block that loops inside its translation. */
+    private static final String WIDE_MUL_DIV_LOOP = """
+                mov ecx, 20000
+                mov rsi, 0x9e3779b97f4a7c15
+                mov r11, 0x10000000000
+            1:  mov rax, rsi
+                shl rax, 13
+                xor rsi, rax
+                mov rax, rsi
+                shr rax, 7
+                xor rsi, rax
+                mov rax, rsi
+                shl rax, 17
+                xor rsi, rax
+                mov rax, rsi
+                mov rbx, rsi
+                ror rbx, 21
+                mul rbx
+                add r8, rdx
+                adc r9, rax
+                mov rax, rsi
+                imul rbx
+                adc r8, rdx
+                mov eax, esi
+                mul ebx
+                adc r9, rdx
+                mov eax, esi
+                imul bx
+                adc r9, rdx
+                mov rax, rsi
+                mul bl
+                adc r8, rax
+                mov eax, esi
+                imul bh
+                seto r10b
+                add r8, rax
+                mov rax, rsi
+                mov edx, r9d
+                mov rdi, rbx
+                or rdi, r11
+                div rdi
+                add r8, rax
+                xor r9, rdx
+                mov rax, rsi
+                sar rdx, 63
+                idiv rdi
+                add r8, rdx
+                mov eax, esi
+                xor edx, edx
+                mov edi, ebx
+                or edi, 1
+                div edi
+                add r9, rax
+                mov eax, esi
+                sar edx, 31
+                and edi, 0x7ffffff0
+                or edi, 1
+                idiv edi
+                sub r8, rdx
+                mov eax, esi
+                xor edx, edx
+                div di
+                add r9, rdx
+                dec ecx
+                jnz 1b
+                hlt
+            """;
+
+    @Test
+    void oneOperandMultiplyAndDivideAgreeInALongBlockThatLoops() throws Exception {
+        long[] r = agree(WIDE_MUL_DIV_LOOP, rig -> { });
+        assertEquals(0, r[1], "the loop ran to its end");
+    }
+
+    @Test
+    void byteMultiplyAndDivideAgree() throws Exception {
+        agree("""
+                    mov ecx, 5000
+                    mov esi, 0x12345
+                1:  imul esi, esi, 0x343fd
+                    add esi, 0x269ec3
+                    mov ebx, esi
+                    shr ebx, 8
+                    movzx eax, si
+                    and eax, 0x3fff
+                    mov edi, ebx
+                    or edi, 0x80
+                    div dil
+                    add r8, rax
+                    movsx eax, bl
+                    mov edi, ebx
+                    and edi, 0x3f
+                    or edi, 0x40
+                    idiv dil
+                    adc r9, rax
+                    mov eax, ebx
+                    mul bh
+                    adc r10, rax
+                    mov eax, esi
+                    imul bl
+                    adc r11, rax
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
+
+    /** Divides by zero in the 500th iteration, with registers and flags pending in the translation. */
+    @Test
+    void divideErrorInATranslatedBlockIsPrecise() throws Exception {
+        String source = """
+                    mov ecx, 1000
+                1:  add r9, rcx
+                    imul r10, r9
+                    mov eax, ecx
+                    xor edx, edx
+                    lea r11, [rcx-500]
+                    cmp r9, 123456
+                    div r11
+                    add r12, rax
+                    dec ecx
+                    jnz 1b
+                    hlt
+                .org 0x800
+                    pop r13
+                    pop r14
+                    pop r15
+                    hlt
+                """;
+        long[] r = agree(source, rig -> rig.gate64(0, GuestRig.CODE + 0x800, 0, 0));
+        assertEquals(500, r[1], "the fault came in the 500th iteration");
+        assertTrue(r[13] > GuestRig.CODE && r[13] < GuestRig.CODE + 0x40, "RIP of the DIV");
+    }
+
+    @Test
+    void signedQuotientOverflowIsADivideError() throws Exception {
+        String source = """
+                    mov ecx, 100
+                    mov r9, -1
+                1:  inc r8
+                    mov eax, 0x80000000
+                    cdq
+                    mov edi, r8d
+                    add edi, 1000
+                    cmp ecx, 50
+                    cmove edi, r9d
+                    idiv edi
+                    dec ecx
+                    jnz 1b
+                    hlt
+                .org 0x800
+                    pop r13
+                    pop r14
+                    pop r15
+                    hlt
+                """;
+        long[] r = agree(source, rig -> rig.gate64(0, GuestRig.CODE + 0x800, 0, 0));
+        assertEquals(50, r[1], "INT_MIN / -1 in the 51st iteration");
+    }
+
+    /** A block of 62 memory instructions is too large for one method: a prefix is translated, then the rest. */
+    @Test
+    void aBlockTooLargeForOneMethodIsTranslatedInParts() throws Exception {
+        long split = Jit.split();
+        long refused = Jit.refused();
+        agree("""
+                    mov ecx, 300
+                    mov edi, 0x200000
+                    mov rax, 0x0123456789abcdef
+                1:  rol rax, 5
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+        assertTrue(Jit.split() > split, "the block was split");
+        assertEquals(refused, Jit.refused(), "nothing refused");
+    }
+
+    /**
+     * SSE instructions between inline ones: CVTSI2SD reading a register just written inline,
+     * CVTTSD2SI, MOVD and PEXTRW writing registers that inline code reads next, COMISD's flags read by
+     * SETA, and a MOVAPS between a CMP and the branch on its flags.
+     */
+    @Test
+    void sseInstructionsAmongInlineOnesAgree() throws Exception {
+        agree("""
+                    mov edi, 0x200000
+                    mov dword ptr [rdi+56], 0x1f80
+                    ldmxcsr [rdi+56]
+                    mov ecx, 3000
+                    mov eax, 7
+                    cvtsi2sd xmm2, eax
+                    pxor xmm1, xmm1
+                1:  lea rax, [rcx*8+3]
+                    imul rax, rcx
+                    mov rdx, rcx
+                    pxor xmm0, xmm0
+                    cvtsi2sd xmm0, rax
+                    add r8, rax
+                    mulsd xmm0, xmm2
+                    addsd xmm1, xmm0
+                    cvttsd2si rdx, xmm0
+                    add r9, rdx
+                    movd ebx, xmm0
+                    xor r10, rbx
+                    comisd xmm0, xmm2
+                    seta r11b
+                    add r12, r11
+                    cmp rcx, 1500
+                    movaps xmm3, xmm1
+                    jb 2f
+                    inc r13
+                2:  pextrw esi, xmm1, 3
+                    add r14, rsi
+                    dec ecx
+                    jnz 1b
+                    movq qword ptr [rdi], xmm1
+                    movsd qword ptr [rdi+8], xmm3
+                    hlt
+                """, rig -> { });
+    }
+
+    /**
+     * CVTSI2SD raises #XM (MXCSR 0 leaves the precision exception unmasked) in the 500th iteration,
+     * with registers written inline and flags pending: the state must be that of its start.
+     */
+    @Test
+    void sseFaultAmongInlineInstructionsIsPrecise() throws Exception {
+        String source = """
+                    mov ecx, 1000
+                    mov edi, 0x200000
+                    mov r8, 0x1000000000000001
+                1:  add r9, rcx
+                    lea rax, [rcx+rcx]
+                    cmp ecx, 500
+                    cmove rax, r8
+                    imul r10, r9
+                    sub r11, rcx
+                    cvtsi2sd xmm0, rax
+                    addsd xmm1, xmm0
+                    dec ecx
+                    jnz 1b
+                    hlt
+                .org 0x800
+                    pop r13
+                    pop r14
+                    pop r15
+                    movq qword ptr [rdi], xmm1
+                    hlt
+                """;
+        long[] r = agree(source, rig -> rig.gate64(19, GuestRig.CODE + 0x800, 0, 0));
+        assertEquals(500, r[1], "#XM in the 500th iteration");
+        assertTrue(r[13] > GuestRig.CODE && r[13] < GuestRig.CODE + 0x40, "RIP of the CVTSI2SD");
+    }
+
+    /**
+     * Each kind of general-register and flag access by x87, MMX and SSE handlers, with the register
+     * written inline just before (so that it is pending in a local) and read inline just after.
+     */
+    @Test
+    void registerAndFlagAccessesOfFpuHandlersAgree() throws Exception {
+        agree("""
+                    mov edi, 0x200000
+                    mov dword ptr [rdi+56], 0x1f80
+                    ldmxcsr [rdi+56]
+                    fninit
+                    mov ecx, 2000
+                1:  lea rax, [rcx+rcx*2+1]
+                    cvtsi2sd xmm0, eax
+                    lea rbx, [rcx+rcx*4+7]
+                    cvtsi2ss xmm1, rbx
+                    mov rdx, rcx
+                    cvttsd2si edx, xmm0
+                    add r8, rdx
+                    mov rsi, rcx
+                    cvtss2si rsi, xmm1
+                    add r8, rsi
+                    lea r9, [rcx+rcx*8]
+                    movq xmm2, r9
+                    movd xmm3, ecx
+                    paddq xmm2, xmm3
+                    mov r10, rcx
+                    movq r10, xmm2
+                    add r8, r10
+                    lea r11, [rcx*4]
+                    pinsrw xmm2, r11d, 2
+                    mov r12, rcx
+                    pextrw r12d, xmm2, 2
+                    add r8, r12
+                    mov r13, rcx
+                    pmovmskb r13d, xmm2
+                    add r8, r13
+                    mov r14, rcx
+                    movmskpd r14d, xmm0
+                    add r8, r14
+                    mov r15, rcx
+                    pextrd r15d, xmm2, 1
+                    add r8, r15
+                    lea rbp, [rcx+3]
+                    pinsrd xmm3, ebp, 1
+                    cmp rcx, 1000
+                    ucomisd xmm0, xmm1
+                    seta al
+                    add r8, rax
+                    cmp rcx, 700
+                    ptest xmm2, xmm3
+                    setz al
+                    adc r8, rax
+                    mov [rdi+48], rcx
+                    fild qword ptr [rdi+48]
+                    fld1
+                    fcomi st, st(1)
+                    setb al
+                    add r8, rax
+                    cmp ecx, 1500
+                    fcmovb st, st(1)
+                    fnstsw ax
+                    add r8, rax
+                    fstp qword ptr [rdi+8]
+                    fstp qword ptr [rdi+16]
+                    movsd qword ptr [rdi+24], xmm0
+                    movdqu [rdi+32], xmm2
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
+
+    @Test
+    void signExtensionsExchangesAndByteSwapsAgree() throws Exception {
+        agree("""
+                    mov ecx, 4000
+                    mov rsi, 0x9e3779b97f4a7c15
+                1:  imul rsi, rsi, 0x5851f42d
+                    add rsi, rcx
+                    mov rax, rsi
+                    cbw
+                    add r8, rax
+                    mov rax, rsi
+                    cwde
+                    cwd
+                    add r9, rdx
+                    cdqe
+                    cqo
+                    add r8, rdx
+                    mov eax, esi
+                    cdq
+                    sub r9, rdx
+                    xchg rax, r10
+                    xchg r11d, eax
+                    xchg bh, al
+                    xchg cx, cx
+                    bswap r10
+                    bswap r11d
+                    add r8, r10
+                    add r9, r11
+                    add r12, rbx
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
+
+    /**
+     * Integer instructions run by their handlers with only their own registers and the flags
+     * stored around them: shifts by CL, double shifts, bit tests and scans, XADD, CMPXCHG,
+     * LAHF/SAHF, NEG and XCHG with memory, each between inline instructions whose results are pending.
+     */
+    @Test
+    void integerHandlersAmongInlineInstructionsAgree() throws Exception {
+        agree("""
+                    mov ecx, 3000
+                    mov edi, 0x200000
+                    mov rsi, 0x9e3779b97f4a7c15
+                1:  imul rsi, rsi, 0x5851f42d
+                    add rsi, rcx
+                    mov rax, rsi
+                    mov ebx, ecx
+                    shl rax, cl
+                    add r8, rax
+                    mov rdx, rsi
+                    shld rdx, rax, cl
+                    rcr rdx, 3
+                    xor r9, rdx
+                    mov r10, rsi
+                    bts r10, rcx
+                    bt r10, rbx
+                    adc r8, r10
+                    btc qword ptr [rdi], rcx
+                    bsf r11, r10
+                    bsr r12, rsi
+                    add r9, r11
+                    lea r13, [rsi+rcx]
+                    xadd r13, r14
+                    add r8, r13
+                    mov rax, r14
+                    cmpxchg r15, r13
+                    setz dl
+                    add r9, rdx
+                    add eax, ecx
+                    lahf
+                    add r8, rax
+                    mov ah, cl
+                    sahf
+                    adc r9, 0
+                    neg qword ptr [rdi+8]
+                    mov rbp, rcx
+                    xchg [rdi+16], rbp
+                    add r8, rbp
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
 }

@@ -107,6 +107,11 @@ public final class Exec {
         }
     }
 
+    /** An x87/MMX/SSE instruction without the dispatch on {@link Insn#op}: the entry translated code calls. */
+    public static void fpu(Cpu c, Insn i, FpuBridge fpu) {
+        fpu.execute(c, i);
+    }
+
     private static void wbinvd(Cpu c, Insn i) {
         if (i.op == Op.WBINVD) {
             SystemOps.requireCpl0(c);

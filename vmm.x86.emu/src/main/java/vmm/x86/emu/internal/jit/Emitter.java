@@ -20,7 +20,7 @@ import vmm.x86.emu.internal.decode.Op;
  * all), everything else as a call to the interpreter's handler with the state stored first. A
  * block that branches back to its own start loops inside the method.
  */
-final class Emitter extends EmitterBase {
+final class Emitter extends EmitterArith {
     private static final int RSP = Plan.RSP;
 
     private final int mode;
@@ -31,9 +31,12 @@ final class Emitter extends EmitterBase {
     private Label top;
 
     Emitter(CodeBuilder cb, Insn[] insns, int mode) {
-        super(cb, insns);
+        this(cb, insns, mode, new Plan(insns, mode));
+    }
+
+    private Emitter(CodeBuilder cb, Insn[] insns, int mode, Plan p) {
+        super(cb, insns, p.flagsDead);
         this.mode = mode;
-        Plan p = new Plan(insns, mode);
         inline = p.inline;
         flagsDead = p.flagsDead;
         written = p.written;
@@ -77,15 +80,17 @@ final class Emitter extends EmitterBase {
     /** A handler call with the state stored first and reloaded lazily after. */
     private void fallback(int k) {
         Insn i = insns[k];
+        Touch t = Touch.of(i);
+        if (t != null && k < n - 1) {
+            partialFallback(k, t);
+            return;
+        }
         flushRegs();
         flushFlags();
         forgetRegs();
         pend = IN_CPU;
         setRip(off[k]);
-        cb.aload(C).lload(RIP0).loadConstant((long) (off[k] + i.len)).ladd().putfield(CD_CPU, "nextRip", CD_long);
-        cb.aload(C).aload(THIS).getfield(CD_COMPILED, "insns", CD_INSN.arrayType()).loadConstant(k).aaload()
-                .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
-                .invokestatic(CD_EXEC, "execute", MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+        callHandler(k);
         Label go = cb.newLabel();
         if (k == n - 1) {
             cb.aload(C).dup().getfield(CD_CPU, "nextRip", CD_long).putfield(CD_CPU, "rip", CD_long);
@@ -109,6 +114,48 @@ final class Emitter extends EmitterBase {
         cb.labelBinding(go);
     }
 
+    /**
+     * A handler call for an instruction that touches only the registers and flags {@code t} names:
+     * only those are stored before (and the written ones reloaded after); the rest stay in locals,
+     * and a fault in the handler stores them through a guard like an inline memory access's.
+     */
+    private void partialFallback(int k, Touch t) {
+        Insn i = insns[k];
+        for (int r = 0; r < 16; r++) {
+            if (((t.reads() | t.writes()) & (1 << r)) != 0) {
+                flushReg(r);
+            }
+        }
+        if (t.flags()) {
+            flushFlags();
+        }
+        setRip(off[k]);
+        guard();
+        callHandler(k);
+        endGuard(k);
+        for (int r = 0; r < 16; r++) {
+            if ((t.writes() & (1 << r)) != 0) {
+                loaded[r] = false;
+                dirty[r] = false;
+            }
+        }
+        if (t.flags()) {
+            pend = IN_CPU;
+        }
+        // A store into code (or anything else that asked) ends the block after this instruction.
+        stopCheck(k);
+    }
+
+    /** Calls instruction {@code k}'s handler, with {@code c.rip} already at it. */
+    private void callHandler(int k) {
+        Insn i = insns[k];
+        cb.aload(C).lload(RIP0).loadConstant((long) (off[k] + i.len)).ladd().putfield(CD_CPU, "nextRip", CD_long);
+        cb.aload(C).aload(THIS).getfield(CD_COMPILED, "insns", CD_INSN.arrayType()).loadConstant(k).aaload()
+                .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
+                .invokestatic(CD_EXEC, i.op == Op.FPU ? "fpu" : "execute",
+                        MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+    }
+
     private static boolean nearBranch(int op) {
         return switch (op) {
             case Op.JCC, Op.JMP_REL, Op.LOOP, Op.JCXZ, Op.JMP_RM, Op.RET, Op.CALL_REL, Op.CALL_RM -> true;
@@ -123,8 +170,6 @@ final class Emitter extends EmitterBase {
             }
         }
     }
-
-    private boolean prepared;
 
     private void instruction(int k) {
         Insn i = insns[k];
@@ -193,6 +238,9 @@ final class Emitter extends EmitterBase {
                 }
             }
             case Op.IMUL_R_RM, Op.IMUL_R_RM_I -> imul(k);
+            case Op.MUL, Op.IMUL1 -> mulWide(k);
+            case Op.DIV, Op.IDIV -> divide(k);
+            case Op.CBW, Op.CWD, Op.XCHG, Op.BSWAP -> move(k);
             case Op.SHIFT -> shift(k);
             case Op.CMOV -> {
                 readRm(k, i.osz);
@@ -248,50 +296,6 @@ final class Emitter extends EmitterBase {
             case Op.JCC, Op.JMP_REL -> branch(k);
             default -> throw new IllegalStateException("not inlinable: " + i);
         }
-    }
-
-    /** Pushes the r/m operand at {@code size} (a memory read may fault). */
-    private void readRm(int k, int size) {
-        Insn i = insns[k];
-        if (!i.mem) {
-            readReg(i.rm, size);
-            return;
-        }
-        address(k);
-        load(k, i.seg, EA, size);
-    }
-
-    /** Computes the memory operand's address into EA, with the state made exact first (once). */
-    private void address(int k) {
-        if (prepared) {
-            return;
-        }
-        ensureOperands(insns[k]);
-        ea(k);
-        cb.lstore(EA);
-        prepared = true;
-    }
-
-    private void ensureOperands(Insn i) {
-        if (i.base >= 0) {
-            ensure(i.base);
-        }
-        if (i.index >= 0) {
-            ensure(i.index);
-        }
-    }
-
-    /** Pops a value into the r/m operand at {@code size}; a memory store ends the block if it hit code. */
-    private void writeRm(int k, int size) {
-        Insn i = insns[k];
-        if (!i.mem) {
-            writeReg(i.rm, size);
-            return;
-        }
-        cb.lstore(T2);
-        address(k);
-        store(k, i.seg, EA, size, T2);
-        stopCheck(k);
     }
 
     private void alu(int k) {

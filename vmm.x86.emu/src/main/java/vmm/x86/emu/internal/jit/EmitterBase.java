@@ -130,10 +130,15 @@ abstract class EmitterBase {
 
     void flushRegs() {
         for (int r = 0; r < 16; r++) {
-            if (loaded[r] && dirty[r]) {
-                cb.aload(C).getfield(CD_CPU, "r", CD_LONGS).loadConstant(r).lload(slot(r)).lastore();
-                dirty[r] = false;
-            }
+            flushReg(r);
+        }
+    }
+
+    /** Stores register {@code r} into the Cpu when its local is newer. */
+    void flushReg(int r) {
+        if (loaded[r] && dirty[r]) {
+            cb.aload(C).getfield(CD_CPU, "r", CD_LONGS).loadConstant(r).lload(slot(r)).lastore();
+            dirty[r] = false;
         }
     }
 
@@ -353,11 +358,11 @@ abstract class EmitterBase {
     private final java.util.List<Guard> guards = new java.util.ArrayList<>();
     private Label guardStart;
 
-    private void guard() {
+    void guard() {
         guardStart = cb.newBoundLabel();
     }
 
-    private void endGuard(int k) {
+    void endGuard(int k) {
         Label end = cb.newBoundLabel();
         guards.add(new Guard(guardStart, end, k, loaded.clone(), dirty.clone(), pend, pendSize, pendFlushed));
     }

@@ -42,6 +42,8 @@ public final class Jit {
     public static final int DEFAULT_THRESHOLD = 20_000;
     /** HotSpot does not compile methods above 8000 bytes of bytecode (HugeMethodLimit). */
     private static final int MAX_CODE = 7900;
+    /** The shortest prefix worth translating when a whole block is too large. */
+    private static final int MIN_PREFIX = 4;
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     /**
      * Class files of version 49 need no stack maps (the JVM infers the types when it verifies), which
@@ -52,6 +54,7 @@ public final class Jit {
     private static final BlockingQueue<Runnable> QUEUE = new ArrayBlockingQueue<>(1024);
     private static final AtomicLong TRANSLATED = new AtomicLong();
     private static final AtomicLong REFUSED = new AtomicLong();
+    private static final AtomicLong SPLIT = new AtomicLong();
     private static final AtomicLong NANOS = new AtomicLong();
     private static volatile Thread worker;
 
@@ -81,6 +84,11 @@ public final class Jit {
     /** Blocks translated and refused (too large, or a translator error) since start, for tests and logs. */
     public static long translated() {
         return TRANSLATED.get();
+    }
+
+    /** Translations of a block that was too large, which translated a prefix of it instead. */
+    public static long split() {
+        return SPLIT.get();
     }
 
     public static long refused() {
@@ -133,6 +141,13 @@ public final class Jit {
         long t0 = System.nanoTime();
         try {
             byte[] bytes = build(insns, mode);
+            // Too large for HotSpot: translate the first half (its method exits where the rest starts,
+            // and the rest is a block of its own), and so on while that is still too large.
+            while (bytes == null && insns.length > MIN_PREFIX) {
+                SPLIT.incrementAndGet();
+                insns = java.util.Arrays.copyOf(insns, insns.length / 2);
+                bytes = build(insns, mode);
+            }
             if (bytes == null) {
                 REFUSED.incrementAndGet();
                 return null;

@@ -79,7 +79,10 @@ final class Plan {
         return switch (i.op) {
             case Op.MOV_RM_R, Op.MOV_R_RM, Op.MOV_RM_I, Op.LEA, Op.MOVZX, Op.MOVSX, Op.MOVSXD, Op.ALU_RM_R,
                     Op.ALU_R_RM, Op.ALU_RM_I, Op.TEST_RM_R, Op.TEST_RM_I, Op.INC, Op.DEC, Op.CMOV, Op.SETCC, Op.NOP,
-                    Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I -> true;
+                    Op.FENCE, Op.IMUL_R_RM, Op.IMUL_R_RM_I, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV, Op.CBW, Op.CWD,
+                    Op.BSWAP -> true;
+            // XCHG with memory is a locked read-modify-write: its handler does that.
+            case Op.XCHG -> !i.mem;
             // PAUSE runs its handler: with several vCPUs it yields the host thread (spin-wait loops).
             case Op.NOT, Op.NEG -> !i.mem;
             case Op.SHIFT -> !i.mem && (i.cc == 0 || i.cc == 2) && i.sub != 2 && i.sub != 3;
@@ -96,7 +99,7 @@ final class Plan {
     static int effect(Insn i) {
         return switch (i.op) {
             case Op.ALU_RM_R, Op.ALU_R_RM, Op.ALU_RM_I -> i.sub == 2 || i.sub == 3 ? F_READ_FULL : F_FULL;
-            case Op.TEST_RM_R, Op.TEST_RM_I, Op.NEG, Op.IMUL_R_RM, Op.IMUL_R_RM_I -> F_FULL;
+            case Op.TEST_RM_R, Op.TEST_RM_I, Op.NEG, Op.IMUL_R_RM, Op.IMUL_R_RM_I, Op.MUL, Op.IMUL1 -> F_FULL;
             case Op.INC, Op.DEC -> F_PARTIAL;
             case Op.SHIFT -> shiftCount(i) == 0 ? F_NONE : i.sub >= 4 ? F_FULL : F_PARTIAL;
             case Op.CMOV, Op.SETCC, Op.JCC -> F_READS;
@@ -106,7 +109,7 @@ final class Plan {
 
     private static boolean faults(Insn i) {
         return i.mem && i.op != Op.LEA && i.op != Op.NOP && i.op != Op.PAUSE && i.op != Op.FENCE
-                || i.op == Op.PUSH_R || i.op == Op.POP_R;
+                || i.op == Op.PUSH_R || i.op == Op.POP_R || i.op == Op.DIV || i.op == Op.IDIV;
     }
 
     private static boolean writesMemory(Insn i) {
@@ -120,6 +123,30 @@ final class Plan {
 
     /** Collects the registers an inline instruction may read or write (an over-approximation). */
     private void registers(Insn i) {
+        if (i.op == Op.MUL || i.op == Op.IMUL1 || i.op == Op.DIV || i.op == Op.IDIV) {
+            // ModRM.reg is the operation here; rAX and rDX are the implicit operands.
+            use(0);
+            use(2);
+            written[0] = true;
+            written[2] = true;
+            if (!i.mem) {
+                use(i.rm);
+            }
+            use(i.base);
+            use(i.index);
+            return;
+        }
+        switch (i.op) {
+            case Op.CBW, Op.CWD -> {
+                use(0);
+                use(2);
+                written[i.op == Op.CBW ? 0 : 2] = true;
+                return;
+            }
+            case Op.XCHG -> writes(i.reg);
+            default -> {
+            }
+        }
         use(i.reg);
         if (!i.mem) {
             use(i.rm);

@@ -1,7 +1,10 @@
 package vmm.x86.emu.internal.jit;
 
 import vmm.x86.emu.internal.cpu.Cpu;
+import java.math.BigInteger;
+
 import vmm.x86.emu.internal.cpu.Flags;
+import vmm.x86.emu.internal.cpu.GuestFault;
 import vmm.x86.emu.internal.cpu.Interrupts;
 
 /** The few operations translated code calls rather than inlines (small enough for HotSpot to inline). */
@@ -69,5 +72,84 @@ public final class Rt {
             }
             default -> Math.multiplyHigh(d, s) != ((d * s) >> 63);
         };
+    }
+
+    /**
+     * One-operand MUL/IMUL's flags from the product: {@code r} is the whole product of the operands
+     * (sign-extended for IMUL) for sizes 1-4, its low half for size 8 with {@code hi} the high half.
+     */
+    public static long wideMulFlags(long r, long hi, int size, boolean signed) {
+        boolean overflow = switch (size) {
+            case 1 -> signed ? r != (byte) r : (r >>> 8) != 0;
+            case 2 -> signed ? r != (short) r : (r >>> 16) != 0;
+            case 4 -> signed ? r != (int) r : (r >>> 32) != 0;
+            default -> hi != (signed ? r >> 63 : 0);
+        };
+        return mulFlags(overflow, r, size);
+    }
+
+    /**
+     * DIV/IDIV's quotient of {@code hi:lo} (the zero-extended operands: AX alone for size 1, DX:AX,
+     * EDX:EAX, RDX:RAX) by {@code s}; #DE when the divisor is zero or the quotient does not fit,
+     * exactly where the interpreter raises it.
+     */
+    public static long divide(Cpu c, long hi, long lo, long s, int size, boolean signed) {
+        if (s == 0) {
+            throw c.raise(GuestFault.DE);
+        }
+        switch (size) {
+            case 1 -> {
+                long q = signed ? (short) lo / (byte) s : lo / s;
+                if (signed ? q != (byte) q : q > 0xff) {
+                    throw c.raise(GuestFault.DE);
+                }
+                return q;
+            }
+            case 2, 4 -> {
+                int bits = size * 8;
+                long a = (hi << bits) | lo;
+                if (signed) {
+                    long dividend = size == 2 ? (int) a : a;
+                    long q = dividend / Flags.signExtend(s, size);
+                    if (q != Flags.signExtend(q, size) || size == 4 && dividend == Long.MIN_VALUE) {
+                        throw c.raise(GuestFault.DE);
+                    }
+                    return q;
+                }
+                long q = Long.divideUnsigned(a, s);
+                if ((q & ~Flags.mask(size)) != 0) {
+                    throw c.raise(GuestFault.DE);
+                }
+                return q;
+            }
+            default -> {
+                return divide128(c, hi, lo, s, signed);
+            }
+        }
+    }
+
+    private static final BigInteger TWO128 = BigInteger.ONE.shiftLeft(128);
+
+    private static long divide128(Cpu c, long hi, long lo, long s, boolean signed) {
+        if (!signed && hi == 0) {
+            return Long.divideUnsigned(lo, s);
+        }
+        if (signed && hi == (lo >> 63) && !(lo == Long.MIN_VALUE && s == -1)) {
+            return lo / s;
+        }
+        BigInteger dividend = BigInteger.valueOf(hi).shiftLeft(64).or(new BigInteger(Long.toUnsignedString(lo)));
+        BigInteger divisor;
+        if (signed) {
+            divisor = BigInteger.valueOf(s);
+        } else {
+            dividend = hi < 0 ? dividend.add(TWO128) : dividend;
+            divisor = new BigInteger(Long.toUnsignedString(s));
+        }
+        BigInteger q = dividend.divide(divisor);
+        boolean fits = signed ? q.bitLength() <= 63 : q.signum() >= 0 && q.bitLength() <= 64;
+        if (!fits) {
+            throw c.raise(GuestFault.DE);
+        }
+        return q.longValue();
     }
 }
