@@ -6,7 +6,8 @@ import vmm.core.hypervisor.state.VcpuState;
  * Translated-code speed on the Linux guest benchmark's inner loop (gcc -O2 of
  * bench/guests/linux-bench.c: a xorshift step, a counter update in memory, and
  * {@code d += (double) (x & 0xffff) * 1e-3} as PXOR, CVTSI2SD, MULSD, ADDSD): prints guest MIPS and
- * ns per iteration. Run with {@code -Dvmm.emu.jit.sse=false} for the handler-call baseline. A tool
+ * ns per iteration. Run with {@code -Dvmm.emu.jit.sse=false} for the handler-call baseline, with a
+ * second argument {@code int} for the loop without its SSE instructions. A tool
  * for tuning, not a benchmark of record (those live under bench/).
  */
 public final class SseSpeedProbe {
@@ -15,6 +16,8 @@ public final class SseSpeedProbe {
 
     public static void main(String[] args) throws Exception {
         long iterations = args.length > 0 ? Long.parseLong(args[0]) : 5_000_000;
+        // "int": the loop without its four SSE instructions, the floor the SSE part adds to.
+        boolean integerOnly = args.length > 1 && args[1].equals("int");
         try (GuestRig rig = new GuestRig()) {
             rig.loadCode("""
                     mov dword ptr [0x200000], 0x1f80
@@ -49,7 +52,7 @@ public final class SseSpeedProbe {
                     jnz 1b
                     movq rax, xmm1
                     hlt
-                    """.formatted(iterations));
+                    """.formatted(iterations).replaceAll(integerOnly ? "(?m)^.*(pxor xmm0|cvtsi2sd|mulsd|addsd).*\n" : "^$", ""));
             for (int round = 0; round < 5; round++) {
                 rig.vcpu.setState(GuestRig.longMode(GuestRig.CODE, null));
                 var mx = java.lang.management.ManagementFactory.getThreadMXBean();
