@@ -208,6 +208,107 @@ class JitSseTest {
         assertEquals((long) (746 * 1.5), r.reg(11), "R11 from the iteration before the fault");
     }
 
+    /**
+     * SSE memory operands on a page that the loop unmaps now and then (the #PF handler maps it back):
+     * loads, scalar arithmetic from memory and stores fault with the registers, flags and MXCSR of
+     * the instruction's start; MOVAPD and ANDPD from an address that is misaligned every other
+     * iteration raise #GP (the handler skips them: both are 5 bytes long).
+     */
+    @Test
+    void faultsOfSseMemoryFormsArePrecise() throws Exception {
+        Result r = agree("""
+                    mov dword ptr [0x200000+60], 0x1fa0
+                    ldmxcsr [0x200000+60]
+                    mov ecx, 3000
+                    mov edi, 0x401000
+                    mov rax, 0x3ff8000000000000
+                    movq xmm2, rax
+                    movq xmm1, rax
+                    mov [rdi], rax
+                    mov [rdi+8], rax
+                    mov [rdi+16], rax
+                    mov [rdi+24], rax
+                1:  mov eax, ecx
+                    and eax, 63
+                    jnz 2f
+                    mov qword ptr [0x7008], 0
+                    invlpg [rdi]
+                2:  add r12, rcx
+                    cvtsi2sd xmm0, rcx
+                    comisd xmm0, xmm2
+                    movsd xmm3, [rdi]
+                    inc r13
+                    mulsd xmm0, [rdi+8]
+                    addsd xmm1, xmm0
+                    cvttsd2si r11, xmm1
+                    movsd [rdi+16], xmm1
+                    mov ebx, ecx
+                    and ebx, 1
+                    shl ebx, 3
+                    lea rsi, [rdi+16]
+                    movapd xmm4, [rdi+rbx]
+                    andpd xmm4, [rsi+rbx]
+                    movq rdx, xmm4
+                    add r9, rdx
+                    movq rdx, xmm3
+                    add r8, rdx
+                    dec ecx
+                    jnz 1b
+                    stmxcsr [0x200000]
+                    hlt
+                .org 0x800
+                    push rax
+                    mov rax, [rsp+16]
+                    add [0x200008], rax
+                    mov rax, cr2
+                    add [0x200010], rax
+                    mov qword ptr [0x7008], 0x401007
+                    inc r14
+                    pop rax
+                    add rsp, 8
+                    iretq
+                .org 0x900
+                    inc r15
+                    push rax
+                    mov rax, [rsp+16]
+                    add [0x200018], rax
+                    add qword ptr [rsp+16], 5
+                    pop rax
+                    add rsp, 8
+                    iretq
+                """, rig -> {
+            rig.gate64(14, GuestRig.CODE + 0x800, 0, 0);
+            rig.gate64(13, GuestRig.CODE + 0x900, 0, 0);
+            rig.memory.writeLong(0x3000 + 8 * 2, 0x7000 | 7);
+            for (int k = 0; k < 512; k++) {
+                rig.memory.writeLong(0x7000 + 8L * k, (0x400000L + 4096L * k) | 7);
+            }
+        });
+        assertEquals(0, r.reg(1), "the loop ran to its end");
+        assertEquals(3000 / 64, r.reg(14), "one #PF per unmapping");
+        assertEquals(3000, r.reg(15), "#GP from MOVAPD and ANDPD every other iteration");
+    }
+
+    /** Every iteration, MOVSD patches the immediate of the first instruction of its own one-block loop. */
+    @Test
+    void sseStoreIntoItsOwnLoopAgrees() throws Exception {
+        Result r = agree("""
+                    mov eax, 1
+                    movq xmm2, rax
+                    pxor xmm1, xmm1
+                    mov ecx, 3000
+                1:  mov rax, 0x1111111111111111
+                patch = . - 8
+                    add r8, rax
+                    paddq xmm1, xmm2
+                    movsd [rip + patch], xmm1
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+        assertEquals(0x1111111111111111L + 2999L * 3000 / 2, r.reg(8), "each iteration saw the previous one's patch");
+    }
+
     private static final long[] DOUBLES = {
         0, 0x8000000000000000L, 0x3ff0000000000000L, 0xbff8000000000000L, 0x4008000000000000L,
         0x3f50624dd2f1a9fcL, 0x3fb999999999999aL, Double.doubleToRawLongBits(1e300), Double.doubleToRawLongBits(-1e300),
@@ -389,6 +490,92 @@ class JitSseTest {
                     add rcx, rdx
                     mov rax, rcx
                     FOLD
+                    movsd xmm2, [rdi+0x1000+r12*8]
+                    addsd xmm2, [rdi+0x1000+r13*8]
+                    movq rax, xmm2
+                    FOLD
+                    mulsd xmm2, [rdi+0x1000+r13*8]
+                    movq rax, xmm2
+                    FOLD
+                    subsd xmm2, [rdi+0x1000+r13*8]
+                    divsd xmm2, [rdi+0x1000+r13*8]
+                    movq rax, xmm2
+                    FOLD
+                    sqrtsd xmm3, [rdi+0x1000+r13*8]
+                    movq rax, xmm3
+                    FOLD
+                    movss xmm10, [rdi+0x2000+r12*4]
+                    addss xmm10, [rdi+0x2000+r13*4]
+                    mulss xmm10, [rdi+0x2000+r13*4]
+                    movq rax, xmm10
+                    FOLD
+                    subss xmm10, [rdi+0x2000+r13*4]
+                    divss xmm10, [rdi+0x2000+r13*4]
+                    sqrtss xmm11, [rdi+0x2000+r13*4]
+                    movq rax, xmm10
+                    FOLD
+                    movq rax, xmm11
+                    FOLD
+                    cvttsd2si rax, qword ptr [rdi+0x1000+r13*8]
+                    FOLD
+                    cvtsd2si eax, qword ptr [rdi+0x1000+r13*8]
+                    FOLD
+                    cvttss2si rax, dword ptr [rdi+0x2000+r13*4]
+                    FOLD
+                    cvtss2si eax, dword ptr [rdi+0x2000+r13*4]
+                    FOLD
+                    cvtsi2sd xmm4, qword ptr [rdi+0x1000+r13*8]
+                    cvtsi2sd xmm5, dword ptr [rdi+0x2000+r13*4]
+                    cvtsi2ss xmm6, qword ptr [rdi+0x1000+r13*8]
+                    cvtsi2ss xmm7, dword ptr [rdi+0x2000+r13*4]
+                    movq rax, xmm4
+                    FOLD
+                    movq rax, xmm5
+                    FOLD
+                    movq rax, xmm6
+                    FOLD
+                    movq rax, xmm7
+                    FOLD
+                    comisd xmm0, [rdi+0x1000+r13*8]
+                    pushfq
+                    pop rax
+                    FOLD
+                    ucomiss xmm8, [rdi+0x2000+r13*4]
+                    pushfq
+                    pop rax
+                    FOLD
+                    movq xmm6, [rdi+0x1000+r13*8]
+                    movd xmm7, [rdi+0x2000+r13*4]
+                    movups xmm12, [rdi+0x1000+r13*8]
+                    movdqu xmm13, [rdi+0x1004+r13*8]
+                    mov rbx, r13
+                    shl rbx, 4
+                    mov rdx, r12
+                    shl rdx, 4
+                    movapd xmm14, [rdi+0x3000+rbx]
+                    andpd xmm14, [rdi+0x3000+rdx]
+                    orps xmm13, [rdi+0x3000+rdx]
+                    pxor xmm12, [rdi+0x3000+rdx]
+                    pandn xmm7, [rdi+0x3000+rbx]
+                    movdqa xmm15, [rdi+0x3000+rdx]
+                    movaps xmm5, [rdi+0x3000+rbx]
+                    paddq xmm6, xmm7
+                    paddq xmm6, xmm12
+                    paddq xmm6, xmm13
+                    paddq xmm6, xmm14
+                    paddq xmm6, xmm15
+                    paddq xmm6, xmm5
+                    movq rax, xmm6
+                    FOLD
+                    movsd [rdi+0x200], xmm2
+                    movss [rdi+0x208], xmm10
+                    movq [rdi+0x210], xmm4
+                    movd [rdi+0x218], xmm5
+                    mov rax, [rdi+0x200]
+                    add rax, [rdi+0x208]
+                    add rax, [rdi+0x210]
+                    add rax, [rdi+0x218]
+                    FOLD
                     ldmxcsr [rdi+60]
                     inc r13
                     cmp r13, 32
@@ -413,7 +600,7 @@ class JitSseTest {
                     movdqu [rdi+0x1e0], xmm14
                     movdqu [rdi+0x1f0], xmm15
                     hlt
-                .org 0x800
+                .org 0x1800
                     inc r14
                     push rax
                     mov rax, [rsp+8]
@@ -423,7 +610,7 @@ class JitSseTest {
                     or dword ptr [rdi+52], 0x1f80
                     ldmxcsr [rdi+52]
                     iretq
-                .org 0x900
+                .org 0x1900
                     inc r11
                     push rax
                     mov rax, [rsp+8]
@@ -431,7 +618,7 @@ class JitSseTest {
                     pop rax
                     clts
                     iretq
-                .org 0xa00
+                .org 0x1a00
                     inc r10
                     push rax
                     mov rax, [rsp+8]
@@ -451,10 +638,12 @@ class JitSseTest {
         for (int k = 0; k < 32; k++) {
             rig.memory.writeLong(GuestRig.DATA + 0x1000 + 8L * k, DOUBLES[k]);
             rig.memory.writeInt(GuestRig.DATA + 0x2000 + 4L * k, FLOATS[k]);
+            rig.memory.writeLong(GuestRig.DATA + 0x3000 + 16L * k, DOUBLES[k]);
+            rig.memory.writeLong(GuestRig.DATA + 0x3000 + 16L * k + 8, DOUBLES[31 - k] ^ FLOATS[k]);
         }
-        rig.gate64(19, GuestRig.CODE + 0x800, 0, 0);
-        rig.gate64(7, GuestRig.CODE + 0x900, 0, 0);
-        rig.gate64(6, GuestRig.CODE + 0xa00, 0, 0);
+        rig.gate64(19, GuestRig.CODE + 0x1800, 0, 0);
+        rig.gate64(7, GuestRig.CODE + 0x1900, 0, 0);
+        rig.gate64(6, GuestRig.CODE + 0x1a00, 0, 0);
     }
 
     /**

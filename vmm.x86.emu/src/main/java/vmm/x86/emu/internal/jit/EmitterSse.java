@@ -11,6 +11,7 @@ import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 
 import vmm.x86.emu.internal.cpu.Flags;
+import vmm.x86.emu.internal.decode.Insn;
 
 /**
  * The inline fast paths of SSE register-to-register instructions ({@link SseForm}, {@link SseFast}):
@@ -26,11 +27,6 @@ final class EmitterSse {
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vmm.emu.jit.sse", "true"));
     private static final ClassDesc CD_SSE = ClassDesc.of(SseFast.class.getName());
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
-    private static final MethodTypeDesc XX = MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_int);
-    private static final MethodTypeDesc XX_CHECKED = MethodTypeDesc.of(CD_boolean, CD_LONGS, CD_int, CD_int);
-    private static final MethodTypeDesc XG = MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_long);
-    private static final MethodTypeDesc GX = MethodTypeDesc.of(CD_long, CD_LONGS, CD_int);
-    private static final MethodTypeDesc FL = MethodTypeDesc.of(CD_long, CD_LONGS, CD_int, CD_int);
 
     private final EmitterBase e;
     private final CodeBuilder cb;
@@ -88,21 +84,38 @@ final class EmitterSse {
         if (f == null) {
             return false;
         }
+        Insn i = e.insns[k];
         Label slowPath = cb.newLabel();
         Label done = cb.newLabel();
+        // Loaded on both paths: the fast one reads the locals, the handler's call stores them if newer.
         if (f.gprRead() >= 0) {
-            // Loaded on both paths: the fast one reads the local, the handler's call stores it if newer.
             e.ensure(f.gprRead());
+        }
+        if (f.memory()) {
+            if (i.base >= 0) {
+                e.ensure(i.base);
+            }
+            if (i.index >= 0) {
+                e.ensure(i.index);
+            }
         }
         State before = save();
         cb.iload(GATE);
-        boolean exactWithout = f.kind() == SseForm.Kind.CVTSI2SD && f.size() == 4;
-        if (f.kind().gate == SseForm.Gate.MXCSR && !exactWithout) {
+        if (f.gate() == SseForm.Gate.MXCSR) {
             cb.iconst_3().if_icmpne(slowPath);
         } else {
             cb.ifeq(slowPath);
         }
-        fast(f, slowPath);
+        if (f.memory()) {
+            e.ea(k);
+            cb.lstore(EmitterBase.EA);
+            if (f.aligned()) {
+                cb.aload(EmitterBase.C).loadConstant(i.seg).lload(EmitterBase.EA)
+                        .invokestatic(CD_SSE, "aligned", MethodTypeDesc.of(CD_boolean, EmitterBase.CD_CPU, CD_int, CD_long))
+                        .ifeq(slowPath);
+            }
+        }
+        fast(k, f, slowPath);
         State fast = save();
         cb.goto_(done);
 
@@ -124,38 +137,91 @@ final class EmitterSse {
         return true;
     }
 
-    private void fast(SseForm f, Label slowPath) {
+    private void fast(int k, SseForm f, Label slowPath) {
         SseForm.Kind kind = f.kind();
-        cb.aload(XMM);
-        switch (kind.shape) {
-            case XMM_XMM -> cb.loadConstant(f.dst()).loadConstant(f.src()).invokestatic(CD_SSE, kind.helper, XX);
-            case XMM_XMM_CHECKED -> cb.loadConstant(f.dst()).loadConstant(f.src())
-                    .invokestatic(CD_SSE, kind.helper, XX_CHECKED).ifeq(slowPath);
-            case XMM_GPR -> {
-                cb.loadConstant(f.dst());
-                e.readReg(f.src(), f.size());
-                if (kind != SseForm.Kind.MOVD_TO_XMM) {
-                    e.signExtend(f.size());
-                }
-                cb.invokestatic(CD_SSE, kind.helper, XG);
+        // Memory first, into locals: a fault leaves nothing on the operand stack, and the handler's
+        // order (gate, alignment, the access, then the operation's own checks) is kept.
+        if (f.from() == SseForm.From.MEM) {
+            Insn i = e.insns[k];
+            e.load(k, i.seg, EmitterBase.EA, f.width() == 16 ? 8 : f.width());
+            cb.lstore(EmitterBase.T1);
+            if (f.width() == 16) {
+                cb.lload(EmitterBase.EA).loadConstant(8L).ladd();
+                e.mask(i.asz);
+                cb.lstore(EmitterBase.T2);
+                e.load(k, i.seg, EmitterBase.T2, 8);
+                cb.lstore(EmitterBase.T2);
             }
-            case GPR_XMM_CHECKED -> {
-                cb.loadConstant(f.src()).invokestatic(CD_SSE, kind.helper + (f.size() * 8), GX)
+        }
+        boolean wide = f.width() == 16;
+        MethodTypeDesc toXmm = wide ? MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_long, CD_long)
+                : MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_long);
+        switch (kind.shape) {
+            case TO_XMM -> {
+                cb.aload(XMM).loadConstant(f.dst());
+                source(f);
+                cb.invokestatic(CD_SSE, kind.helper, toXmm);
+            }
+            case TO_XMM_CHECKED -> {
+                cb.aload(XMM).loadConstant(f.dst());
+                source(f);
+                cb.invokestatic(CD_SSE, kind.helper, MethodTypeDesc.of(CD_boolean, CD_LONGS, CD_int, CD_long))
+                        .ifeq(slowPath);
+            }
+            case FLAGS -> {
+                cb.aload(XMM).loadConstant(f.dst());
+                source(f);
+                cb.invokestatic(CD_SSE, kind.helper, MethodTypeDesc.of(CD_long, CD_LONGS, CD_int, CD_long))
+                        .lstore(EmitterBase.T0);
+                cb.lload(EmitterBase.T0).lconst_0().lcmp().iflt(slowPath);
+                cb.lload(EmitterBase.T0).lstore(EmitterBase.FAUX);
+                e.produced(Flags.EXPLICIT, 8);
+            }
+            case TO_GPR_CHECKED -> {
+                source(f);
+                cb.invokestatic(CD_SSE, kind.helper + (f.gprSize() * 8), MethodTypeDesc.of(CD_long, CD_long))
                         .lstore(EmitterBase.T0);
                 cb.lload(EmitterBase.T0).loadConstant(SseFast.FALLBACK).lcmp().ifeq(slowPath);
                 cb.lload(EmitterBase.T0);
                 writeGpr(f);
             }
-            case GPR_XMM -> {
-                cb.loadConstant(f.src()).invokestatic(CD_SSE, kind.helper, GX);
+            case TO_GPR -> {
+                source(f);
                 writeGpr(f);
             }
-            case FLAGS -> {
-                cb.loadConstant(f.dst()).loadConstant(f.src()).invokestatic(CD_SSE, kind.helper, FL)
-                        .lstore(EmitterBase.T0);
-                cb.lload(EmitterBase.T0).lconst_0().lcmp().iflt(slowPath);
-                cb.lload(EmitterBase.T0).lstore(EmitterBase.FAUX);
-                e.produced(Flags.EXPLICIT, 8);
+            case TO_MEM -> {
+                Insn i = e.insns[k];
+                source(f);
+                cb.lstore(EmitterBase.T1);
+                e.store(k, i.seg, EmitterBase.EA, f.width(), EmitterBase.T1);
+                // A store into code ends the block after it, as after an inline integer store.
+                e.stopCheck(k);
+            }
+        }
+    }
+
+    /** Pushes the source operand: one long, or two (low, high) for a 16-byte one. */
+    private void source(SseForm f) {
+        switch (f.from()) {
+            case XMM -> {
+                cb.aload(XMM).loadConstant(2 * f.src()).laload();
+                if (f.width() == 16) {
+                    cb.aload(XMM).loadConstant(2 * f.src() + 1).laload();
+                }
+            }
+            case GPR -> {
+                e.readReg(f.src(), f.width());
+                if (f.signed()) {
+                    e.signExtend(f.width());
+                }
+            }
+            case MEM -> {
+                cb.lload(EmitterBase.T1);
+                if (f.width() == 16) {
+                    cb.lload(EmitterBase.T2);
+                } else if (f.signed()) {
+                    e.signExtend(f.width());
+                }
             }
         }
     }
@@ -165,7 +231,7 @@ final class EmitterSse {
      * need not be one the block's plan knows it writes, so its local must not stay the only copy.
      */
     private void writeGpr(SseForm f) {
-        e.writeReg(f.dst(), f.size());
+        e.writeReg(f.dst(), f.gprSize());
         e.flushReg(f.dst());
     }
 

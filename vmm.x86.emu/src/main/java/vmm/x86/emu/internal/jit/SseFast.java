@@ -52,60 +52,51 @@ public final class SseFast {
         return c.fpu.xmm();
     }
 
-    // ---- moves and logic ----
-
-    public static void move(long[] x, int d, int s) {
-        x[2 * d] = x[2 * s];
-        x[2 * d + 1] = x[2 * s + 1];
+    /** Whether a 16-byte operand at {@code ea} in segment {@code seg} is aligned (else #GP: the handler's). */
+    public static boolean aligned(Cpu c, int seg, long ea) {
+        return ((c.segEff[seg] + ea) & 15) == 0;
     }
 
-    public static void moveLo64(long[] x, int d, int s) {
-        x[2 * d] = x[2 * s];
+    // ---- moves and logic: the source as values (a register's or memory's) ----
+
+    public static void move(long[] x, int d, long lo, long hi) {
+        x[2 * d] = lo;
+        x[2 * d + 1] = hi;
     }
 
-    public static void moveLo32(long[] x, int d, int s) {
-        x[2 * d] = (x[2 * d] & 0xffffffff00000000L) | (x[2 * s] & 0xffffffffL);
+    public static void moveLo64(long[] x, int d, long v) {
+        x[2 * d] = v;
     }
 
-    public static void movq(long[] x, int d, int s) {
-        x[2 * d] = x[2 * s];
-        x[2 * d + 1] = 0;
+    public static void moveLo32(long[] x, int d, long v) {
+        x[2 * d] = (x[2 * d] & 0xffffffff00000000L) | (v & 0xffffffffL);
     }
 
-    public static void and(long[] x, int d, int s) {
-        x[2 * d] &= x[2 * s];
-        x[2 * d + 1] &= x[2 * s + 1];
-    }
-
-    public static void andn(long[] x, int d, int s) {
-        x[2 * d] = ~x[2 * d] & x[2 * s];
-        x[2 * d + 1] = ~x[2 * d + 1] & x[2 * s + 1];
-    }
-
-    public static void or(long[] x, int d, int s) {
-        x[2 * d] |= x[2 * s];
-        x[2 * d + 1] |= x[2 * s + 1];
-    }
-
-    /** XOR of a register with itself is the common zeroing idiom. */
-    public static void xor(long[] x, int d, int s) {
-        if (d == s) {
-            x[2 * d] = 0;
-            x[2 * d + 1] = 0;
-        } else {
-            x[2 * d] ^= x[2 * s];
-            x[2 * d + 1] ^= x[2 * s + 1];
-        }
-    }
-
-    /** MOVD/MOVQ xmm, r: {@code v} already zero-extended from the operand size. */
-    public static void movdToXmm(long[] x, int d, long v) {
+    /** MOVQ, MOVD, MOVSD and MOVSS loads: {@code v} already zero-extended from the operand size. */
+    public static void zeroExtend(long[] x, int d, long v) {
         x[2 * d] = v;
         x[2 * d + 1] = 0;
     }
 
-    public static long lo(long[] x, int s) {
-        return x[2 * s];
+    public static void and(long[] x, int d, long lo, long hi) {
+        x[2 * d] &= lo;
+        x[2 * d + 1] &= hi;
+    }
+
+    public static void andn(long[] x, int d, long lo, long hi) {
+        x[2 * d] = ~x[2 * d] & lo;
+        x[2 * d + 1] = ~x[2 * d + 1] & hi;
+    }
+
+    public static void or(long[] x, int d, long lo, long hi) {
+        x[2 * d] |= lo;
+        x[2 * d + 1] |= hi;
+    }
+
+    /** With the register itself as the source this is the zeroing idiom. */
+    public static void xor(long[] x, int d, long lo, long hi) {
+        x[2 * d] ^= lo;
+        x[2 * d + 1] ^= hi;
     }
 
     // ---- scalar double ----
@@ -122,9 +113,8 @@ public final class SseFast {
         return m > Double.MIN_NORMAL && m <= Double.MAX_VALUE;
     }
 
-    public static boolean addsd(long[] x, int d, int s) {
+    public static boolean addsd(long[] x, int d, long b) {
         long a = x[2 * d];
-        long b = x[2 * s];
         if (!plainD(a) || !plainD(b)) {
             return false;
         }
@@ -137,9 +127,8 @@ public final class SseFast {
         return true;
     }
 
-    public static boolean subsd(long[] x, int d, int s) {
+    public static boolean subsd(long[] x, int d, long b) {
         long a = x[2 * d];
-        long b = x[2 * s];
         if (!plainD(a) || !plainD(b)) {
             return false;
         }
@@ -151,9 +140,8 @@ public final class SseFast {
         return true;
     }
 
-    public static boolean mulsd(long[] x, int d, int s) {
+    public static boolean mulsd(long[] x, int d, long b) {
         long a = x[2 * d];
-        long b = x[2 * s];
         if (!plainD(a) || !plainD(b)) {
             return false;
         }
@@ -166,9 +154,8 @@ public final class SseFast {
         return true;
     }
 
-    public static boolean divsd(long[] x, int d, int s) {
+    public static boolean divsd(long[] x, int d, long b) {
         long a = x[2 * d];
-        long b = x[2 * s];
         if (!plainD(a) || !plainD(b) || (b & Long.MAX_VALUE) == 0) {
             return false;
         }
@@ -181,8 +168,7 @@ public final class SseFast {
     }
 
     /** The square root of a positive normal is normal; of a zero, that zero. */
-    public static boolean sqrtsd(long[] x, int d, int s) {
-        long b = x[2 * s];
+    public static boolean sqrtsd(long[] x, int d, long b) {
         if (!plainD(b) || b < 0 && b != Long.MIN_VALUE) {
             return false;
         }
@@ -206,9 +192,9 @@ public final class SseFast {
         x[2 * d] = (x[2 * d] & 0xffffffff00000000L) | (Float.floatToRawIntBits(r) & 0xffffffffL);
     }
 
-    public static boolean addss(long[] x, int d, int s) {
+    public static boolean addss(long[] x, int d, long source) {
         int a = (int) x[2 * d];
-        int b = (int) x[2 * s];
+        int b = (int) source;
         if (!plainF(a) || !plainF(b)) {
             return false;
         }
@@ -220,9 +206,9 @@ public final class SseFast {
         return true;
     }
 
-    public static boolean subss(long[] x, int d, int s) {
+    public static boolean subss(long[] x, int d, long source) {
         int a = (int) x[2 * d];
-        int b = (int) x[2 * s];
+        int b = (int) source;
         if (!plainF(a) || !plainF(b)) {
             return false;
         }
@@ -234,9 +220,9 @@ public final class SseFast {
         return true;
     }
 
-    public static boolean mulss(long[] x, int d, int s) {
+    public static boolean mulss(long[] x, int d, long source) {
         int a = (int) x[2 * d];
-        int b = (int) x[2 * s];
+        int b = (int) source;
         if (!plainF(a) || !plainF(b)) {
             return false;
         }
@@ -248,9 +234,9 @@ public final class SseFast {
         return true;
     }
 
-    public static boolean divss(long[] x, int d, int s) {
+    public static boolean divss(long[] x, int d, long source) {
         int a = (int) x[2 * d];
-        int b = (int) x[2 * s];
+        int b = (int) source;
         if (!plainF(a) || !plainF(b) || (b & Integer.MAX_VALUE) == 0) {
             return false;
         }
@@ -263,8 +249,8 @@ public final class SseFast {
     }
 
     /** The double square root of a float, rounded to float, is the correctly rounded float root. */
-    public static boolean sqrtss(long[] x, int d, int s) {
-        int b = (int) x[2 * s];
+    public static boolean sqrtss(long[] x, int d, long source) {
+        int b = (int) source;
         if (!plainF(b) || b < 0 && b != Integer.MIN_VALUE) {
             return false;
         }
@@ -284,47 +270,47 @@ public final class SseFast {
     }
 
     /** Zero or normal inside the 64-bit range truncates in Java as on x86 (PE, if any, is set already). */
-    public static long cvttsd2si64(long[] x, int s) {
-        double v = Double.longBitsToDouble(x[2 * s]);
-        return plainD(x[2 * s]) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
+    public static long cvttsd2si64(long bits) {
+        double v = Double.longBitsToDouble(bits);
+        return plainD(bits) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
     }
 
-    public static long cvttsd2si32(long[] x, int s) {
-        double v = Double.longBitsToDouble(x[2 * s]);
-        return plainD(x[2 * s]) && v > -0x1p31 - 1 && v < 0x1p31 ? (int) v : FALLBACK;
+    public static long cvttsd2si32(long bits) {
+        double v = Double.longBitsToDouble(bits);
+        return plainD(bits) && v > -0x1p31 - 1 && v < 0x1p31 ? (int) v : FALLBACK;
     }
 
     /** Math.rint rounds half to even, MXCSR's round to nearest. */
-    public static long cvtsd2si64(long[] x, int s) {
-        double v = Math.rint(Double.longBitsToDouble(x[2 * s]));
-        return plainD(x[2 * s]) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
+    public static long cvtsd2si64(long bits) {
+        double v = Math.rint(Double.longBitsToDouble(bits));
+        return plainD(bits) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
     }
 
-    public static long cvtsd2si32(long[] x, int s) {
-        double v = Math.rint(Double.longBitsToDouble(x[2 * s]));
-        return plainD(x[2 * s]) && v >= -0x1p31 && v < 0x1p31 ? (int) v : FALLBACK;
+    public static long cvtsd2si32(long bits) {
+        double v = Math.rint(Double.longBitsToDouble(bits));
+        return plainD(bits) && v >= -0x1p31 && v < 0x1p31 ? (int) v : FALLBACK;
     }
 
-    public static long cvttss2si64(long[] x, int s) {
-        int b = (int) x[2 * s];
+    public static long cvttss2si64(long source) {
+        int b = (int) source;
         float v = Float.intBitsToFloat(b);
         return plainF(b) && v > -0x1p63f && v < 0x1p63f ? (long) v : FALLBACK;
     }
 
-    public static long cvttss2si32(long[] x, int s) {
-        int b = (int) x[2 * s];
+    public static long cvttss2si32(long source) {
+        int b = (int) source;
         float v = Float.intBitsToFloat(b);
         return plainF(b) && v > -0x1p31f && v < 0x1p31f ? (int) v : FALLBACK;
     }
 
-    public static long cvtss2si64(long[] x, int s) {
-        int b = (int) x[2 * s];
+    public static long cvtss2si64(long source) {
+        int b = (int) source;
         double v = Math.rint(Float.intBitsToFloat(b));
         return plainF(b) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
     }
 
-    public static long cvtss2si32(long[] x, int s) {
-        int b = (int) x[2 * s];
+    public static long cvtss2si32(long source) {
+        int b = (int) source;
         double v = Math.rint(Float.intBitsToFloat(b));
         return plainF(b) && v >= -0x1p31 && v < 0x1p31 ? (int) v : FALLBACK;
     }
@@ -336,9 +322,8 @@ public final class SseFast {
      * which raise nothing in any MXCSR; -1 otherwise (NaN: IE for COMISD and signalling NaNs;
      * denormal: DE).
      */
-    public static long comisd(long[] x, int d, int s) {
+    public static long comisd(long[] x, int d, long b) {
         long a = x[2 * d];
-        long b = x[2 * s];
         if (!ordered(a) || !ordered(b)) {
             return -1;
         }
@@ -352,9 +337,9 @@ public final class SseFast {
         return m == 0 || m >= 0x0010000000000000L && m <= 0x7ff0000000000000L;
     }
 
-    public static long comiss(long[] x, int d, int s) {
+    public static long comiss(long[] x, int d, long source) {
         int a = (int) x[2 * d];
-        int b = (int) x[2 * s];
+        int b = (int) source;
         if (!orderedF(a) || !orderedF(b)) {
             return -1;
         }
