@@ -651,4 +651,47 @@ class JitTest {
                     hlt
                 """, rig -> { });
     }
+
+    /**
+     * String instructions between inline ones: MOVSQ, STOSB, LODSQ and SCASB with only rAX, rCX, rSI,
+     * rDI and the flags stored around them; REP MOVSB, REP STOSD and a REPE CMPSB long enough to
+     * pause twice (its handler comes back to it after the vCPU loop looked at events) end their blocks.
+     */
+    @Test
+    void stringInstructionsAmongInlineOnesAgree() throws Exception {
+        agree("""
+                    mov r8d, 40
+                1:  lea r9, [r8+r8*2]
+                    mov esi, 0x200000
+                    mov edi, 0x240000
+                    mov ecx, 40000
+                    add r10, r9
+                    rep movsb
+                    add r10, rdi
+                    mov eax, r8d
+                    mov ecx, 100
+                    rep stosd
+                    add r11, rcx
+                    mov esi, 0x240000
+                    mov edi, 0x200000
+                    mov ecx, 40000
+                    repe cmpsb
+                    setz bl
+                    add r12, rcx
+                    lodsq
+                    add r13, rax
+                    lea rcx, [rsi+r8]
+                    movsq
+                    add r13, rsi
+                    stosb
+                    sub r13, rdi
+                    add r15, rcx
+                    scasb
+                    adc r14, rbx
+                    mov byte ptr [0x200000 + r8], al
+                    dec r8d
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+    }
 }

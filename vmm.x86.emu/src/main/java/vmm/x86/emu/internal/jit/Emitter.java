@@ -142,8 +142,19 @@ final class Emitter extends EmitterArith {
         if (t.flags()) {
             pend = IN_CPU;
         }
-        // A store into code (or anything else that asked) ends the block after this instruction.
-        stopCheck(k);
+        // A store into code (or anything else that asked) ends the block at the handler's next RIP,
+        // as after a full handler call.
+        Label go = cb.newLabel();
+        cb.aload(C).getfield(CD_CPU, "stop", CD_boolean).ifeq(go);
+        boolean[] d = dirty.clone();
+        boolean flushed = pendFlushed;
+        flushRegs();
+        flushFlags();
+        cb.aload(C).dup().getfield(CD_CPU, "nextRip", CD_long).putfield(CD_CPU, "rip", CD_long);
+        returnCount(k + 1);
+        System.arraycopy(d, 0, dirty, 0, 16);
+        pendFlushed = flushed;
+        cb.labelBinding(go);
     }
 
     /** Calls instruction {@code k}'s handler, with {@code c.rip} already at it. */
