@@ -44,13 +44,22 @@ public final class HostMemoryCalls {
 
     private static final MethodHandle MMAP = downcall("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, LONG, INT, INT, INT, LONG), CAPTURE);
-    private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(INT, ADDRESS, LONG), CAPTURE);
     private static final MethodHandle MADVISE = downcall("madvise", FunctionDescriptor.of(INT, ADDRESS, LONG, INT), CAPTURE);
-    private static final MethodHandle SYSCALL6 = downcall("syscall",
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), CAPTURE,
-            Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle STRERRORNAME = downcall("strerrorname_np", FunctionDescriptor.of(ADDRESS, INT));
-    private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, INT));
+    /**
+     * The calls a start does not make, linked on first use: linking a downcall costs the JVM tens
+     * of milliseconds, and a VM's start needs only mmap and madvise.
+     */
+    private static final class Rare {
+        static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(INT, ADDRESS, LONG), CAPTURE);
+        static final MethodHandle SYSCALL6 = downcall("syscall",
+                FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), CAPTURE,
+                Linker.Option.firstVariadicArg(1));
+    }
+
+    private static final class Errors {
+        static final MethodHandle STRERRORNAME = downcall("strerrorname_np", FunctionDescriptor.of(ADDRESS, INT));
+        static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, INT));
+    }
 
     private HostMemoryCalls() {
     }
@@ -83,7 +92,7 @@ public final class HostMemoryCalls {
     public static void munmap(long address, long length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int r = (int) MUNMAP.invokeExact(state, MemorySegment.ofAddress(address), length);
+            int r = (int) Rare.MUNMAP.invokeExact(state, MemorySegment.ofAddress(address), length);
             if (r == -1) {
                 throw failure("munmap 0x" + Long.toHexString(address) + " " + ByteSizes.format(length), state);
             }
@@ -119,7 +128,7 @@ public final class HostMemoryCalls {
             MemorySegment mask = arena.allocate(ValueLayout.JAVA_LONG);
             mask.set(ValueLayout.JAVA_LONG, 0, 1L << node);
             // maxnode is one more than the bits in the mask: the kernel drops the last bit.
-            long r = (long) SYSCALL6.invokeExact(state, SYS_MBIND, range.address(), range.byteSize(),
+            long r = (long) Rare.SYSCALL6.invokeExact(state, SYS_MBIND, range.address(), range.byteSize(),
                     (long) MPOL_BIND, mask.address(), 65L, 0L);
             if (r == -1) {
                 throw failure("mbind " + ByteSizes.format(range.byteSize()) + " to node " + node, state);
@@ -143,7 +152,7 @@ public final class HostMemoryCalls {
 
     static String errnoName(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERRORNAME.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Errors.STRERRORNAME.invokeExact(errno);
             return s.equals(MemorySegment.NULL) ? "errno " + errno : s.reinterpret(64).getString(0);
         } catch (Throwable t) {
             throw downcallFailed("strerrorname_np", t);
@@ -152,7 +161,7 @@ public final class HostMemoryCalls {
 
     static String describe(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Errors.STRERROR.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw downcallFailed("strerror", t);

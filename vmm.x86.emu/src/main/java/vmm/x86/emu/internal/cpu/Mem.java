@@ -27,6 +27,8 @@ public final class Mem {
     final long[] xTag = new long[TLB_SIZE];
     final MemorySegment[] host = new MemorySegment[TLB_SIZE];
     final long[] hostOff = new long[TLB_SIZE];
+    /** Host address of the entry's page minus its linear page: host address = hostAddr + linear. */
+    final long[] hostAddr = new long[TLB_SIZE];
     final long[] physPage = new long[TLB_SIZE];
     final boolean[] global = new boolean[TLB_SIZE];
     final long[] largeMask = new long[TLB_SIZE];
@@ -147,16 +149,18 @@ public final class Mem {
 
     public long readLin(long lin, int size, int user) {
         int i = (int) (lin >>> 12) & (TLB_SIZE - 1);
-        if (rTag[i] == ((lin & ~0xfffL) | user) && (lin & 0xfff) <= 4096 - size) {
-            return PhysMem.get(host[i], hostOff[i] + lin, size);
+        if (rTag[i] == ((lin & ~0xfffL) | user) && (lin & 0xfff) <= 4096 - size && size < 9
+                && (size & (size - 1)) == 0) {
+            return PhysMem.getRaw(hostAddr[i] + lin, size);
         }
         return readSlow(lin, size, user);
     }
 
     public void writeLin(long lin, int size, long v, int user) {
         int i = (int) (lin >>> 12) & (TLB_SIZE - 1);
-        if (wTag[i] == ((lin & ~0xfffL) | user) && (lin & 0xfff) <= 4096 - size) {
-            PhysMem.put(host[i], hostOff[i] + lin, size, v);
+        if (wTag[i] == ((lin & ~0xfffL) | user) && (lin & 0xfff) <= 4096 - size && size < 9
+                && (size & (size - 1)) == 0) {
+            PhysMem.putRaw(hostAddr[i] + lin, size, v);
             return;
         }
         writeSlow(lin, size, v, user);
@@ -414,13 +418,15 @@ public final class Mem {
         long key = (lin & ~0xfffL) | user;
         long ppage = pa & ~0xfffL;
         int reg = phys.region(ppage, 4096);
-        boolean ram = reg >= 0;
+        // Only native RAM gets a raw mapping; anything else (MMIO, a heap-backed test memory) is slow-path.
+        boolean ram = reg >= 0 && phys.hostBase[reg] >= 0;
         rTag[i] = r && ram ? key : INVALID;
         wTag[i] = w && ram && !phys.isCodePage(ppage) ? key : INVALID;
         xTag[i] = x ? key : INVALID;
         if (ram) {
             host[i] = phys.segments[reg];
             hostOff[i] = (ppage - phys.starts[reg]) - (lin & ~0xfffL);
+            hostAddr[i] = phys.hostBase[reg] + hostOff[i];
         }
         physPage[i] = ppage;
         global[i] = isGlobal;

@@ -15,6 +15,8 @@ public final class Block {
      * block's; anything that changes translations ends the interpreter's batch first.
      */
     public Block next;
+    /** The successor seen before {@link #next} (the other way out of a conditional branch). */
+    public Block next2;
     /** Executions counted towards translation to bytecode; negative once translation was asked for. */
     public int hits;
     /** The block translated to JVM bytecode (set by the JIT, possibly from its own thread). */

@@ -26,7 +26,7 @@ public final class Interpreter {
      * HotSpot translates a prefix of the block instead.
      */
     public static final int MAX_BLOCK = 64;
-    private static final int CACHE_SIZE = 8192;
+    private static final int CACHE_SIZE = 16384;
     private static final int WINDOW = MAX_BLOCK * 15;
 
     private final Cpu c;
@@ -106,19 +106,26 @@ public final class Interpreter {
         }
     }
 
-    /** The next block: the chained successor when it is in the same page and still valid. */
+    /**
+     * The next block: one of the two successors last seen after this one (a conditional branch
+     * has two), when it is in the same page and still valid.
+     */
     private Block chain(Block b, long startLin) {
         long lin = c.longMode64 ? c.rip : (c.segBase[Cpu.CS] + c.rip) & 0xffffffffL;
-        if (((lin ^ startLin) & ~0xfffL) == 0) {
+        if (((lin ^ startLin) & ~0xfffL) == 0
+                && (c.longMode64 || Long.compareUnsigned(c.rip, c.segLimit[Cpu.CS] & 0xffffffffL) <= 0)) {
             long pa = (b.phys & ~0xfffL) | (lin & 0xfff);
             Block nb = b.next;
-            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == phys.generation(pa)
-                    && (c.longMode64 || Long.compareUnsigned(c.rip, c.segLimit[Cpu.CS] & 0xffffffffL) <= 0)) {
+            if (nb == null || nb.phys != pa) {
+                nb = b.next2;
+            }
+            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == phys.generation(pa)) {
                 lastLinear = lin;
                 return nb;
             }
             nb = lookup();
             if (nb.generation >= 0 && b.generation >= 0) {
+                b.next2 = b.next;
                 b.next = nb;
             }
             return nb;

@@ -11,7 +11,10 @@ import vmm.core.hypervisor.state.FpuState;
  * Every SIMD opcode routed here has a ModRM byte except 0F 77 (EMMS) and 9B.
  *
  * <p>Arithmetic is exact: {@link SoftFloat} rounds once, in every rounding mode, under x87
- * precision control, with IEEE flags, denormals, DAZ/FTZ and the x86 NaN rules.
+ * precision control, with IEEE flags, denormals, DAZ/FTZ and the x86 NaN rules. The common
+ * SSE cases (round to nearest on normal or zero operands with a normal result; conversions
+ * from integers in every rounding mode) run on Java's own arithmetic with an exact test for
+ * the inexact flag ({@link Mxcsr}, {@link MxcsrConvert}); SoftFloat decides the rest.
  * Simplifications, all documented where they live:
  * <ul>
  * <li>the x87 last-instruction and last-operand pointers (FIP/FDP/FOP) are not updated by

@@ -17,9 +17,9 @@ import vmm.x86.emu.internal.fpu.SoftFloat.Val;
  * then raises #XM (or #UD without CR4.OSXMMEXCPT) for an unmasked one before anything is
  * written, and ORs the flags into MXCSR otherwise.
  *
- * <p>Round-to-nearest with normal operands and a normal result takes Java's arithmetic plus
- * an exact residual test (TwoSum / fma) for the inexact flag; everything else goes through
- * {@link SoftFloat}.
+ * <p>Round-to-nearest with zero or normal operands and a normal (or exactly zero) result takes
+ * Java's arithmetic plus an exact error test (TwoSum / fma) for the inexact flag; everything
+ * else goes through {@link SoftFloat}. Conversions live in {@link MxcsrConvert}.
  */
 final class Mxcsr {
 
@@ -129,59 +129,107 @@ final class Mxcsr {
         return r;
     }
 
-    static boolean isNormalD(long bits) {
-        int e = (int) (bits >>> 52) & 0x7ff;
-        return e != 0 && e != 0x7ff;
+    /**
+     * A double operand of the fast path: zero, or normal below 2^1021, so that no step of
+     * TwoSum or of the fma residuals can overflow.
+     */
+    private static boolean fastD(long bits) {
+        long m = bits & Long.MAX_VALUE;
+        return m == 0 || (m >= 0x0010000000000000L && m < 0x7fc0000000000000L);
     }
 
-    static boolean isNormalF(int bits) {
-        int e = (bits >>> 23) & 0xff;
-        return e != 0 && e != 0xff;
+    /** A float operand of the fast path: zero or normal (in double there is room for both). */
+    private static boolean fastF(int bits) {
+        int m = bits & 0x7fffffff;
+        return m == 0 || (m >= 0x00800000 && m < 0x7f800000);
     }
 
     // ---- double ----
 
     long opD(int op, long a, long b) {
-        if (rc() == SoftFloat.RC_NEAREST && isNormalD(a) && (op == SQRT || isNormalD(b))) {
-            double x = Double.longBitsToDouble(a);
-            double y = Double.longBitsToDouble(b);
-            double r;
-            boolean ok;
-            boolean inexact;
-            switch (op) {
-                case ADD, SUB -> {
-                    if (op == SUB) {
-                        y = -y;
-                    }
-                    r = x + y;
-                    double bb = r - x;
-                    inexact = (x - (r - bb)) + (y - bb) != 0;
-                    ok = Math.abs(r) >= Double.MIN_NORMAL;
-                }
-                case MUL -> {
-                    r = x * y;
-                    ok = Math.abs(r) >= 0x1p-960;
-                    inexact = ok && Math.fma(x, y, -r) != 0;
-                }
-                case DIV -> {
-                    r = x / y;
-                    ok = Math.abs(r) >= 0x1p-960 && Math.abs(x) >= 0x1p-960;
-                    inexact = ok && Math.fma(-r, y, x) != 0;
-                }
-                default -> {
-                    r = Math.sqrt(x);
-                    ok = x > 0 && x >= 0x1p-960;
-                    inexact = ok && Math.fma(-r, r, x) != 0;
-                }
-            }
-            if (ok && Math.abs(r) <= Double.MAX_VALUE) {
-                if (inexact) {
-                    flags |= PE;
-                }
+        if ((s.mxcsr & 0x6000) == 0 && fastD(a) && fastD(b)) {
+            double r = nearestD(op, Double.longBitsToDouble(a), Double.longBitsToDouble(b));
+            if (r == r) {
                 return Double.doubleToRawLongBits(r);
             }
         }
         return slowD(op, a, b);
+    }
+
+    /**
+     * Round to nearest on zero or normal operands in Java's arithmetic, which is IEEE's, zero
+     * signs included; the inexact flag (the only one these cases raise) from the exact error:
+     * TwoSum for sums, fma residuals (exact above 2^-960) for the rest. Returns NaN, flags
+     * untouched, where the exact path must decide: results below the normal range (tiny: UE,
+     * FTZ) or overflowing, division by zero, square roots of negatives. One small method per
+     * operation, so that the JIT inlines the one an instruction uses.
+     */
+    private double nearestD(int op, double x, double y) {
+        return switch (op) {
+            case ADD -> addD(x, y);
+            case SUB -> addD(x, -y);
+            case MUL -> mulD(x, y);
+            case DIV -> divD(x, y);
+            default -> sqrtD(x);
+        };
+    }
+
+    private double addD(double x, double y) {
+        double r = x + y;
+        // a non-zero sum below 2^-1022 is exact but tiny; a zero sum is exact
+        if (r != 0 && Math.abs(r) < Double.MIN_NORMAL) {
+            return Double.NaN;
+        }
+        double bb = r - x;
+        if ((x - (r - bb)) + (y - bb) != 0) {
+            flags |= PE;
+        }
+        return r;
+    }
+
+    private double mulD(double x, double y) {
+        double r = x * y;
+        if (x == 0 || y == 0) {
+            return r;
+        }
+        if (!(Math.abs(r) >= 0x1p-960 && Math.abs(r) <= Double.MAX_VALUE)) {
+            return Double.NaN;
+        }
+        if (Math.fma(x, y, -r) != 0) {
+            flags |= PE;
+        }
+        return r;
+    }
+
+    private double divD(double x, double y) {
+        if (y == 0) {
+            return Double.NaN;
+        }
+        double r = x / y;
+        if (x == 0) {
+            return r;
+        }
+        if (!(Math.abs(r) >= 0x1p-960 && Math.abs(r) <= Double.MAX_VALUE && Math.abs(x) >= 0x1p-960)) {
+            return Double.NaN;
+        }
+        if (Math.fma(-r, y, x) != 0) {
+            flags |= PE;
+        }
+        return r;
+    }
+
+    private double sqrtD(double x) {
+        if (x == 0) {
+            return x; // sqrt(-0) = -0
+        }
+        if (!(x >= 0x1p-960)) {
+            return Double.NaN;
+        }
+        double r = Math.sqrt(x);
+        if (Math.fma(-r, r, x) != 0) {
+            flags |= PE;
+        }
+        return r;
     }
 
     private long slowD(int op, long a, long b) {
@@ -207,42 +255,66 @@ final class Mxcsr {
     // ---- float ----
 
     int opF(int op, int a, int b) {
-        if (rc() == SoftFloat.RC_NEAREST && isNormalF(a) && (op == SQRT ? a > 0 : isNormalF(b))) {
-            double x = Float.intBitsToFloat(a);
-            double y = Float.intBitsToFloat(b);
-            double d;
-            boolean dInexact;
-            switch (op) {
-                case ADD, SUB -> {
-                    if (op == SUB) {
-                        y = -y;
-                    }
-                    d = x + y;
-                    double bb = d - x;
-                    dInexact = (x - (d - bb)) + (y - bb) != 0;
-                }
-                case MUL -> {
-                    d = x * y;
-                    dInexact = false;
-                }
-                case DIV -> {
-                    d = x / y;
-                    dInexact = Math.fma(-d, y, x) != 0;
-                }
-                default -> {
-                    d = x > 0 ? Math.sqrt(x) : -1;
-                    dInexact = d > 0 && Math.fma(-d, d, x) != 0;
-                }
-            }
-            float f = (float) d;
-            if (Math.abs(f) >= Float.MIN_NORMAL && Math.abs(f) <= Float.MAX_VALUE) {
-                if (dInexact || f != d) {
-                    flags |= PE;
-                }
-                return Float.floatToRawIntBits(f);
+        if ((s.mxcsr & 0x6000) == 0 && fastF(a) && fastF(b)) {
+            float r = nearestF(op, Float.intBitsToFloat(a), Float.intBitsToFloat(b));
+            if (r == r) {
+                return Float.floatToRawIntBits(r);
             }
         }
         return slowF(op, a, b);
+    }
+
+    /**
+     * The float operation in double, then narrowed. Products of floats are exact in double;
+     * for the rest, rounding to 53 bits first does not change the nearest 24-bit result (double
+     * rounding is innocuous for +, -, *, / and sqrt when 53 >= 2*24+2). Tininess is judged on
+     * the double: x86 calls a result tiny when rounding it to 24 bits with an unbounded
+     * exponent stays below 2^-126, which a narrowed float of exactly 2^-126 does not show.
+     * Returns NaN, flags untouched, where the exact path must decide (as {@link #nearestD}).
+     */
+    private float nearestF(int op, double x, double y) {
+        double d;
+        boolean inexact;
+        switch (op) {
+            case ADD, SUB -> {
+                if (op == SUB) {
+                    y = -y;
+                }
+                d = x + y;
+                double bb = d - x;
+                inexact = (x - (d - bb)) + (y - bb) != 0;
+            }
+            case MUL -> {
+                d = x * y;
+                inexact = false;
+            }
+            case DIV -> {
+                if (y == 0) {
+                    return Float.NaN;
+                }
+                d = x / y;
+                inexact = Math.fma(-d, y, x) != 0;
+            }
+            default -> {
+                if (x < 0) {
+                    return Float.NaN;
+                }
+                d = Math.sqrt(x);
+                inexact = Math.fma(-d, d, x) != 0;
+            }
+        }
+        // zero here is exact: a zero operand, or a sum that cancels
+        if (d != 0 && !(Math.abs(d) >= Float.MIN_NORMAL)) {
+            return Float.NaN;
+        }
+        float f = (float) d;
+        if (Math.abs(f) > Float.MAX_VALUE) {
+            return Float.NaN;
+        }
+        if (inexact || f != d) {
+            flags |= PE;
+        }
+        return f;
     }
 
     private int slowF(int op, int a, int b) {
@@ -358,7 +430,7 @@ final class Mxcsr {
         }
     }
 
-    private static Long inf(boolean neg) {
+    static Long inf(boolean neg) {
         return neg ? 0xfff0000000000000L : 0x7ff0000000000000L;
     }
 
@@ -368,7 +440,23 @@ final class Mxcsr {
 
     // ---- MIN/MAX: the second operand wins on NaN and on equal values (±0 included) ----
 
+    /** Neither NaN nor denormal: compares in Java are exact and raise nothing. */
+    private static boolean plainD(long bits) {
+        long m = bits & Long.MAX_VALUE;
+        return m == 0 || (m >= 0x0010000000000000L && m <= 0x7ff0000000000000L);
+    }
+
+    private static boolean plainF(int bits) {
+        int m = bits & 0x7fffffff;
+        return m == 0 || (m >= 0x00800000 && m <= 0x7f800000);
+    }
+
     int minMaxF(boolean max, int a, int b) {
+        if (plainF(a) && plainF(b)) {
+            float x = Float.intBitsToFloat(a);
+            float y = Float.intBitsToFloat(b);
+            return (max ? x > y : x < y) ? a : b;
+        }
         Val x = SoftFloat.ofFloat(a);
         Val y = SoftFloat.ofFloat(b);
         if (x.isNan() || y.isNan()) {
@@ -384,6 +472,11 @@ final class Mxcsr {
     }
 
     long minMaxD(boolean max, long a, long b) {
+        if (plainD(a) && plainD(b)) {
+            double x = Double.longBitsToDouble(a);
+            double y = Double.longBitsToDouble(b);
+            return (max ? x > y : x < y) ? a : b;
+        }
         Val x = SoftFloat.ofDouble(a);
         Val y = SoftFloat.ofDouble(b);
         if (x.isNan() || y.isNan()) {
@@ -461,6 +554,11 @@ final class Mxcsr {
     }
 
     int compareF(int a, int b, boolean signalQnan) {
+        if (plainF(a) && plainF(b)) {
+            float x = Float.intBitsToFloat(a);
+            float y = Float.intBitsToFloat(b);
+            return x < y ? -1 : x > y ? 1 : 0;
+        }
         Val x = SoftFloat.ofFloat(a);
         Val y = SoftFloat.ofFloat(b);
         if (!x.isNan() && !y.isNan()) {
@@ -471,6 +569,11 @@ final class Mxcsr {
     }
 
     int compareD(long a, long b, boolean signalQnan) {
+        if (plainD(a) && plainD(b)) {
+            double x = Double.longBitsToDouble(a);
+            double y = Double.longBitsToDouble(b);
+            return x < y ? -1 : x > y ? 1 : 0;
+        }
         Val x = SoftFloat.ofDouble(a);
         Val y = SoftFloat.ofDouble(b);
         if (!x.isNan() && !y.isNan()) {
@@ -478,103 +581,5 @@ final class Mxcsr {
             y = inD(b);
         }
         return compare(x, y, signalQnan);
-    }
-
-    // ---- conversions ----
-
-    /** float -> double: exact; an SNaN is quieted. */
-    long f2d(int a) {
-        Val x = SoftFloat.ofFloat(a);
-        if (x.isNan()) {
-            if (x.cls() == SoftFloat.SNAN) {
-                flags |= IE;
-            }
-            return (a < 0 ? Long.MIN_VALUE : 0) | 0x7ff8000000000000L | ((long) (a & 0x3fffff) << 29);
-        }
-        x = inF(a);
-        return switch (x.cls()) {
-            case SoftFloat.ZERO -> x.neg() ? Long.MIN_VALUE : 0;
-            case SoftFloat.INF -> inf(x.neg());
-            default -> SoftFloat.doubleBits(SoftFloat.round(x, SoftFloat.DOUBLE, rc()));
-        };
-    }
-
-    int d2f(long a) {
-        Val x = SoftFloat.ofDouble(a);
-        if (x.isNan()) {
-            if (x.cls() == SoftFloat.SNAN) {
-                flags |= IE;
-            }
-            return (a < 0 ? 0x80000000 : 0) | 0x7fc00000 | (int) ((a >>> 29) & 0x3fffff);
-        }
-        x = inD(a);
-        return switch (x.cls()) {
-            case SoftFloat.ZERO -> x.neg() ? 0x80000000 : 0;
-            case SoftFloat.INF -> x.neg() ? 0xff800000 : 0x7f800000;
-            default -> outF(SoftFloat.round(x, SoftFloat.SINGLE, rc()));
-        };
-    }
-
-    int i2f(long v) {
-        if (v == 0) {
-            return 0;
-        }
-        Rounded r = SoftFloat.round(v < 0, SoftFloat.unsigned(Math.abs(v)), 0, false, SoftFloat.SINGLE, rc());
-        flags |= r.flags();
-        return SoftFloat.floatBits(r);
-    }
-
-    long i2d(long v) {
-        if (v == 0) {
-            return 0;
-        }
-        Rounded r = SoftFloat.round(v < 0, SoftFloat.unsigned(Math.abs(v)), 0, false, SoftFloat.DOUBLE, rc());
-        flags |= r.flags();
-        return SoftFloat.doubleBits(r);
-    }
-
-    /** float/double (as a Val) to a signed integer of {@code bits}; indefinite on overflow. */
-    long toInt(Val x, int bits, boolean truncate) {
-        long indefinite = 1L << (bits - 1);
-        if (x.isNan() || x.cls() == SoftFloat.INF) {
-            flags |= IE;
-            return indefinite;
-        }
-        if (x.cls() == SoftFloat.ZERO) {
-            return 0;
-        }
-        if (x.exp() > 64) {
-            flags |= IE;
-            return indefinite;
-        }
-        java.math.BigInteger[] ri = SoftFloat.toIntegral(x, truncate ? SoftFloat.RC_ZERO : rc());
-        java.math.BigInteger m = ri[0];
-        java.math.BigInteger limit = java.math.BigInteger.ONE.shiftLeft(bits - 1);
-        if (x.neg() ? m.compareTo(limit) > 0 : m.compareTo(limit) >= 0) {
-            flags |= IE;
-            return indefinite;
-        }
-        if (ri[1].signum() != 0) {
-            flags |= PE;
-        }
-        long v = m.longValue();
-        return x.neg() ? -v : v;
-    }
-
-    /** Conversions to integers never report denormal operands (DAZ still applies). */
-    long f2i(int a, int bits, boolean truncate) {
-        Val x = SoftFloat.ofFloat(a);
-        if (daz() && (a & 0x7f800000) == 0) {
-            x = new Val(SoftFloat.ZERO, x.neg(), 0, 0);
-        }
-        return toInt(x, bits, truncate);
-    }
-
-    long d2i(long a, int bits, boolean truncate) {
-        Val x = SoftFloat.ofDouble(a);
-        if (daz() && (a & 0x7ff0000000000000L) == 0) {
-            x = new Val(SoftFloat.ZERO, x.neg(), 0, 0);
-        }
-        return toInt(x, bits, truncate);
     }
 }

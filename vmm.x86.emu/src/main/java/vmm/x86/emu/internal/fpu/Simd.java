@@ -96,17 +96,34 @@ final class Simd {
         s.xmm[2 * reg + 1] = hi;
     }
 
-    /** The 128-bit source (register or memory, aligned to 16 when {@code aligned}) as {lo, hi}. */
-    long[] src128(boolean aligned) {
+    /** The 128-bit source as {@link #load128} read it: no array per instruction. */
+    long srcLo;
+    long srcHi;
+
+    /** Reads the 128-bit source (register or memory, aligned to 16 when {@code aligned}). */
+    void load128(boolean aligned) {
         if (insn.memory()) {
             if (aligned) {
                 host.checkAlignment(16);
             }
-            long l = host.load(0, 8);
-            long h = host.load(8, 8);
-            return new long[]{l, h};
+            srcLo = host.load(0, 8);
+            srcHi = host.load(8, 8);
+        } else {
+            int rm = insn.rm();
+            srcLo = s.xmm[2 * rm];
+            srcHi = s.xmm[2 * rm + 1];
         }
-        return new long[]{lo(insn.rm()), hi(insn.rm())};
+    }
+
+    /** The 128-bit source as {lo, hi}, for the lane loops of the less frequent instructions. */
+    long[] src128(boolean aligned) {
+        load128(aligned);
+        return new long[]{srcLo, srcHi};
+    }
+
+    /** Dword {@code sel & 3} of the 128-bit value hi:lo, zero-extended. */
+    static long dword(long lo, long hi, int sel) {
+        return (((sel & 2) == 0 ? lo : hi) >>> (32 * (sel & 1))) & 0xffffffffL;
     }
 
     /** The low 64 bits of the source (register low quadword or m64). */

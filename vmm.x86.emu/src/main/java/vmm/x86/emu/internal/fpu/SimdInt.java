@@ -30,11 +30,25 @@ final class SimdInt {
         SimdInsn in = c.insn;
         int d = in.reg();
         if (x) {
-            long[] b = c.src128(true);
+            c.load128(true);
             long a0 = c.lo(d);
             long a1 = c.hi(d);
-            long[] r = xmmOp(c, op, a0, a1, b[0], b[1]);
-            c.set(d, r[0], r[1]);
+            long b0 = c.srcLo;
+            long b1 = c.srcHi;
+            // the bitwise ones first, without the generic dispatch: PXOR xmm, xmm zeroes registers
+            switch (op) {
+                case 0xef -> c.set(d, a0 ^ b0, a1 ^ b1);
+                case 0xdb -> c.set(d, a0 & b0, a1 & b1);
+                case 0xeb -> c.set(d, a0 | b0, a1 | b1);
+                case 0xdf -> c.set(d, ~a0 & b0, ~a1 & b1);
+                default -> {
+                    if (PackedInt.isLaneWise(op)) {
+                        c.set(d, PackedInt.op(op, a0, b0), PackedInt.op(op, a1, b1));
+                    } else {
+                        xmmOp(c, d, op, a0, a1, b0, b1);
+                    }
+                }
+            }
         } else {
             if (op == 0x6c || op == 0x6d) {
                 throw c.ud();
@@ -45,26 +59,24 @@ final class SimdInt {
         }
     }
 
-    private static long[] xmmOp(Simd c, int op, long a0, long a1, long b0, long b1) {
-        if (PackedInt.isLaneWise(op)) {
-            return new long[]{PackedInt.op(op, a0, b0), PackedInt.op(op, a1, b1)};
-        }
-        return switch (op) {
-            case 0x60, 0x61, 0x62 -> new long[]{PackedInt.unpackLo(a0, b0, width(op)), PackedInt.unpackHi(a0, b0, width(op))};
-            case 0x68, 0x69, 0x6a -> new long[]{PackedInt.unpackLo(a1, b1, width(op)), PackedInt.unpackHi(a1, b1, width(op))};
-            case 0x6c -> new long[]{a0, b0};
-            case 0x6d -> new long[]{a1, b1};
-            case 0x63 -> new long[]{PackedInt.pack(a0, a1, 8, true), PackedInt.pack(b0, b1, 8, true)};
-            case 0x67 -> new long[]{PackedInt.pack(a0, a1, 8, false), PackedInt.pack(b0, b1, 8, false)};
-            case 0x6b -> new long[]{PackedInt.pack(a0, a1, 16, true), PackedInt.pack(b0, b1, 16, true)};
+    /** Unpacks, packs and shifts by register of XMM d. */
+    private static void xmmOp(Simd c, int d, int op, long a0, long a1, long b0, long b1) {
+        switch (op) {
+            case 0x60, 0x61, 0x62 -> c.set(d, PackedInt.unpackLo(a0, b0, width(op)), PackedInt.unpackHi(a0, b0, width(op)));
+            case 0x68, 0x69, 0x6a -> c.set(d, PackedInt.unpackLo(a1, b1, width(op)), PackedInt.unpackHi(a1, b1, width(op)));
+            case 0x6c -> c.set(d, a0, b0);
+            case 0x6d -> c.set(d, a1, b1);
+            case 0x63 -> c.set(d, PackedInt.pack(a0, a1, 8, true), PackedInt.pack(b0, b1, 8, true));
+            case 0x67 -> c.set(d, PackedInt.pack(a0, a1, 8, false), PackedInt.pack(b0, b1, 8, false));
+            case 0x6b -> c.set(d, PackedInt.pack(a0, a1, 16, true), PackedInt.pack(b0, b1, 16, true));
             case 0xd1, 0xd2, 0xd3, 0xe1, 0xe2, 0xf1, 0xf2, 0xf3 -> {
                 int w = shiftWidth(op);
                 int kind = shiftKind(op);
-                long count = b0; // only the low quadword counts
-                yield new long[]{PackedInt.shift(a0, w, count, kind), PackedInt.shift(a1, w, count, kind)};
+                // only the low quadword counts
+                c.set(d, PackedInt.shift(a0, w, b0, kind), PackedInt.shift(a1, w, b0, kind));
             }
             default -> throw c.unimplemented();
-        };
+        }
     }
 
     private static long mmOp(int op, long a, long b) {
@@ -174,22 +186,22 @@ final class SimdInt {
             }
             case 0x66 -> {
                 c.checkSse();
-                long[] v = c.src128(true);
-                long[] r = new long[2];
-                for (int i = 0; i < 4; i++) {
-                    SseArith.setF(r, i, SseArith.f(v, (imm >> (2 * i)) & 3));
-                }
-                c.set(in.reg(), r[0], r[1]);
+                c.load128(true);
+                long lo = c.srcLo;
+                long hi = c.srcHi;
+                long r0 = Simd.dword(lo, hi, imm) | Simd.dword(lo, hi, imm >> 2) << 32;
+                long r1 = Simd.dword(lo, hi, imm >> 4) | Simd.dword(lo, hi, imm >> 6) << 32;
+                c.set(in.reg(), r0, r1);
             }
             case 0xf3 -> {
                 c.checkSse();
-                long[] v = c.src128(true);
-                c.set(in.reg(), v[0], PackedInt.shuffle16(v[1], imm));
+                c.load128(true);
+                c.set(in.reg(), c.srcLo, PackedInt.shuffle16(c.srcHi, imm));
             }
             default -> {
                 c.checkSse();
-                long[] v = c.src128(true);
-                c.set(in.reg(), PackedInt.shuffle16(v[0], imm), v[1]);
+                c.load128(true);
+                c.set(in.reg(), PackedInt.shuffle16(c.srcLo, imm), c.srcHi);
             }
         }
     }

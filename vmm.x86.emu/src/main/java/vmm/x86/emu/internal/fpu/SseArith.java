@@ -22,44 +22,58 @@ final class SseArith {
 
     /** Arithmetic 51, 58, 59, 5C-5F and logic 54-57. */
     static void arith(Simd c, int op) {
-        SimdInsn in = c.insn;
-        int p = in.prefix();
-        boolean logic = op >= 0x54 && op <= 0x57;
-        if (logic && p != 0 && p != 0x66) {
+        int p = c.insn.prefix();
+        if (op >= 0x54 && op <= 0x57) {
+            logic(c, op, p);
+            return;
+        }
+        c.checkSse();
+        int d = c.insn.reg();
+        switch (p) {
+            case 0xf2 -> scalarD(c, op, d);
+            case 0xf3 -> scalarF(c, op, d);
+            default -> packed(c, op, d, p == 0x66);
+        }
+    }
+
+    /** ANDPS/ANDPD (54), ANDNPS/ANDNPD (55), ORPS/ORPD (56), XORPS/XORPD (57). */
+    private static void logic(Simd c, int op, int p) {
+        if (p != 0 && p != 0x66) {
             throw c.ud();
         }
         c.checkSse();
-        int d = in.reg();
-        if (!logic && (p == 0xf2 || p == 0xf3)) {
-            scalar(c, op, d, p == 0xf2);
-            return;
+        int d = c.insn.reg();
+        c.load128(true);
+        long a0 = c.lo(d);
+        long a1 = c.hi(d);
+        long b0 = c.srcLo;
+        long b1 = c.srcHi;
+        switch (op) {
+            case 0x54 -> c.set(d, a0 & b0, a1 & b1);
+            case 0x55 -> c.set(d, ~a0 & b0, ~a1 & b1);
+            case 0x56 -> c.set(d, a0 | b0, a1 | b1);
+            default -> c.set(d, a0 ^ b0, a1 ^ b1);
         }
-        long[] a = {c.lo(d), c.hi(d)};
-        long[] b = c.src128(true);
-        if (logic) {
-            for (int i = 0; i < 2; i++) {
-                a[i] = switch (op) {
-                    case 0x54 -> a[i] & b[i];
-                    case 0x55 -> ~a[i] & b[i];
-                    case 0x56 -> a[i] | b[i];
-                    default -> a[i] ^ b[i];
-                };
-            }
-            c.set(d, a[0], a[1]);
-            return;
-        }
+    }
+
+    private static void packed(Simd c, int op, int d, boolean dbl) {
+        long a0 = c.lo(d);
+        long a1 = c.hi(d);
+        c.load128(true);
+        long b0 = c.srcLo;
+        long b1 = c.srcHi;
         Mxcsr mx = c.mx;
         mx.begin();
         long r0;
         long r1;
-        if (p == 0x66) {
-            r0 = dop(mx, op, a[0], b[0]);
-            r1 = dop(mx, op, a[1], b[1]);
+        if (dbl) {
+            r0 = dop(mx, op, a0, b0);
+            r1 = dop(mx, op, a1, b1);
         } else {
-            r0 = (fop(mx, op, (int) a[0], (int) b[0]) & 0xffffffffL)
-                    | (long) fop(mx, op, (int) (a[0] >>> 32), (int) (b[0] >>> 32)) << 32;
-            r1 = (fop(mx, op, (int) a[1], (int) b[1]) & 0xffffffffL)
-                    | (long) fop(mx, op, (int) (a[1] >>> 32), (int) (b[1] >>> 32)) << 32;
+            r0 = (fop(mx, op, (int) a0, (int) b0) & 0xffffffffL)
+                    | (long) fop(mx, op, (int) (a0 >>> 32), (int) (b0 >>> 32)) << 32;
+            r1 = (fop(mx, op, (int) a1, (int) b1) & 0xffffffffL)
+                    | (long) fop(mx, op, (int) (a1 >>> 32), (int) (b1 >>> 32)) << 32;
         }
         mx.commit(c.host);
         c.set(d, r0, r1);
@@ -89,24 +103,24 @@ final class SseArith {
         };
     }
 
-    /** The scalar forms without temporaries: the common case of compiled floating-point code. */
-    private static void scalar(Simd c, int op, int d, boolean dbl) {
+    /** The scalar forms, the common case of compiled floating-point code: no temporaries. */
+    private static void scalarD(Simd c, int op, int d) {
         Mxcsr mx = c.mx;
-        long a = c.lo(d);
-        if (dbl) {
-            long b = c.src64();
-            mx.begin();
-            long r = dop(mx, op, a, b);
-            mx.commit(c.host);
-            c.s.xmm[2 * d] = r;
-        } else {
-            int x = (int) a;
-            int b = c.src32();
-            mx.begin();
-            int r = fop(mx, op, x, b);
-            mx.commit(c.host);
-            c.s.xmm[2 * d] = (a & 0xffffffff00000000L) | (r & 0xffffffffL);
-        }
+        long b = c.src64();
+        mx.begin();
+        long r = dop(mx, op, c.s.xmm[2 * d], b);
+        mx.commit(c.host);
+        c.s.xmm[2 * d] = r;
+    }
+
+    private static void scalarF(Simd c, int op, int d) {
+        Mxcsr mx = c.mx;
+        long a = c.s.xmm[2 * d];
+        int b = c.src32();
+        mx.begin();
+        int r = fop(mx, op, (int) a, b);
+        mx.commit(c.host);
+        c.s.xmm[2 * d] = (a & 0xffffffff00000000L) | (r & 0xffffffffL);
     }
 
     /** SSE3 ADDSUBPS/PD (D0), HADDPS/PD (7C), HSUBPS/PD (7D): 66 = double, F2 = single. */
@@ -152,36 +166,70 @@ final class SseArith {
         int p = in.prefix();
         c.checkSse();
         int d = in.reg();
-        long[] a = {c.lo(d), c.hi(d)};
-        long[] b = p == 0 || p == 0x66 ? c.src128(true)
-                : new long[]{p == 0xf3 ? c.src32() & 0xffffffffL : c.src64(), 0};
+        long a0 = c.lo(d);
+        long a1 = c.hi(d);
+        long b0;
+        long b1 = 0;
+        if (p == 0 || p == 0x66) {
+            c.load128(true);
+            b0 = c.srcLo;
+            b1 = c.srcHi;
+        } else {
+            b0 = p == 0xf3 ? c.src32() & 0xffffffffL : c.src64();
+        }
         int pred = in.imm8() & 7;
-        boolean signal = pred == 1 || pred == 2 || pred == 5 || pred == 6;
         Mxcsr mx = c.mx;
         mx.begin();
-        boolean dbl = p == 0x66 || p == 0xf2;
-        int lanes = p == 0 ? 4 : p == 0x66 ? 2 : 1;
-        long[] r = a.clone();
-        for (int i = 0; i < lanes; i++) {
-            int cmp = dbl ? mx.compareD(a[i], b[i], signal) : mx.compareF(f(a, i), f(b, i), signal);
-            boolean t = switch (pred) {
-                case 0 -> cmp == 0;
-                case 1 -> cmp == -1;
-                case 2 -> cmp == -1 || cmp == 0;
-                case 3 -> cmp == 2;
-                case 4 -> cmp != 0;
-                case 5 -> cmp != -1;
-                case 6 -> cmp != -1 && cmp != 0;
-                default -> cmp != 2;
-            };
-            if (dbl) {
-                r[i] = t ? -1L : 0;
-            } else {
-                setF(r, i, t ? -1 : 0);
+        long r0;
+        long r1;
+        switch (p) {
+            case 0xf2 -> {
+                r0 = cmpD(mx, pred, a0, b0);
+                r1 = a1;
+            }
+            case 0x66 -> {
+                r0 = cmpD(mx, pred, a0, b0);
+                r1 = cmpD(mx, pred, a1, b1);
+            }
+            case 0xf3 -> {
+                r0 = (a0 & 0xffffffff00000000L) | cmpF(mx, pred, (int) a0, (int) b0);
+                r1 = a1;
+            }
+            default -> {
+                r0 = cmpF(mx, pred, (int) a0, (int) b0) | cmpF(mx, pred, (int) (a0 >>> 32), (int) (b0 >>> 32)) << 32;
+                r1 = cmpF(mx, pred, (int) a1, (int) b1) | cmpF(mx, pred, (int) (a1 >>> 32), (int) (b1 >>> 32)) << 32;
             }
         }
         mx.commit(c.host);
-        c.set(d, r[0], r[1]);
+        c.set(d, r0, r1);
+    }
+
+    /** LT, LE, NLT, NLE signal on a QNaN too. */
+    private static boolean signals(int pred) {
+        return pred == 1 || pred == 2 || pred == 5 || pred == 6;
+    }
+
+    /** Whether predicate {@code pred} holds for a comparison result -1, 0, 1 or 2 (unordered). */
+    private static boolean holds(int pred, int cmp) {
+        return switch (pred) {
+            case 0 -> cmp == 0;
+            case 1 -> cmp == -1;
+            case 2 -> cmp == -1 || cmp == 0;
+            case 3 -> cmp == 2;
+            case 4 -> cmp != 0;
+            case 5 -> cmp != -1;
+            case 6 -> cmp != -1 && cmp != 0;
+            default -> cmp != 2;
+        };
+    }
+
+    private static long cmpD(Mxcsr mx, int pred, long a, long b) {
+        return holds(pred, mx.compareD(a, b, signals(pred))) ? -1L : 0;
+    }
+
+    /** The all-ones or zero mask of one float lane, zero-extended. */
+    private static long cmpF(Mxcsr mx, int pred, int a, int b) {
+        return holds(pred, mx.compareF(a, b, signals(pred))) ? 0xffffffffL : 0;
     }
 
     /** COMISS/COMISD (2F) signal on QNaN; UCOMISS/UCOMISD (2E) only on SNaN. */

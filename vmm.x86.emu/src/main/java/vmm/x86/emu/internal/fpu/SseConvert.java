@@ -1,8 +1,5 @@
 package vmm.x86.emu.internal.fpu;
 
-import static vmm.x86.emu.internal.fpu.SseArith.f;
-import static vmm.x86.emu.internal.fpu.SseArith.setF;
-
 /**
  * SSE/SSE2 conversions: 0F 2A (CVTPI2PS/PD, CVTSI2SS/SD), 2C/2D (CVT[T]PS2PI, CVT[T]PD2PI,
  * CVT[T]SS2SI, CVT[T]SD2SI), 5A (PS2PD, PD2PS, SS2SD, SD2SS), 5B (DQ2PS, PS2DQ, TPS2DQ),
@@ -29,8 +26,8 @@ final class SseConvert {
                     c.enterMmx();
                 }
                 mx.begin();
-                int r0 = mx.i2f((int) v);
-                int r1 = mx.i2f((int) (v >> 32));
+                int r0 = MxcsrConvert.i2f(mx, (int) v);
+                int r1 = MxcsrConvert.i2f(mx, (int) (v >> 32));
                 mx.commit(c.host);
                 c.set(d, (r0 & 0xffffffffL) | ((long) r1 << 32), c.hi(d));
             }
@@ -44,8 +41,8 @@ final class SseConvert {
                     c.enterMmx();
                 }
                 mx.begin();
-                long r0 = mx.i2d((int) v);
-                long r1 = mx.i2d((int) (v >> 32));
+                long r0 = MxcsrConvert.i2d(mx, (int) v);
+                long r1 = MxcsrConvert.i2d(mx, (int) (v >> 32));
                 mx.commit(c.host);
                 c.set(d, r0, r1);
             }
@@ -54,11 +51,11 @@ final class SseConvert {
                 long v = in.rexW() ? c.gprOrMem(8) : (int) c.gprOrMem(4);
                 mx.begin();
                 if (p == 0xf3) {
-                    int r = mx.i2f(v);
+                    int r = MxcsrConvert.i2f(mx, v);
                     mx.commit(c.host);
                     c.set(d, (c.lo(d) & 0xffffffff00000000L) | (r & 0xffffffffL), c.hi(d));
                 } else {
-                    long r = mx.i2d(v);
+                    long r = MxcsrConvert.i2d(mx, v);
                     mx.commit(c.host);
                     c.set(d, r, c.hi(d));
                 }
@@ -79,13 +76,13 @@ final class SseConvert {
                 mx.begin();
                 if (p == 0) {
                     long v = in.memory() ? c.host.load(0, 8) : c.lo(in.rm());
-                    long r0 = mx.f2i((int) v, 32, truncate);
-                    long r1 = mx.f2i((int) (v >>> 32), 32, truncate);
+                    long r0 = MxcsrConvert.f2i(mx, (int) v, 32, truncate);
+                    long r1 = MxcsrConvert.f2i(mx, (int) (v >>> 32), 32, truncate);
                     r = (r0 & 0xffffffffL) | (r1 << 32);
                 } else {
-                    long[] v = c.src128(true);
-                    long r0 = mx.d2i(v[0], 32, truncate);
-                    long r1 = mx.d2i(v[1], 32, truncate);
+                    c.load128(true);
+                    long r0 = MxcsrConvert.d2i(mx, c.srcLo, 32, truncate);
+                    long r1 = MxcsrConvert.d2i(mx, c.srcHi, 32, truncate);
                     r = (r0 & 0xffffffffL) | (r1 << 32);
                 }
                 mx.commit(c.host);
@@ -96,7 +93,7 @@ final class SseConvert {
                 c.checkSse();
                 int bits = in.rexW() ? 64 : 32;
                 mx.begin();
-                long r = p == 0xf3 ? mx.f2i(c.src32(), bits, truncate) : mx.d2i(c.src64(), bits, truncate);
+                long r = p == 0xf3 ? MxcsrConvert.f2i(mx, c.src32(), bits, truncate) : MxcsrConvert.d2i(mx, c.src64(), bits, truncate);
                 mx.commit(c.host);
                 c.host.setGpr(in.reg(), bits / 8, r);
             }
@@ -113,25 +110,25 @@ final class SseConvert {
         switch (p) {
             case 0 -> { // CVTPS2PD xmm, xmm/m64
                 long v = c.src64();
-                long r0 = mx.f2d((int) v);
-                long r1 = mx.f2d((int) (v >>> 32));
+                long r0 = MxcsrConvert.f2d(mx, (int) v);
+                long r1 = MxcsrConvert.f2d(mx, (int) (v >>> 32));
                 mx.commit(c.host);
                 c.set(d, r0, r1);
             }
             case 0x66 -> { // CVTPD2PS
-                long[] v = c.src128(true);
-                int r0 = mx.d2f(v[0]);
-                int r1 = mx.d2f(v[1]);
+                c.load128(true);
+                int r0 = MxcsrConvert.d2f(mx, c.srcLo);
+                int r1 = MxcsrConvert.d2f(mx, c.srcHi);
                 mx.commit(c.host);
                 c.set(d, (r0 & 0xffffffffL) | ((long) r1 << 32), 0);
             }
             case 0xf3 -> { // CVTSS2SD
-                long r = mx.f2d(c.src32());
+                long r = MxcsrConvert.f2d(mx, c.src32());
                 mx.commit(c.host);
                 c.set(d, r, c.hi(d));
             }
             default -> { // CVTSD2SS
-                int r = mx.d2f(c.src64());
+                int r = MxcsrConvert.d2f(mx, c.src64());
                 mx.commit(c.host);
                 c.set(d, (c.lo(d) & 0xffffffff00000000L) | (r & 0xffffffffL), c.hi(d));
             }
@@ -146,16 +143,21 @@ final class SseConvert {
         }
         c.checkSse();
         int d = in.reg();
-        long[] v = c.src128(true);
-        long[] r = new long[2];
+        c.load128(true);
+        long lo = c.srcLo;
+        long hi = c.srcHi;
         Mxcsr mx = c.mx;
         mx.begin();
-        for (int i = 0; i < 4; i++) {
-            int x = f(v, i);
-            setF(r, i, p == 0 ? mx.i2f(x) : (int) mx.f2i(x, 32, p == 0xf3));
-        }
+        long r0 = lane5b(mx, p, (int) lo) | lane5b(mx, p, (int) (lo >>> 32)) << 32;
+        long r1 = lane5b(mx, p, (int) hi) | lane5b(mx, p, (int) (hi >>> 32)) << 32;
         mx.commit(c.host);
-        c.set(d, r[0], r[1]);
+        c.set(d, r0, r1);
+    }
+
+    /** One lane of 5B (CVTDQ2PS, CVTPS2DQ, CVTTPS2DQ), zero-extended. */
+    private static long lane5b(Mxcsr mx, int p, int x) {
+        int r = p == 0 ? MxcsrConvert.i2f(mx, x) : (int) MxcsrConvert.f2i(mx, x, 32, p == 0xf3);
+        return r & 0xffffffffL;
     }
 
     static void cvtE6(Simd c) {
@@ -170,16 +172,16 @@ final class SseConvert {
         mx.begin();
         if (p == 0xf3) { // CVTDQ2PD xmm, xmm/m64: exact
             long v = c.src64();
-            long r0 = mx.i2d((int) v);
-            long r1 = mx.i2d((int) (v >> 32));
+            long r0 = MxcsrConvert.i2d(mx, (int) v);
+            long r1 = MxcsrConvert.i2d(mx, (int) (v >> 32));
             mx.commit(c.host);
             c.set(d, r0, r1);
             return;
         }
-        long[] v = c.src128(true);
+        c.load128(true);
         boolean truncate = p == 0x66;
-        long r0 = mx.d2i(v[0], 32, truncate);
-        long r1 = mx.d2i(v[1], 32, truncate);
+        long r0 = MxcsrConvert.d2i(mx, c.srcLo, 32, truncate);
+        long r1 = MxcsrConvert.d2i(mx, c.srcHi, 32, truncate);
         mx.commit(c.host);
         c.set(d, (r0 & 0xffffffffL) | (r1 << 32), 0);
     }

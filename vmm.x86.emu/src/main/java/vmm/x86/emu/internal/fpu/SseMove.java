@@ -23,8 +23,8 @@ final class SseMove {
             if (store) {
                 storeFull(c, r, false);
             } else {
-                long[] v = c.src128(false);
-                c.set(r, v[0], v[1]);
+                c.load128(false);
+                c.set(r, c.srcLo, c.srcHi);
             }
             return;
         }
@@ -59,8 +59,8 @@ final class SseMove {
         if (store) {
             storeFull(c, r, aligned);
         } else {
-            long[] v = c.src128(aligned);
-            c.set(r, v[0], v[1]);
+            c.load128(aligned);
+            c.set(r, c.srcLo, c.srcHi);
         }
     }
 
@@ -137,18 +137,17 @@ final class SseMove {
         }
         c.checkSse();
         int r = c.insn.reg();
-        long[] a = {c.lo(r), c.hi(r)};
-        long[] b = c.src128(true);
+        long a0 = c.lo(r);
+        long a1 = c.hi(r);
+        c.load128(true);
+        long b0 = c.srcLo;
+        long b1 = c.srcHi;
         if (p == 0x66) {
-            c.set(r, high ? a[1] : a[0], high ? b[1] : b[0]);
+            c.set(r, high ? a1 : a0, high ? b1 : b0);
         } else {
             int k = high ? 2 : 0;
-            long[] o = new long[2];
-            setF(o, 0, f(a, k));
-            setF(o, 1, f(b, k));
-            setF(o, 2, f(a, k + 1));
-            setF(o, 3, f(b, k + 1));
-            c.set(r, o[0], o[1]);
+            c.set(r, Simd.dword(a0, a1, k) | Simd.dword(b0, b1, k) << 32,
+                    Simd.dword(a0, a1, k + 1) | Simd.dword(b0, b1, k + 1) << 32);
         }
     }
 
@@ -160,18 +159,17 @@ final class SseMove {
         }
         c.checkSse();
         int r = c.insn.reg();
-        long[] a = {c.lo(r), c.hi(r)};
-        long[] b = c.src128(true);
+        long a0 = c.lo(r);
+        long a1 = c.hi(r);
+        c.load128(true);
+        long b0 = c.srcLo;
+        long b1 = c.srcHi;
         int imm = c.insn.imm8();
         if (p == 0x66) {
-            c.set(r, a[imm & 1], b[(imm >> 1) & 1]);
+            c.set(r, (imm & 1) == 0 ? a0 : a1, (imm & 2) == 0 ? b0 : b1);
         } else {
-            long[] o = new long[2];
-            setF(o, 0, f(a, imm & 3));
-            setF(o, 1, f(a, (imm >> 2) & 3));
-            setF(o, 2, f(b, (imm >> 4) & 3));
-            setF(o, 3, f(b, (imm >> 6) & 3));
-            c.set(r, o[0], o[1]);
+            c.set(r, Simd.dword(a0, a1, imm) | Simd.dword(a0, a1, imm >> 2) << 32,
+                    Simd.dword(b0, b1, imm >> 4) | Simd.dword(b0, b1, imm >> 6) << 32);
         }
     }
 

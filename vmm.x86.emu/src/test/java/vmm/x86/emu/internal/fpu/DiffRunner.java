@@ -49,6 +49,11 @@ final class DiffRunner {
                 batch.add(s.instance(rnd, g.fx(x87Unmask, sseUnmask), g.gpr(), mem, g.rflags(), imm));
             }
         }
+        check(oracle, batch);
+    }
+
+    /** Runs prepared cases (operands and MXCSR chosen by the caller) and compares them. */
+    void check(NativeOracle oracle, List<DiffCase> batch) throws Exception {
         List<NativeOracle.Result> want = oracle.run(batch);
         for (int i = 0; i < batch.size(); i++) {
             check(batch.get(i), want.get(i));
