@@ -17,8 +17,9 @@ import vmm.x86.emu.internal.decode.Op;
 /**
  * Emits one block's {@code run} method: the integer instructions inline over registers held in
  * locals and lazy flags held in locals (flags no later instruction can see are not computed at
- * all), everything else as a call to the interpreter's handler with the state stored first. A
- * block that branches back to its own start loops inside the method.
+ * all), everything else as a call to the interpreter's handler with the state stored first (only
+ * the registers and flags it touches, for the instructions {@link Touch} classifies). A block that
+ * branches back to its own start loops inside the method.
  */
 final class Emitter extends EmitterArith {
     private static final int RSP = Plan.RSP;
@@ -120,7 +121,6 @@ final class Emitter extends EmitterArith {
      * and a fault in the handler stores them through a guard like an inline memory access's.
      */
     private void partialFallback(int k, Touch t) {
-        Insn i = insns[k];
         for (int r = 0; r < 16; r++) {
             if (((t.reads() | t.writes()) & (1 << r)) != 0) {
                 flushReg(r);
