@@ -163,8 +163,30 @@ final class Emitter extends EmitterArith {
         cb.aload(C).lload(RIP0).loadConstant((long) (off[k] + i.len)).ladd().putfield(CD_CPU, "nextRip", CD_long);
         cb.aload(C).aload(THIS).getfield(CD_COMPILED, "insns", CD_INSN.arrayType()).loadConstant(k).aaload()
                 .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
-                .invokestatic(CD_EXEC, i.op == Op.FPU ? "fpu" : "execute",
-                        MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+                .invokestatic(CD_EXEC, entry(i.op), MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+    }
+
+    /** The handler's own entry point in {@code Exec} where it has one, else the generic dispatch. */
+    private static String entry(int op) {
+        return switch (op) {
+            case Op.FPU -> "fpu";
+            case Op.SHIFT -> "shift";
+            case Op.SHLD -> "shld";
+            case Op.SHRD -> "shrd";
+            case Op.BT_R -> "btReg";
+            case Op.BT_I -> "btImm";
+            case Op.BSF -> "bsf";
+            case Op.BSR -> "bsr";
+            case Op.XADD -> "xadd";
+            case Op.CMPXCHG -> "cmpxchg";
+            case Op.STRING -> "string";
+            case Op.CALL_REL -> "callRel";
+            case Op.RET -> "ret";
+            case Op.CALL_RM -> "callRm";
+            case Op.JMP_RM -> "jumpRm";
+            case Op.LEAVE -> "leave";
+            default -> "execute";
+        };
     }
 
     private static boolean nearBranch(int op) {
