@@ -26,7 +26,7 @@ public final class Interpreter {
      * HotSpot translates a prefix of the block instead.
      */
     public static final int MAX_BLOCK = 64;
-    private static final int CACHE_SIZE = 16384;
+    private static final int CACHE_SIZE = 65536;
     private static final int WINDOW = MAX_BLOCK * 15;
 
     private final Cpu c;
@@ -119,7 +119,8 @@ public final class Interpreter {
             if (nb == null || nb.phys != pa) {
                 nb = b.next2;
             }
-            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == phys.generation(pa)) {
+            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == phys.generation(pa)
+                    && (nb.phys2 < 0 || secondPageValid(nb, lin))) {
                 lastLinear = lin;
                 return nb;
             }
@@ -134,6 +135,13 @@ public final class Interpreter {
     }
 
     private long lastLinear;
+
+    /** Whether a block whose instruction runs into the next page still sees that page's bytes. */
+    private boolean secondPageValid(Block b, long lin) {
+        long lin2 = (lin | 0xfff) + 1;
+        long pa2 = mem.fetchPhys(c.longMode64 ? lin2 : lin2 & 0xffffffffL);
+        return pa2 == b.phys2 && b.generation2 == phys.generation(pa2);
+    }
 
     private Block lookup() {
         long lin;
@@ -150,7 +158,8 @@ public final class Interpreter {
         int mode = c.codeSize;
         int idx = (int) ((pa ^ (pa >>> 13) ^ mode) & (CACHE_SIZE - 1));
         Block b = cache[idx];
-        if (b != null && b.phys == pa && b.mode == mode && b.generation == phys.generation(pa)) {
+        if (b != null && b.phys == pa && b.mode == mode && b.generation == phys.generation(pa)
+                && (b.phys2 < 0 || secondPageValid(b, lin))) {
             return b;
         }
         b = decode(lin, pa, mode);
@@ -191,15 +200,20 @@ public final class Interpreter {
                     break;
                 }
                 // The first instruction runs into the next page: fetch it (which may fault there).
+                // The block is cached when both pages are RAM, valid while the next page keeps its
+                // frame and generation (checked at each lookup).
                 long lin2 = lin + inPage;
                 long pa2 = mem.fetchPhys(c.longMode64 ? lin2 : lin2 & 0xffffffffL);
+                int generation2 = -1;
+                if (generation >= 0 && phys.region(pa2, 15) >= 0) {
+                    generation2 = phys.markCode(pa2);
+                    mem.checkCodeEpoch();
+                }
                 for (int k = 0; k < 15; k++) {
                     code[avail + k] = (byte) mem.readPhys(pa2 + k, 1);
                 }
                 decoder.decode(code, pos, avail + 15, mode, i);
-                generation = -1;
-                scratch[n++] = i;
-                break;
+                return new Block(pa, mode, generation2 < 0 ? -1 : generation, new Insn[] {i}, pa2, generation2);
             }
             scratch[n++] = i;
             pos += i.len;

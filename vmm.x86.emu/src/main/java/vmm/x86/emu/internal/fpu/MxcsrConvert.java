@@ -134,8 +134,8 @@ final class MxcsrConvert {
             default -> x < 0 ? Math.ceil(x) : Math.floor(x);
         };
         double lim = bits == 64 ? 0x1p63 : 0x1p31;
-        if (r >= lim || r < -lim) {
-            return Long.MIN_VALUE; // out of range: the exact path reports it
+        if (r >= lim || r < -lim || r == -0x1p63) {
+            return Long.MIN_VALUE; // out of range (or -2^63): the exact path decides
         }
         if (r != x) {
             mx.flags |= PE;
