@@ -1,16 +1,10 @@
 package vmm.x86.emu.internal;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
-import vmm.core.hypervisor.state.VcpuState;
 import vmm.x86.emu.internal.jit.Jit;
 
 /**
@@ -18,47 +12,14 @@ import vmm.x86.emu.internal.jit.Jit;
  * differential cases cannot reach: loops that run inside one translated method (and leave it when
  * the batch's budget is spent), flags computed for some instructions and skipped for those no one
  * sees, a page fault in the middle of a translated block (RIP, registers and RFLAGS of the faulting
- * instruction), and code that rewrites its own loop. Each program runs with the JIT off and with
- * every block translated on first sight; the final registers, RFLAGS and data must agree.
+ * instruction), code that rewrites its own loop, the one-operand multiplies and divides (#DE with
+ * the state of the DIV's start), and blocks of up to 64 instructions (one that loops in its method,
+ * one too large for a method). Each program runs with the JIT off and with every block translated
+ * on first sight ({@link JitRuns}); the final registers, RFLAGS and data must agree.
  */
 class JitTest {
-    /** Runs {@code source} on a fresh machine with the JIT as {@code jit} says; returns GPRs, RFLAGS and 64 data bytes. */
-    private static long[] run(boolean jit, String source, java.util.function.Consumer<GuestRig> setup) throws Exception {
-        Map<String, String> saved = new HashMap<>();
-        for (String k : List.of("vmm.emu.jit", "vmm.emu.jit.threshold", "vmm.emu.jit.sync")) {
-            saved.put(k, System.getProperty(k));
-        }
-        System.setProperty("vmm.emu.jit", Boolean.toString(jit));
-        System.setProperty("vmm.emu.jit.threshold", "1");
-        System.setProperty("vmm.emu.jit.sync", "true");
-        try (GuestRig rig = new GuestRig()) {
-            setup.accept(rig);
-            VcpuState s = rig.run64(source);
-            long[] out = new long[16 + 1 + 8];
-            System.arraycopy(s.regs().gpr(), 0, out, 0, 16);
-            out[16] = s.regs().rflags();
-            for (int k = 0; k < 8; k++) {
-                out[17 + k] = rig.memory.readLong(GuestRig.DATA + 8L * k);
-            }
-            return out;
-        } finally {
-            saved.forEach((k, v) -> {
-                if (v == null) {
-                    System.clearProperty(k);
-                } else {
-                    System.setProperty(k, v);
-                }
-            });
-        }
-    }
-
     private static long[] agree(String source, java.util.function.Consumer<GuestRig> setup) throws Exception {
-        long[] interpreted = run(false, source, setup);
-        long before = Jit.translated();
-        long[] translated = run(true, source, setup);
-        assertTrue(Jit.translated() > before, "nothing was translated");
-        assertArrayEquals(interpreted, translated, "registers 0-15, RFLAGS, data[0..7]: interpreter vs translated");
-        return translated;
+        return JitRuns.agree(source, setup);
     }
 
     @Test
@@ -415,156 +376,6 @@ class JitTest {
         assertEquals(refused, Jit.refused(), "nothing refused");
     }
 
-    /**
-     * SSE instructions between inline ones: CVTSI2SD reading a register just written inline,
-     * CVTTSD2SI, MOVD and PEXTRW writing registers that inline code reads next, COMISD's flags read by
-     * SETA, and a MOVAPS between a CMP and the branch on its flags.
-     */
-    @Test
-    void sseInstructionsAmongInlineOnesAgree() throws Exception {
-        agree("""
-                    mov edi, 0x200000
-                    mov dword ptr [rdi+56], 0x1f80
-                    ldmxcsr [rdi+56]
-                    mov ecx, 3000
-                    mov eax, 7
-                    cvtsi2sd xmm2, eax
-                    pxor xmm1, xmm1
-                1:  lea rax, [rcx*8+3]
-                    imul rax, rcx
-                    mov rdx, rcx
-                    pxor xmm0, xmm0
-                    cvtsi2sd xmm0, rax
-                    add r8, rax
-                    mulsd xmm0, xmm2
-                    addsd xmm1, xmm0
-                    cvttsd2si rdx, xmm0
-                    add r9, rdx
-                    movd ebx, xmm0
-                    xor r10, rbx
-                    comisd xmm0, xmm2
-                    seta r11b
-                    add r12, r11
-                    cmp rcx, 1500
-                    movaps xmm3, xmm1
-                    jb 2f
-                    inc r13
-                2:  pextrw esi, xmm1, 3
-                    add r14, rsi
-                    dec ecx
-                    jnz 1b
-                    movq qword ptr [rdi], xmm1
-                    movsd qword ptr [rdi+8], xmm3
-                    hlt
-                """, rig -> { });
-    }
-
-    /**
-     * CVTSI2SD raises #XM (MXCSR 0 leaves the precision exception unmasked) in the 500th iteration,
-     * with registers written inline and flags pending: the state must be that of its start.
-     */
-    @Test
-    void sseFaultAmongInlineInstructionsIsPrecise() throws Exception {
-        String source = """
-                    mov ecx, 1000
-                    mov edi, 0x200000
-                    mov r8, 0x1000000000000001
-                1:  add r9, rcx
-                    lea rax, [rcx+rcx]
-                    cmp ecx, 500
-                    cmove rax, r8
-                    imul r10, r9
-                    sub r11, rcx
-                    cvtsi2sd xmm0, rax
-                    addsd xmm1, xmm0
-                    dec ecx
-                    jnz 1b
-                    hlt
-                .org 0x800
-                    pop r13
-                    pop r14
-                    pop r15
-                    movq qword ptr [rdi], xmm1
-                    hlt
-                """;
-        long[] r = agree(source, rig -> rig.gate64(19, GuestRig.CODE + 0x800, 0, 0));
-        assertEquals(500, r[1], "#XM in the 500th iteration");
-        assertTrue(r[13] > GuestRig.CODE && r[13] < GuestRig.CODE + 0x40, "RIP of the CVTSI2SD");
-    }
-
-    /**
-     * Each kind of general-register and flag access by x87, MMX and SSE handlers, with the register
-     * written inline just before (so that it is pending in a local) and read inline just after.
-     */
-    @Test
-    void registerAndFlagAccessesOfFpuHandlersAgree() throws Exception {
-        agree("""
-                    mov edi, 0x200000
-                    mov dword ptr [rdi+56], 0x1f80
-                    ldmxcsr [rdi+56]
-                    fninit
-                    mov ecx, 2000
-                1:  lea rax, [rcx+rcx*2+1]
-                    cvtsi2sd xmm0, eax
-                    lea rbx, [rcx+rcx*4+7]
-                    cvtsi2ss xmm1, rbx
-                    mov rdx, rcx
-                    cvttsd2si edx, xmm0
-                    add r8, rdx
-                    mov rsi, rcx
-                    cvtss2si rsi, xmm1
-                    add r8, rsi
-                    lea r9, [rcx+rcx*8]
-                    movq xmm2, r9
-                    movd xmm3, ecx
-                    paddq xmm2, xmm3
-                    mov r10, rcx
-                    movq r10, xmm2
-                    add r8, r10
-                    lea r11, [rcx*4]
-                    pinsrw xmm2, r11d, 2
-                    mov r12, rcx
-                    pextrw r12d, xmm2, 2
-                    add r8, r12
-                    mov r13, rcx
-                    pmovmskb r13d, xmm2
-                    add r8, r13
-                    mov r14, rcx
-                    movmskpd r14d, xmm0
-                    add r8, r14
-                    mov r15, rcx
-                    pextrd r15d, xmm2, 1
-                    add r8, r15
-                    lea rbp, [rcx+3]
-                    pinsrd xmm3, ebp, 1
-                    cmp rcx, 1000
-                    ucomisd xmm0, xmm1
-                    seta al
-                    add r8, rax
-                    cmp rcx, 700
-                    ptest xmm2, xmm3
-                    setz al
-                    adc r8, rax
-                    mov [rdi+48], rcx
-                    fild qword ptr [rdi+48]
-                    fld1
-                    fcomi st, st(1)
-                    setb al
-                    add r8, rax
-                    cmp ecx, 1500
-                    fcmovb st, st(1)
-                    fnstsw ax
-                    add r8, rax
-                    fstp qword ptr [rdi+8]
-                    fstp qword ptr [rdi+16]
-                    movsd qword ptr [rdi+24], xmm0
-                    movdqu [rdi+32], xmm2
-                    dec ecx
-                    jnz 1b
-                    hlt
-                """, rig -> { });
-    }
-
     @Test
     void signExtensionsExchangesAndByteSwapsAgree() throws Exception {
         agree("""
@@ -594,58 +405,6 @@ class JitTest {
                     add r8, r10
                     add r9, r11
                     add r12, rbx
-                    dec ecx
-                    jnz 1b
-                    hlt
-                """, rig -> { });
-    }
-
-    /**
-     * Integer instructions run by their handlers with only their own registers and the flags
-     * stored around them: shifts by CL, double shifts, bit tests and scans, XADD, CMPXCHG,
-     * LAHF/SAHF, NEG and XCHG with memory, each between inline instructions whose results are pending.
-     */
-    @Test
-    void integerHandlersAmongInlineInstructionsAgree() throws Exception {
-        agree("""
-                    mov ecx, 3000
-                    mov edi, 0x200000
-                    mov rsi, 0x9e3779b97f4a7c15
-                1:  imul rsi, rsi, 0x5851f42d
-                    add rsi, rcx
-                    mov rax, rsi
-                    mov ebx, ecx
-                    shl rax, cl
-                    add r8, rax
-                    mov rdx, rsi
-                    shld rdx, rax, cl
-                    rcr rdx, 3
-                    xor r9, rdx
-                    mov r10, rsi
-                    bts r10, rcx
-                    bt r10, rbx
-                    adc r8, r10
-                    btc qword ptr [rdi], rcx
-                    bsf r11, r10
-                    bsr r12, rsi
-                    add r9, r11
-                    lea r13, [rsi+rcx]
-                    xadd r13, r14
-                    add r8, r13
-                    mov rax, r14
-                    cmpxchg r15, r13
-                    setz dl
-                    add r9, rdx
-                    add eax, ecx
-                    lahf
-                    add r8, rax
-                    mov ah, cl
-                    sahf
-                    adc r9, 0
-                    neg qword ptr [rdi+8]
-                    mov rbp, rcx
-                    xchg [rdi+16], rbp
-                    add r8, rbp
                     dec ecx
                     jnz 1b
                     hlt

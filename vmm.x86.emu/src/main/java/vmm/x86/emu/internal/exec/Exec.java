@@ -107,9 +107,71 @@ public final class Exec {
         }
     }
 
-    /** An x87/MMX/SSE instruction without the dispatch on {@link Insn#op}: the entry translated code calls. */
+    // Entry points for translated code: one family each, without the dispatch on {@link Insn#op}, and
+    // small enough for HotSpot to inline into the translation. Same signature as execute.
+
     public static void fpu(Cpu c, Insn i, FpuBridge fpu) {
         fpu.execute(c, i);
+    }
+
+    public static void shift(Cpu c, Insn i, FpuBridge fpu) {
+        Shifts.shift(c, i);
+    }
+
+    public static void shld(Cpu c, Insn i, FpuBridge fpu) {
+        Shifts.doubleShift(c, i, true);
+    }
+
+    public static void shrd(Cpu c, Insn i, FpuBridge fpu) {
+        Shifts.doubleShift(c, i, false);
+    }
+
+    public static void btReg(Cpu c, Insn i, FpuBridge fpu) {
+        BitOps.bt(c, i, false);
+    }
+
+    public static void btImm(Cpu c, Insn i, FpuBridge fpu) {
+        BitOps.bt(c, i, true);
+    }
+
+    public static void bsf(Cpu c, Insn i, FpuBridge fpu) {
+        BitOps.bsf(c, i, true);
+    }
+
+    public static void bsr(Cpu c, Insn i, FpuBridge fpu) {
+        BitOps.bsf(c, i, false);
+    }
+
+    public static void xadd(Cpu c, Insn i, FpuBridge fpu) {
+        DataOps.xadd(c, i);
+    }
+
+    public static void cmpxchg(Cpu c, Insn i, FpuBridge fpu) {
+        DataOps.cmpxchg(c, i);
+    }
+
+    public static void string(Cpu c, Insn i, FpuBridge fpu) {
+        Io.string(c, i);
+    }
+
+    public static void callRel(Cpu c, Insn i, FpuBridge fpu) {
+        ControlFlow.callRel(c, i);
+    }
+
+    public static void ret(Cpu c, Insn i, FpuBridge fpu) {
+        ControlFlow.ret(c, i);
+    }
+
+    public static void callRm(Cpu c, Insn i, FpuBridge fpu) {
+        ControlFlow.callRm(c, i);
+    }
+
+    public static void jumpRm(Cpu c, Insn i, FpuBridge fpu) {
+        ControlFlow.jump(c, Operands.readRm(c, i, i.osz), i.osz);
+    }
+
+    public static void leave(Cpu c, Insn i, FpuBridge fpu) {
+        StackOps.leave(c, i);
     }
 
     private static void wbinvd(Cpu c, Insn i) {

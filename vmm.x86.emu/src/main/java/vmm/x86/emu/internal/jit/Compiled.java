@@ -20,8 +20,7 @@ public abstract class Compiled {
 
     /**
      * Runs the block (or the prefix of it that was translated) from {@code c.rip}, and again while it
-     * branches back to its own start, at
-     * most {@code budget} times in all. Returns the number of instructions retired. On return
+     * branches back to its own start, at most {@code budget} times in all. Returns the number of instructions retired. On return
      * {@code c.rip}, the registers and the lazy flags are the architectural state; a handler's
      * request to stop is left in {@code c.stop}. A guest fault propagates with the state of the
      * faulting instruction's start.

@@ -17,8 +17,9 @@ import vmm.x86.emu.internal.decode.Op;
 /**
  * Emits one block's {@code run} method: the integer instructions inline over registers held in
  * locals and lazy flags held in locals (flags no later instruction can see are not computed at
- * all), everything else as a call to the interpreter's handler with the state stored first. A
- * block that branches back to its own start loops inside the method.
+ * all), everything else as a call to the interpreter's handler with the state stored first (only
+ * the registers and flags it touches, for the instructions {@link Touch} classifies). A block that
+ * branches back to its own start loops inside the method.
  */
 final class Emitter extends EmitterArith {
     private static final int RSP = Plan.RSP;
@@ -125,7 +126,6 @@ final class Emitter extends EmitterArith {
      * and a fault in the handler stores them through a guard like an inline memory access's.
      */
     private void partialFallback(int k, Touch t) {
-        Insn i = insns[k];
         for (int r = 0; r < 16; r++) {
             if (((t.reads() | t.writes()) & (1 << r)) != 0) {
                 flushReg(r);
@@ -147,8 +147,19 @@ final class Emitter extends EmitterArith {
         if (t.flags()) {
             pend = IN_CPU;
         }
-        // A store into code (or anything else that asked) ends the block after this instruction.
-        stopCheck(k);
+        // A store into code (or anything else that asked) ends the block at the handler's next RIP,
+        // as after a full handler call.
+        Label go = cb.newLabel();
+        cb.aload(C).getfield(CD_CPU, "stop", CD_boolean).ifeq(go);
+        boolean[] d = dirty.clone();
+        boolean flushed = pendFlushed;
+        flushRegs();
+        flushFlags();
+        cb.aload(C).dup().getfield(CD_CPU, "nextRip", CD_long).putfield(CD_CPU, "rip", CD_long);
+        returnCount(k + 1);
+        System.arraycopy(d, 0, dirty, 0, 16);
+        pendFlushed = flushed;
+        cb.labelBinding(go);
     }
 
     /** Calls instruction {@code k}'s handler, with {@code c.rip} already at it. */
@@ -157,9 +168,31 @@ final class Emitter extends EmitterArith {
         cb.aload(C).lload(RIP0).loadConstant((long) (off[k] + i.len)).ladd().putfield(CD_CPU, "nextRip", CD_long);
         cb.aload(C).aload(THIS).getfield(CD_COMPILED, "insns", CD_INSN.arrayType()).loadConstant(k).aaload()
                 .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
-                .invokestatic(CD_EXEC, i.op == Op.FPU ? "fpu" : "execute",
-                        MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+                .invokestatic(CD_EXEC, entry(i.op), MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
         sse.afterCall();
+    }
+
+    /** The handler's own entry point in {@code Exec} where it has one, else the generic dispatch. */
+    private static String entry(int op) {
+        return switch (op) {
+            case Op.FPU -> "fpu";
+            case Op.SHIFT -> "shift";
+            case Op.SHLD -> "shld";
+            case Op.SHRD -> "shrd";
+            case Op.BT_R -> "btReg";
+            case Op.BT_I -> "btImm";
+            case Op.BSF -> "bsf";
+            case Op.BSR -> "bsr";
+            case Op.XADD -> "xadd";
+            case Op.CMPXCHG -> "cmpxchg";
+            case Op.STRING -> "string";
+            case Op.CALL_REL -> "callRel";
+            case Op.RET -> "ret";
+            case Op.CALL_RM -> "callRm";
+            case Op.JMP_RM -> "jumpRm";
+            case Op.LEAVE -> "leave";
+            default -> "execute";
+        };
     }
 
     private static boolean nearBranch(int op) {

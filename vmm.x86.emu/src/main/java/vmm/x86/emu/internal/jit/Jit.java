@@ -86,7 +86,7 @@ public final class Jit {
         return TRANSLATED.get();
     }
 
-    /** Translations of a block that was too large, which translated a prefix of it instead. */
+    /** Times a translation too large for one method was cut to a prefix of the block, for tests. */
     public static long split() {
         return SPLIT.get();
     }
@@ -141,11 +141,11 @@ public final class Jit {
         long t0 = System.nanoTime();
         try {
             byte[] bytes = build(insns, mode);
-            // Too large for HotSpot: translate the first half (its method exits where the rest starts,
-            // and the rest is a block of its own), and so on while that is still too large.
+            // Too large for HotSpot: translate the first three quarters (its method exits where the rest
+            // starts, and the rest is a block of its own), and so on while that is still too large.
             while (bytes == null && insns.length > MIN_PREFIX) {
                 SPLIT.incrementAndGet();
-                insns = java.util.Arrays.copyOf(insns, insns.length / 2);
+                insns = java.util.Arrays.copyOf(insns, insns.length * 3 / 4);
                 bytes = build(insns, mode);
             }
             if (bytes == null) {

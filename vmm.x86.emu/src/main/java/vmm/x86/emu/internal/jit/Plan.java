@@ -58,17 +58,23 @@ final class Plan {
     }
 
     /**
-     * Whether translating the block pays: most of its instructions inline. A block of handler calls
-     * would only lose the interpreter's dispatch and costs a class definition and HotSpot's work.
+     * Whether translating the block pays: most of its instructions inline, or handler calls that
+     * store only the registers they touch. A block of other handler calls would only lose the
+     * interpreter's dispatch and costs a class definition and HotSpot's work.
      */
     static boolean worthTranslating(Insn[] insns, int mode) {
         int inlined = 0;
+        int cheap = 0;
         for (int k = 0; k < insns.length; k++) {
-            if (inlinable(insns[k], mode, k == insns.length - 1)) {
+            // An SSE form with an inline fast path (SseForm) counts as inline.
+            if (inlinable(insns[k], mode, k == insns.length - 1) || SseForm.of(insns[k]) != null) {
                 inlined++;
+            } else if (Touch.of(insns[k]) != null) {
+                // A handler call that stores only what it touches (an SSE copy loop's moves) counts half.
+                cheap++;
             }
         }
-        return inlined >= 2 && inlined * 2 >= insns.length;
+        return inlined >= 2 && inlined * 2 + cheap >= insns.length;
     }
 
     /** Whether {@code i} is translated inline; the rest run through {@code Exec.execute}. */

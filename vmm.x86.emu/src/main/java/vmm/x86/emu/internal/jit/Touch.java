@@ -17,7 +17,9 @@ import vmm.x86.emu.internal.fpu.SimdInsn;
 record Touch(int reads, int writes, boolean flags) {
     private static final Touch FLAGS = new Touch(0, 0, true);
     private static final Touch NOTHING = new Touch(0, 0, false);
-    private static final int RAX = 1, RCX = 1 << 1;
+    private static final int RAX = 1, RCX = 1 << 1, RSI = 1 << 6, RDI = 1 << 7;
+    /** MOVS, CMPS, STOS, LODS, SCAS: rAX, rCX, rSI, rDI (a memory operand names no register). */
+    private static final Touch STRING = new Touch(RAX | RCX | RSI | RDI, RAX | RCX | RSI | RDI, true);
 
     static Touch of(Insn i) {
         if (i.lock) {
@@ -34,6 +36,8 @@ record Touch(int reads, int writes, boolean flags) {
             case Op.BT_R, Op.BT_I, Op.BSF, Op.BSR, Op.XADD, Op.NOT, Op.NEG -> modrm(i, 0, true);
             case Op.CMPXCHG -> modrm(i, RAX, true);
             case Op.XCHG -> modrm(i, 0, false);
+            // INS and OUTS (sub 5, 6) reach devices and stop the block anyway.
+            case Op.STRING -> i.sub <= 4 ? STRING : null;
             default -> null;
         };
     }

@@ -1,19 +1,25 @@
 /**
  * Hot blocks translated to JVM bytecode, so that HotSpot compiles the guest's hot code.
  *
- * <p>{@code Interpreter} counts the executions of each cached block; {@code Jit} has a hot one
- * translated by {@code Emitter} into a hidden class extending {@code Compiled} (one method,
- * {@code run(Cpu, budget)}, kept under HotSpot's 8000-byte limit, else the block stays
- * interpreted). The translation lives and dies with its {@code Block}: code writes, CR3 and mode
- * changes invalidate it exactly as they invalidate the decoded block.
+ * <p>{@code Interpreter} counts the executions of each cached block (up to 64 instructions); {@code Jit}
+ * has a hot one translated by {@code Emitter} into a hidden class extending {@code Compiled} (one
+ * method, {@code run(Cpu, budget)}, kept under HotSpot's 8000-byte limit: a block too large has a
+ * prefix translated, and the rest becomes a block of its own). The translation lives and dies with
+ * its {@code Block}: code writes, CR3 and mode changes invalidate it exactly as they invalidate the
+ * decoded block.
  *
  * <p>Inside the method the integer instructions (MOV, MOVZX/MOVSX/MOVSXD, LEA, the ALU group,
- * TEST, INC/DEC, NOT/NEG, IMUL, shifts and rotates by a constant, CMOVcc, SETcc, PUSH/POP in
- * 64-bit mode, and the closing Jcc/JMP) are inline: the guest registers the block uses live in
+ * TEST, INC/DEC, NOT/NEG, IMUL, MUL/IMUL/DIV/IDIV over rDX:rAX with #DE, CBW/CWD and their wider
+ * forms, XCHG between registers, BSWAP, shifts and rotates by a constant, CMOVcc, SETcc, PUSH/POP
+ * in 64-bit mode, and the closing Jcc/JMP) are inline: the guest registers the block uses live in
  * JVM locals, the last flag producer's operands too, and flags that a later instruction
  * overwrites before anything can read them are not computed at all. Everything else calls the
- * interpreter's handler with the registers and flags stored first. A block that branches back to
- * its own start loops inside the method while the vCPU loop's budget lasts.
+ * interpreter's handler (x87/SSE ones directly, without the opcode dispatch). Before the call
+ * the registers and flags are stored: all of them in general, only those the instruction touches
+ * for the ones {@code Touch} classifies (x87/MMX/SSE by opcode, integer instructions whose
+ * registers are ModRM's plus a known implicit one), whose handler calls are guarded like inline
+ * memory accesses. A block that branches back to its own start loops inside the method while the
+ * vCPU loop's budget lasts.
  *
  * <p>Precise state: memory accesses go through {@code Mem} (segmentation, software TLB); each is
  * covered by an exception handler that stores the registers and flags as they were before the

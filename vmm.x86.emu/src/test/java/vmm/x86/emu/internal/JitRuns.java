@@ -1,0 +1,57 @@
+package vmm.x86.emu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import vmm.core.hypervisor.state.VcpuState;
+import vmm.x86.emu.internal.jit.Jit;
+
+/** Runs one program interpreted and with every block translated, for the JIT's whole-program tests. */
+final class JitRuns {
+    private JitRuns() {
+    }
+
+    /** Runs {@code source} on a fresh machine with the JIT as {@code jit} says; returns GPRs, RFLAGS and 64 data bytes. */
+    static long[] run(boolean jit, String source, java.util.function.Consumer<GuestRig> setup) throws Exception {
+        Map<String, String> saved = new HashMap<>();
+        for (String k : List.of("vmm.emu.jit", "vmm.emu.jit.threshold", "vmm.emu.jit.sync")) {
+            saved.put(k, System.getProperty(k));
+        }
+        System.setProperty("vmm.emu.jit", Boolean.toString(jit));
+        System.setProperty("vmm.emu.jit.threshold", "1");
+        System.setProperty("vmm.emu.jit.sync", "true");
+        try (GuestRig rig = new GuestRig()) {
+            setup.accept(rig);
+            VcpuState s = rig.run64(source);
+            long[] out = new long[16 + 1 + 8];
+            System.arraycopy(s.regs().gpr(), 0, out, 0, 16);
+            out[16] = s.regs().rflags();
+            for (int k = 0; k < 8; k++) {
+                out[17 + k] = rig.memory.readLong(GuestRig.DATA + 8L * k);
+            }
+            return out;
+        } finally {
+            saved.forEach((k, v) -> {
+                if (v == null) {
+                    System.clearProperty(k);
+                } else {
+                    System.setProperty(k, v);
+                }
+            });
+        }
+    }
+
+    /** Runs {@code source} both ways; the registers, RFLAGS and data must agree. Returns the translated run's. */
+    static long[] agree(String source, java.util.function.Consumer<GuestRig> setup) throws Exception {
+        long[] interpreted = run(false, source, setup);
+        long before = Jit.translated();
+        long[] translated = run(true, source, setup);
+        assertTrue(Jit.translated() > before, "nothing was translated");
+        assertArrayEquals(interpreted, translated, "registers 0-15, RFLAGS, data[0..7]: interpreter vs translated");
+        return translated;
+    }
+}
