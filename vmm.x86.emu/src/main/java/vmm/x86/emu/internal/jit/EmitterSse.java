@@ -14,11 +14,17 @@ import vmm.x86.emu.internal.cpu.Flags;
 import vmm.x86.emu.internal.decode.Insn;
 
 /**
- * The inline fast paths of SSE register-to-register instructions ({@link SseForm}, {@link SseFast}):
- * each runs when the gate (a local, computed on entry and after every handler call) and its own
+ * The inline fast paths of the common SSE instructions ({@link SseForm}, {@link SseFast}): each runs
+ * when the gate (a local, computed on entry and after every handler call: nothing inline changes
+ * CR0, CR4 or MXCSR) and its own
  * operand checks allow, and branches to the instruction's handler call otherwise, which is exact and
  * raises whatever the instruction raises. Both paths leave the translation state (registers in
  * locals, pending flags) alike, so that the code after them does not care which one ran.
+ *
+ * <p>A memory operand is accessed inline like an integer instruction's (guarded, so that a fault
+ * is precise), after the gate and the alignment check, in the handler's order. When the operand's
+ * value then sends the instruction to its handler (a NaN, a denormal...), the handler reads it
+ * again: invisible for RAM, a second read for a device register (SSE arithmetic on MMIO).
  */
 final class EmitterSse {
     /** Local slots, above {@link EmitterBase}'s: the XMM register file and the gate. */
