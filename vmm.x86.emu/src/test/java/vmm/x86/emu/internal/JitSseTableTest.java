@@ -275,6 +275,84 @@ class JitSseTableTest {
                     paddq xmm6, xmm5
                     movq rax, xmm6
                     FOLD
+                    movapd xmm4, xmm0
+                    unpcklpd xmm4, xmm1
+                    movapd xmm5, xmm1
+                    unpcklpd xmm5, xmm0
+                    movapd xmm6, xmm4
+                    addpd xmm6, xmm5
+                    movq rax, xmm6
+                    FOLD
+                    movapd xmm6, xmm4
+                    subpd xmm6, xmm5
+                    mulpd xmm6, xmm5
+                    movq rax, xmm6
+                    FOLD
+                    movapd xmm6, xmm4
+                    divpd xmm6, xmm5
+                    sqrtpd xmm7, xmm5
+                    movq rax, xmm6
+                    FOLD
+                    movq rax, xmm7
+                    FOLD
+                    minpd xmm4, xmm5
+                    maxpd xmm5, xmm6
+                    movq rax, xmm4
+                    FOLD
+                    movq rax, xmm5
+                    FOLD
+                    movapd xmm6, xmm0
+                    addpd xmm6, [rdi+0x3000+rbx]
+                    mulpd xmm6, [rdi+0x3000+rdx]
+                    maxpd xmm6, [rdi+0x3000+rbx]
+                    movhlps xmm7, xmm6
+                    movq rax, xmm7
+                    FOLD
+                    movapd xmm2, xmm0
+                    minsd xmm2, xmm1
+                    maxsd xmm3, xmm2
+                    movq rax, xmm2
+                    FOLD
+                    movq rax, xmm3
+                    FOLD
+                    movss xmm10, xmm8
+                    minss xmm10, xmm9
+                    maxss xmm11, xmm10
+                    movq rax, xmm10
+                    FOLD
+                    movq rax, xmm11
+                    FOLD
+                    minsd xmm2, [rdi+0x1000+r13*8]
+                    maxss xmm10, [rdi+0x2000+r13*4]
+                    cvtss2sd xmm12, xmm9
+                    cvtsd2ss xmm13, xmm1
+                    movq rax, xmm12
+                    FOLD
+                    movq rax, xmm13
+                    FOLD
+                    cvtss2sd xmm12, [rdi+0x2000+r13*4]
+                    cvtsd2ss xmm13, [rdi+0x1000+r13*8]
+                    movq rax, xmm12
+                    FOLD
+                    movq rax, xmm13
+                    FOLD
+                    movq rax, xmm2
+                    FOLD
+                    movq rax, xmm10
+                    FOLD
+                    movups [rdi+0x240], xmm6
+                    movaps [rdi+0x250], xmm12
+                    movdqa [rdi+0x260], xmm13
+                    movdqu [rdi+0x270], xmm5
+                    movupd [rdi+0x284], xmm4
+                    movapd [rdi+0x2a0], xmm7
+                    mov rax, [rdi+0x248]
+                    add rax, [rdi+0x258]
+                    add rax, [rdi+0x268]
+                    add rax, [rdi+0x278]
+                    add rax, [rdi+0x28c]
+                    add rax, [rdi+0x2a8]
+                    FOLD
                     movsd [rdi+0x200], xmm2
                     movss [rdi+0x208], xmm10
                     movq [rdi+0x210], xmm4

@@ -203,12 +203,20 @@ class JitSseTest {
                     addsd xmm1, xmm0
                     cvttsd2si r11, xmm1
                     movsd [rdi+16], xmm1
+                    mov eax, ecx
+                    and eax, 63
+                    cmp eax, 32
+                    jne 3f
+                    mov qword ptr [0x7008], 0
+                    invlpg [rdi]
+                3:  movups [rdi-8], xmm1
                     mov ebx, ecx
                     and ebx, 1
                     shl ebx, 3
                     lea rsi, [rdi+16]
                     movapd xmm4, [rdi+rbx]
                     andpd xmm4, [rsi+rbx]
+                    movapd [rsi+rbx], xmm4
                     movq rdx, xmm4
                     add r9, rdx
                     movq rdx, xmm3
@@ -223,6 +231,8 @@ class JitSseTest {
                     add [0x200008], rax
                     mov rax, cr2
                     add [0x200010], rax
+                    mov rax, [0x400ff8]
+                    add [0x200020], rax
                     mov qword ptr [0x7008], 0x401007
                     inc r14
                     pop rax
@@ -246,8 +256,8 @@ class JitSseTest {
             }
         });
         assertEquals(0, r.reg(1), "the loop ran to its end");
-        assertEquals(3000 / 64, r.reg(14), "one #PF per unmapping");
-        assertEquals(3000, r.reg(15), "#GP from MOVAPD and ANDPD every other iteration");
+        assertEquals(46 + 47, r.reg(14), "one #PF per unmapping");
+        assertEquals(4500, r.reg(15), "#GP from MOVAPD (load and store) and ANDPD every other iteration");
     }
 
     /** Every iteration, MOVSD patches the immediate of the first instruction of its own one-block loop. */

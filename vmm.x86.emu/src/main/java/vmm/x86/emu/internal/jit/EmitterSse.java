@@ -171,8 +171,9 @@ final class EmitterSse {
             case TO_XMM_CHECKED -> {
                 cb.aload(XMM).loadConstant(f.dst());
                 source(f);
-                cb.invokestatic(CD_SSE, kind.helper, MethodTypeDesc.of(CD_boolean, CD_LONGS, CD_int, CD_long))
-                        .ifeq(slowPath);
+                cb.invokestatic(CD_SSE, kind.helper, wide
+                        ? MethodTypeDesc.of(CD_boolean, CD_LONGS, CD_int, CD_long, CD_long)
+                        : MethodTypeDesc.of(CD_boolean, CD_LONGS, CD_int, CD_long)).ifeq(slowPath);
             }
             case FLAGS -> {
                 cb.aload(XMM).loadConstant(f.dst());
@@ -198,12 +199,42 @@ final class EmitterSse {
             case TO_MEM -> {
                 Insn i = e.insns[k];
                 source(f);
-                cb.lstore(EmitterBase.T1);
-                e.store(k, i.seg, EmitterBase.EA, f.width(), EmitterBase.T1);
+                if (wide) {
+                    store16(k, i);
+                } else {
+                    cb.lstore(EmitterBase.T1);
+                    e.store(k, i.seg, EmitterBase.EA, f.width(), EmitterBase.T1);
+                }
                 // A store into code ends the block after it, as after an inline integer store.
                 e.stopCheck(k);
             }
         }
+    }
+
+    /**
+     * The two quadwords on the stack (low, high) stored at EA as the handler stores them: both halves
+     * probed for writing first, so that a fault on the second leaves memory untouched.
+     */
+    private void store16(int k, Insn i) {
+        cb.lstore(EmitterBase.T2).lstore(EmitterBase.T1);
+        probe(k, i.seg, EmitterBase.EA, 16);
+        cb.lload(EmitterBase.EA).loadConstant(15L).ladd();
+        e.mask(i.asz);
+        cb.lstore(EmitterBase.T3);
+        probe(k, i.seg, EmitterBase.T3, 1);
+        e.store(k, i.seg, EmitterBase.EA, 8, EmitterBase.T1);
+        cb.lload(EmitterBase.EA).loadConstant(8L).ladd();
+        e.mask(i.asz);
+        cb.lstore(EmitterBase.T3);
+        e.store(k, i.seg, EmitterBase.T3, 8, EmitterBase.T2);
+    }
+
+    private void probe(int k, int seg, int addr, int size) {
+        e.guard();
+        cb.aload(EmitterBase.C).getfield(EmitterBase.CD_CPU, "mem", EmitterBase.CD_MEM).loadConstant(seg)
+                .lload(addr).loadConstant(size)
+                .invokevirtual(EmitterBase.CD_MEM, "probeWrite", MethodTypeDesc.of(CD_void, CD_int, CD_long, CD_int));
+        e.endGuard(k);
     }
 
     /** Pushes the source operand: one long, or two (low, high) for a 16-byte one. */

@@ -99,163 +99,125 @@ public final class SseFast {
         x[2 * d + 1] ^= hi;
     }
 
-    // ---- scalar double ----
+    // ---- arithmetic (SseLanes): false leaves the register as it was for the handler ----
 
-    /** Zero or normal and finite: no denormal-operand, invalid or infinity case. */
-    private static boolean plainD(long bits) {
-        long m = bits & Long.MAX_VALUE;
-        return m == 0 || m >= 0x0010000000000000L && m < 0x7ff0000000000000L;
+    private static boolean lo(long[] x, int d, long r) {
+        if (r == SseLanes.NO) {
+            return false;
+        }
+        x[2 * d] = r;
+        return true;
     }
 
-    /** Above the normal range's bottom (so not tiny, however detected) and finite. */
-    private static boolean normalD(double r) {
-        double m = Math.abs(r);
-        return m > Double.MIN_NORMAL && m <= Double.MAX_VALUE;
+    /** A single-precision result into the low dword, the rest of the register kept. */
+    private static boolean lo32(long[] x, int d, long r) {
+        if (r == SseLanes.NO) {
+            return false;
+        }
+        x[2 * d] = (x[2 * d] & 0xffffffff00000000L) | r;
+        return true;
+    }
+
+    private static boolean both(long[] x, int d, long r0, long r1) {
+        if (r0 == SseLanes.NO || r1 == SseLanes.NO) {
+            return false;
+        }
+        x[2 * d] = r0;
+        x[2 * d + 1] = r1;
+        return true;
     }
 
     public static boolean addsd(long[] x, int d, long b) {
-        long a = x[2 * d];
-        if (!plainD(a) || !plainD(b)) {
-            return false;
-        }
-        double r = Double.longBitsToDouble(a) + Double.longBitsToDouble(b);
-        // A zero sum of such operands is exact (its sign is IEEE's in Java too).
-        if (r != 0 && !normalD(r)) {
-            return false;
-        }
-        x[2 * d] = Double.doubleToRawLongBits(r);
-        return true;
+        return lo(x, d, SseLanes.addD(x[2 * d], b));
     }
 
     public static boolean subsd(long[] x, int d, long b) {
-        long a = x[2 * d];
-        if (!plainD(a) || !plainD(b)) {
-            return false;
-        }
-        double r = Double.longBitsToDouble(a) - Double.longBitsToDouble(b);
-        if (r != 0 && !normalD(r)) {
-            return false;
-        }
-        x[2 * d] = Double.doubleToRawLongBits(r);
-        return true;
+        return lo(x, d, SseLanes.subD(x[2 * d], b));
     }
 
     public static boolean mulsd(long[] x, int d, long b) {
-        long a = x[2 * d];
-        if (!plainD(a) || !plainD(b)) {
-            return false;
-        }
-        double r = Double.longBitsToDouble(a) * Double.longBitsToDouble(b);
-        // A zero product is exact only when an operand is zero; otherwise it underflowed.
-        if (r == 0 ? (a & Long.MAX_VALUE) != 0 && (b & Long.MAX_VALUE) != 0 : !normalD(r)) {
-            return false;
-        }
-        x[2 * d] = Double.doubleToRawLongBits(r);
-        return true;
+        return lo(x, d, SseLanes.mulD(x[2 * d], b));
     }
 
     public static boolean divsd(long[] x, int d, long b) {
-        long a = x[2 * d];
-        if (!plainD(a) || !plainD(b) || (b & Long.MAX_VALUE) == 0) {
-            return false;
-        }
-        double r = Double.longBitsToDouble(a) / Double.longBitsToDouble(b);
-        if (r == 0 ? (a & Long.MAX_VALUE) != 0 : !normalD(r)) {
-            return false;
-        }
-        x[2 * d] = Double.doubleToRawLongBits(r);
-        return true;
+        return lo(x, d, SseLanes.divD(x[2 * d], b));
     }
 
-    /** The square root of a positive normal is normal; of a zero, that zero. */
     public static boolean sqrtsd(long[] x, int d, long b) {
-        if (!plainD(b) || b < 0 && b != Long.MIN_VALUE) {
-            return false;
-        }
-        x[2 * d] = Double.doubleToRawLongBits(Math.sqrt(Double.longBitsToDouble(b)));
-        return true;
+        return lo(x, d, SseLanes.sqrtD(b));
     }
 
-    // ---- scalar single: the low dword, the rest of the register kept ----
-
-    private static boolean plainF(int bits) {
-        int m = bits & Integer.MAX_VALUE;
-        return m == 0 || m >= 0x00800000 && m < 0x7f800000;
+    public static boolean minsd(long[] x, int d, long b) {
+        return lo(x, d, SseLanes.minD(x[2 * d], b));
     }
 
-    private static boolean normalF(float r) {
-        float m = Math.abs(r);
-        return m > Float.MIN_NORMAL && m <= Float.MAX_VALUE;
+    public static boolean maxsd(long[] x, int d, long b) {
+        return lo(x, d, SseLanes.maxD(x[2 * d], b));
     }
 
-    private static void setF(long[] x, int d, float r) {
-        x[2 * d] = (x[2 * d] & 0xffffffff00000000L) | (Float.floatToRawIntBits(r) & 0xffffffffL);
+    public static boolean addss(long[] x, int d, long b) {
+        return lo32(x, d, SseLanes.addF(x[2 * d], b));
     }
 
-    public static boolean addss(long[] x, int d, long source) {
-        int a = (int) x[2 * d];
-        int b = (int) source;
-        if (!plainF(a) || !plainF(b)) {
-            return false;
-        }
-        float r = Float.intBitsToFloat(a) + Float.intBitsToFloat(b);
-        if (r != 0 && !normalF(r)) {
-            return false;
-        }
-        setF(x, d, r);
-        return true;
+    public static boolean subss(long[] x, int d, long b) {
+        return lo32(x, d, SseLanes.subF(x[2 * d], b));
     }
 
-    public static boolean subss(long[] x, int d, long source) {
-        int a = (int) x[2 * d];
-        int b = (int) source;
-        if (!plainF(a) || !plainF(b)) {
-            return false;
-        }
-        float r = Float.intBitsToFloat(a) - Float.intBitsToFloat(b);
-        if (r != 0 && !normalF(r)) {
-            return false;
-        }
-        setF(x, d, r);
-        return true;
+    public static boolean mulss(long[] x, int d, long b) {
+        return lo32(x, d, SseLanes.mulF(x[2 * d], b));
     }
 
-    public static boolean mulss(long[] x, int d, long source) {
-        int a = (int) x[2 * d];
-        int b = (int) source;
-        if (!plainF(a) || !plainF(b)) {
-            return false;
-        }
-        float r = Float.intBitsToFloat(a) * Float.intBitsToFloat(b);
-        if (r == 0 ? (a & Integer.MAX_VALUE) != 0 && (b & Integer.MAX_VALUE) != 0 : !normalF(r)) {
-            return false;
-        }
-        setF(x, d, r);
-        return true;
+    public static boolean divss(long[] x, int d, long b) {
+        return lo32(x, d, SseLanes.divF(x[2 * d], b));
     }
 
-    public static boolean divss(long[] x, int d, long source) {
-        int a = (int) x[2 * d];
-        int b = (int) source;
-        if (!plainF(a) || !plainF(b) || (b & Integer.MAX_VALUE) == 0) {
-            return false;
-        }
-        float r = Float.intBitsToFloat(a) / Float.intBitsToFloat(b);
-        if (r == 0 ? (a & Integer.MAX_VALUE) != 0 : !normalF(r)) {
-            return false;
-        }
-        setF(x, d, r);
-        return true;
+    public static boolean sqrtss(long[] x, int d, long b) {
+        return lo32(x, d, SseLanes.sqrtF(b));
     }
 
-    /** The double square root of a float, rounded to float, is the correctly rounded float root. */
-    public static boolean sqrtss(long[] x, int d, long source) {
-        int b = (int) source;
-        if (!plainF(b) || b < 0 && b != Integer.MIN_VALUE) {
-            return false;
-        }
-        setF(x, d, (float) Math.sqrt(Float.intBitsToFloat(b)));
-        return true;
+    public static boolean minss(long[] x, int d, long b) {
+        return lo32(x, d, SseLanes.minF(x[2 * d], b));
+    }
+
+    public static boolean maxss(long[] x, int d, long b) {
+        return lo32(x, d, SseLanes.maxF(x[2 * d], b));
+    }
+
+    public static boolean cvtss2sd(long[] x, int d, long b) {
+        return lo(x, d, SseLanes.toD(b));
+    }
+
+    public static boolean cvtsd2ss(long[] x, int d, long b) {
+        return lo32(x, d, SseLanes.toF(b));
+    }
+
+    /** Packed double: both lanes pass, or the handler runs the instruction. */
+    public static boolean addpd(long[] x, int d, long lo, long hi) {
+        return both(x, d, SseLanes.addD(x[2 * d], lo), SseLanes.addD(x[2 * d + 1], hi));
+    }
+
+    public static boolean subpd(long[] x, int d, long lo, long hi) {
+        return both(x, d, SseLanes.subD(x[2 * d], lo), SseLanes.subD(x[2 * d + 1], hi));
+    }
+
+    public static boolean mulpd(long[] x, int d, long lo, long hi) {
+        return both(x, d, SseLanes.mulD(x[2 * d], lo), SseLanes.mulD(x[2 * d + 1], hi));
+    }
+
+    public static boolean divpd(long[] x, int d, long lo, long hi) {
+        return both(x, d, SseLanes.divD(x[2 * d], lo), SseLanes.divD(x[2 * d + 1], hi));
+    }
+
+    public static boolean sqrtpd(long[] x, int d, long lo, long hi) {
+        return both(x, d, SseLanes.sqrtD(lo), SseLanes.sqrtD(hi));
+    }
+
+    public static boolean minpd(long[] x, int d, long lo, long hi) {
+        return both(x, d, SseLanes.minD(x[2 * d], lo), SseLanes.minD(x[2 * d + 1], hi));
+    }
+
+    public static boolean maxpd(long[] x, int d, long lo, long hi) {
+        return both(x, d, SseLanes.maxD(x[2 * d], lo), SseLanes.maxD(x[2 * d + 1], hi));
     }
 
     // ---- conversions ----
@@ -266,53 +228,53 @@ public final class SseFast {
     }
 
     public static void cvtsi2ss(long[] x, int d, long v) {
-        setF(x, d, (float) v);
+        x[2 * d] = (x[2 * d] & 0xffffffff00000000L) | (Float.floatToRawIntBits((float) v) & 0xffffffffL);
     }
 
     /** Zero or normal inside the 64-bit range truncates in Java as on x86 (PE, if any, is set already). */
     public static long cvttsd2si64(long bits) {
         double v = Double.longBitsToDouble(bits);
-        return plainD(bits) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
+        return SseLanes.plainD(bits) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
     }
 
     public static long cvttsd2si32(long bits) {
         double v = Double.longBitsToDouble(bits);
-        return plainD(bits) && v > -0x1p31 - 1 && v < 0x1p31 ? (int) v : FALLBACK;
+        return SseLanes.plainD(bits) && v > -0x1p31 - 1 && v < 0x1p31 ? (int) v : FALLBACK;
     }
 
     /** Math.rint rounds half to even, MXCSR's round to nearest. */
     public static long cvtsd2si64(long bits) {
         double v = Math.rint(Double.longBitsToDouble(bits));
-        return plainD(bits) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
+        return SseLanes.plainD(bits) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
     }
 
     public static long cvtsd2si32(long bits) {
         double v = Math.rint(Double.longBitsToDouble(bits));
-        return plainD(bits) && v >= -0x1p31 && v < 0x1p31 ? (int) v : FALLBACK;
+        return SseLanes.plainD(bits) && v >= -0x1p31 && v < 0x1p31 ? (int) v : FALLBACK;
     }
 
     public static long cvttss2si64(long source) {
         int b = (int) source;
         float v = Float.intBitsToFloat(b);
-        return plainF(b) && v > -0x1p63f && v < 0x1p63f ? (long) v : FALLBACK;
+        return SseLanes.plainF(b) && v > -0x1p63f && v < 0x1p63f ? (long) v : FALLBACK;
     }
 
     public static long cvttss2si32(long source) {
         int b = (int) source;
         float v = Float.intBitsToFloat(b);
-        return plainF(b) && v > -0x1p31f && v < 0x1p31f ? (int) v : FALLBACK;
+        return SseLanes.plainF(b) && v > -0x1p31f && v < 0x1p31f ? (int) v : FALLBACK;
     }
 
     public static long cvtss2si64(long source) {
         int b = (int) source;
         double v = Math.rint(Float.intBitsToFloat(b));
-        return plainF(b) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
+        return SseLanes.plainF(b) && v > -0x1p63 && v < 0x1p63 ? (long) v : FALLBACK;
     }
 
     public static long cvtss2si32(long source) {
         int b = (int) source;
         double v = Math.rint(Float.intBitsToFloat(b));
-        return plainF(b) && v >= -0x1p31 && v < 0x1p31 ? (int) v : FALLBACK;
+        return SseLanes.plainF(b) && v >= -0x1p31 && v < 0x1p31 ? (int) v : FALLBACK;
     }
 
     // ---- comparisons ----
@@ -324,7 +286,7 @@ public final class SseFast {
      */
     public static long comisd(long[] x, int d, long b) {
         long a = x[2 * d];
-        if (!ordered(a) || !ordered(b)) {
+        if (!SseLanes.orderedD(a) || !SseLanes.orderedD(b)) {
             return -1;
         }
         double p = Double.longBitsToDouble(a);
@@ -332,24 +294,14 @@ public final class SseFast {
         return p < q ? Flags.CF : p == q ? Flags.ZF : 0;
     }
 
-    private static boolean ordered(long bits) {
-        long m = bits & Long.MAX_VALUE;
-        return m == 0 || m >= 0x0010000000000000L && m <= 0x7ff0000000000000L;
-    }
-
     public static long comiss(long[] x, int d, long source) {
         int a = (int) x[2 * d];
         int b = (int) source;
-        if (!orderedF(a) || !orderedF(b)) {
+        if (!SseLanes.orderedF(a) || !SseLanes.orderedF(b)) {
             return -1;
         }
         float p = Float.intBitsToFloat(a);
         float q = Float.intBitsToFloat(b);
         return p < q ? Flags.CF : p == q ? Flags.ZF : 0;
-    }
-
-    private static boolean orderedF(int bits) {
-        int m = bits & Integer.MAX_VALUE;
-        return m == 0 || m >= 0x00800000 && m <= 0x7f800000;
     }
 }

@@ -67,6 +67,21 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         MULSS("mulss", Gate.MXCSR, Shape.TO_XMM_CHECKED),
         DIVSS("divss", Gate.MXCSR, Shape.TO_XMM_CHECKED),
         SQRTSS("sqrtss", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        ADDPD("addpd", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        SUBPD("subpd", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        MULPD("mulpd", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        DIVPD("divpd", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        SQRTPD("sqrtpd", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        /** MIN/MAX raise nothing for ordered, non-denormal operands: no MXCSR condition. */
+        MINSD("minsd", Gate.CR, Shape.TO_XMM_CHECKED),
+        MAXSD("maxsd", Gate.CR, Shape.TO_XMM_CHECKED),
+        MINSS("minss", Gate.CR, Shape.TO_XMM_CHECKED),
+        MAXSS("maxss", Gate.CR, Shape.TO_XMM_CHECKED),
+        MINPD("minpd", Gate.CR, Shape.TO_XMM_CHECKED),
+        MAXPD("maxpd", Gate.CR, Shape.TO_XMM_CHECKED),
+        /** Exact for a zero or normal float. */
+        CVTSS2SD("cvtss2sd", Gate.CR, Shape.TO_XMM_CHECKED),
+        CVTSD2SS("cvtsd2ss", Gate.MXCSR, Shape.TO_XMM_CHECKED),
         /** From a sign-extended integer: exact from 32 bits (no MXCSR condition), rounded (PE) from 64. */
         CVTSI2SD("cvtsi2sd", Gate.MXCSR, Shape.TO_XMM),
         CVTSI2SS("cvtsi2ss", Gate.MXCSR, Shape.TO_XMM),
@@ -79,7 +94,7 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         COMISS("comiss", Gate.CR, Shape.FLAGS),
         /** MOVD/MOVQ r32/r64, xmm. */
         MOVD_FROM_XMM(null, Gate.CR, Shape.TO_GPR),
-        /** MOVSD/MOVSS/MOVQ/MOVD to memory. */
+        /** MOVSD/MOVSS/MOVQ/MOVD and the 16-byte moves to memory. */
         STORE(null, Gate.CR, Shape.TO_MEM);
 
         final String helper;
@@ -114,14 +129,14 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
             case 0x11 -> switch (p) {
                 case 0xf2 -> m ? store(reg, 8) : xmm(Kind.MOVE_LO64, rm, reg, 8);
                 case 0xf3 -> m ? store(reg, 4) : xmm(Kind.MOVE_LO32, rm, reg, 4);
-                // A 16-byte store may fault on its second half: the handler probes first.
-                default -> m ? null : xmm(Kind.MOVE, rm, reg, 16);
+                default -> m ? store(reg, 16) : xmm(Kind.MOVE, rm, reg, 16);
             };
             case 0x28 -> !ps ? null : m ? aligned(Kind.MOVE, reg) : xmm(Kind.MOVE, reg, rm, 16);
-            case 0x29 -> !ps || m ? null : xmm(Kind.MOVE, rm, reg, 16);
+            case 0x29 -> !ps ? null : m ? new SseForm(Kind.STORE, -1, reg, From.XMM, 16, 0, true) : xmm(Kind.MOVE, rm, reg, 16);
             case 0x6f -> p != 0x66 && p != 0xf3 ? null
                     : m ? (p == 0x66 ? aligned(Kind.MOVE, reg) : load(Kind.MOVE, reg, 16)) : xmm(Kind.MOVE, reg, rm, 16);
-            case 0x7f -> (p != 0x66 && p != 0xf3) || m ? null : xmm(Kind.MOVE, rm, reg, 16);
+            case 0x7f -> p != 0x66 && p != 0xf3 ? null
+                    : m ? new SseForm(Kind.STORE, -1, reg, From.XMM, 16, 0, p == 0x66) : xmm(Kind.MOVE, rm, reg, 16);
             case 0x7e -> switch (p) {
                 case 0xf3 -> m ? load(Kind.ZERO_EXTEND, reg, 8) : xmm(Kind.ZERO_EXTEND, reg, rm, 8);
                 case 0x66 -> m ? store(reg, size) : new SseForm(Kind.MOVD_FROM_XMM, rm, reg, From.XMM, 8, size, false);
@@ -138,11 +153,15 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
             case 0xdf -> p == 0x66 ? logic(Kind.ANDN, m, reg, rm) : null;
             case 0xeb -> p == 0x66 ? logic(Kind.OR, m, reg, rm) : null;
             case 0xef -> p == 0x66 ? logic(Kind.XOR, m, reg, rm) : null;
-            case 0x51 -> scalar(p, Kind.SQRTSD, Kind.SQRTSS, m, reg, rm);
-            case 0x58 -> scalar(p, Kind.ADDSD, Kind.ADDSS, m, reg, rm);
-            case 0x59 -> scalar(p, Kind.MULSD, Kind.MULSS, m, reg, rm);
-            case 0x5c -> scalar(p, Kind.SUBSD, Kind.SUBSS, m, reg, rm);
-            case 0x5e -> scalar(p, Kind.DIVSD, Kind.DIVSS, m, reg, rm);
+            case 0x51 -> arith(p, Kind.SQRTSD, Kind.SQRTSS, Kind.SQRTPD, m, reg, rm);
+            case 0x58 -> arith(p, Kind.ADDSD, Kind.ADDSS, Kind.ADDPD, m, reg, rm);
+            case 0x59 -> arith(p, Kind.MULSD, Kind.MULSS, Kind.MULPD, m, reg, rm);
+            case 0x5c -> arith(p, Kind.SUBSD, Kind.SUBSS, Kind.SUBPD, m, reg, rm);
+            case 0x5d -> arith(p, Kind.MINSD, Kind.MINSS, Kind.MINPD, m, reg, rm);
+            case 0x5e -> arith(p, Kind.DIVSD, Kind.DIVSS, Kind.DIVPD, m, reg, rm);
+            case 0x5f -> arith(p, Kind.MAXSD, Kind.MAXSS, Kind.MAXPD, m, reg, rm);
+            // CVTSD2SS (F2) reads a double, CVTSS2SD (F3) a float.
+            case 0x5a -> scalar(p, Kind.CVTSD2SS, Kind.CVTSS2SD, m, reg, rm);
             case 0x2a -> p != 0xf2 && p != 0xf3 ? null
                     : new SseForm(p == 0xf2 ? Kind.CVTSI2SD : Kind.CVTSI2SS, reg, m ? -1 : rm, m ? From.MEM : From.GPR,
                             size, 0, false);
@@ -178,6 +197,14 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
     /** 128-bit logic: a memory operand must be aligned. */
     private static SseForm logic(Kind k, boolean m, int reg, int rm) {
         return m ? aligned(k, reg) : xmm(k, reg, rm, 16);
+    }
+
+    /** Scalar double (F2), scalar single (F3), packed double (66: a memory operand aligned). */
+    private static SseForm arith(int p, Kind sd, Kind ss, Kind pd, boolean m, int reg, int rm) {
+        if (p == 0x66) {
+            return m ? aligned(pd, reg) : xmm(pd, reg, rm, 16);
+        }
+        return scalar(p, sd, ss, m, reg, rm);
     }
 
     private static SseForm scalar(int p, Kind sd, Kind ss, boolean m, int reg, int rm) {
