@@ -353,6 +353,44 @@ class JitSseTableTest {
                     add rax, [rdi+0x28c]
                     add rax, [rdi+0x2a8]
                     FOLD
+                    movdqa xmm4, xmm0
+                    punpcklqdq xmm4, xmm1
+                    movdqa xmm5, xmm1
+                    punpckhqdq xmm5, xmm6
+                    movdqa xmm6, xmm4
+                    paddb xmm6, xmm5
+                    paddw xmm6, xmm4
+                    paddd xmm6, xmm5
+                    paddq xmm6, xmm4
+                    movq rax, xmm6
+                    FOLD
+                    psubb xmm6, xmm5
+                    psubw xmm6, xmm4
+                    psubd xmm6, xmm5
+                    psubq xmm6, xmm4
+                    movhlps xmm7, xmm6
+                    movq rax, xmm7
+                    FOLD
+                    movdqa xmm7, xmm4
+                    pcmpeqb xmm7, xmm5
+                    pmovmskb eax, xmm7
+                    FOLD
+                    movdqa xmm7, xmm4
+                    pcmpeqw xmm7, xmm4
+                    pcmpeqd xmm6, xmm7
+                    pmovmskb ecx, xmm6
+                    pmovmskb rax, xmm7
+                    add eax, ecx
+                    FOLD
+                    pcmpeqb xmm7, [rdi+0x3000+rbx]
+                    pcmpeqd xmm6, [rdi+0x3000+rdx]
+                    paddd xmm6, [rdi+0x3000+rbx]
+                    psubq xmm7, [rdi+0x3000+rdx]
+                    punpckhqdq xmm7, [rdi+0x3000+rbx]
+                    pmovmskb eax, xmm7
+                    FOLD
+                    movq rax, xmm6
+                    FOLD
                     movsd [rdi+0x200], xmm2
                     movss [rdi+0x208], xmm10
                     movq [rdi+0x210], xmm4

@@ -166,19 +166,19 @@ final class EmitterSse {
             case TO_XMM -> {
                 cb.aload(XMM).loadConstant(f.dst());
                 source(f);
-                cb.invokestatic(CD_SSE, kind.helper, toXmm);
+                cb.invokestatic(owner(kind), kind.helper, toXmm);
             }
             case TO_XMM_CHECKED -> {
                 cb.aload(XMM).loadConstant(f.dst());
                 source(f);
-                cb.invokestatic(CD_SSE, kind.helper, wide
+                cb.invokestatic(owner(kind), kind.helper, wide
                         ? MethodTypeDesc.of(CD_boolean, CD_LONGS, CD_int, CD_long, CD_long)
                         : MethodTypeDesc.of(CD_boolean, CD_LONGS, CD_int, CD_long)).ifeq(slowPath);
             }
             case FLAGS -> {
                 cb.aload(XMM).loadConstant(f.dst());
                 source(f);
-                cb.invokestatic(CD_SSE, kind.helper, MethodTypeDesc.of(CD_long, CD_LONGS, CD_int, CD_long))
+                cb.invokestatic(owner(kind), kind.helper, MethodTypeDesc.of(CD_long, CD_LONGS, CD_int, CD_long))
                         .lstore(EmitterBase.T0);
                 cb.lload(EmitterBase.T0).lconst_0().lcmp().iflt(slowPath);
                 cb.lload(EmitterBase.T0).lstore(EmitterBase.FAUX);
@@ -186,7 +186,7 @@ final class EmitterSse {
             }
             case TO_GPR_CHECKED -> {
                 source(f);
-                cb.invokestatic(CD_SSE, kind.helper + (f.gprSize() * 8), MethodTypeDesc.of(CD_long, CD_long))
+                cb.invokestatic(owner(kind), kind.helper + (f.gprSize() * 8), MethodTypeDesc.of(CD_long, CD_long))
                         .lstore(EmitterBase.T0);
                 cb.lload(EmitterBase.T0).loadConstant(SseFast.FALLBACK).lcmp().ifeq(slowPath);
                 cb.lload(EmitterBase.T0);
@@ -194,6 +194,11 @@ final class EmitterSse {
             }
             case TO_GPR -> {
                 source(f);
+                writeGpr(f);
+            }
+            case TO_GPR_FROM_128 -> {
+                source(f);
+                cb.invokestatic(owner(kind), kind.helper, MethodTypeDesc.of(CD_long, CD_long, CD_long));
                 writeGpr(f);
             }
             case TO_MEM -> {
@@ -235,6 +240,10 @@ final class EmitterSse {
                 .lload(addr).loadConstant(size)
                 .invokevirtual(EmitterBase.CD_MEM, "probeWrite", MethodTypeDesc.of(CD_void, CD_int, CD_long, CD_int));
         e.endGuard(k);
+    }
+
+    private static ClassDesc owner(SseForm.Kind kind) {
+        return ClassDesc.of(kind.owner.getName());
     }
 
     /** Pushes the source operand: one long, or two (low, high) for a 16-byte one. */

@@ -44,7 +44,9 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         /** {@code (long[] xmm, int d, source) long}: ZF/PF/CF, or -1 when the handler must decide. */
         FLAGS,
         /** The source (an XMM register's low bytes) stored to memory. */
-        TO_MEM
+        TO_MEM,
+        /** {@code (long lo, long hi) long} of a 16-byte source into a general register. */
+        TO_GPR_FROM_128
     }
 
     enum Kind {
@@ -92,6 +94,20 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         /** (U)COMISD/SS: no exception at all for ordered, non-denormal operands. */
         COMISD("comisd", Gate.CR, Shape.FLAGS),
         COMISS("comiss", Gate.CR, Shape.FLAGS),
+        PADDB("paddb", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PADDW("paddw", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PADDD("paddd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PADDQ("paddq", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PSUBB("psubb", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PSUBW("psubw", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PSUBD("psubd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PSUBQ("psubq", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PCMPEQB("pcmpeqb", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PCMPEQW("pcmpeqw", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PCMPEQD("pcmpeqd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PUNPCKLQDQ("punpcklqdq", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PUNPCKHQDQ("punpckhqdq", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PMOVMSKB("pmovmskb", Gate.CR, Shape.TO_GPR_FROM_128, SsePackedInt.class),
         /** MOVD/MOVQ r32/r64, xmm. */
         MOVD_FROM_XMM(null, Gate.CR, Shape.TO_GPR),
         /** MOVSD/MOVSS/MOVQ/MOVD and the 16-byte moves to memory. */
@@ -100,11 +116,18 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         final String helper;
         final Gate gate;
         final Shape shape;
+        /** The class of the helper method. */
+        final Class<?> owner;
 
         Kind(String helper, Gate gate, Shape shape) {
+            this(helper, gate, shape, SseFast.class);
+        }
+
+        Kind(String helper, Gate gate, Shape shape, Class<?> owner) {
             this.helper = helper;
             this.gate = gate;
             this.shape = shape;
+            this.owner = owner;
         }
     }
 
@@ -153,6 +176,20 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
             case 0xdf -> p == 0x66 ? logic(Kind.ANDN, m, reg, rm) : null;
             case 0xeb -> p == 0x66 ? logic(Kind.OR, m, reg, rm) : null;
             case 0xef -> p == 0x66 ? logic(Kind.XOR, m, reg, rm) : null;
+            case 0xfc -> packedInt(p, Kind.PADDB, m, reg, rm);
+            case 0xfd -> packedInt(p, Kind.PADDW, m, reg, rm);
+            case 0xfe -> packedInt(p, Kind.PADDD, m, reg, rm);
+            case 0xd4 -> packedInt(p, Kind.PADDQ, m, reg, rm);
+            case 0xf8 -> packedInt(p, Kind.PSUBB, m, reg, rm);
+            case 0xf9 -> packedInt(p, Kind.PSUBW, m, reg, rm);
+            case 0xfa -> packedInt(p, Kind.PSUBD, m, reg, rm);
+            case 0xfb -> packedInt(p, Kind.PSUBQ, m, reg, rm);
+            case 0x74 -> packedInt(p, Kind.PCMPEQB, m, reg, rm);
+            case 0x75 -> packedInt(p, Kind.PCMPEQW, m, reg, rm);
+            case 0x76 -> packedInt(p, Kind.PCMPEQD, m, reg, rm);
+            case 0x6c -> packedInt(p, Kind.PUNPCKLQDQ, m, reg, rm);
+            case 0x6d -> packedInt(p, Kind.PUNPCKHQDQ, m, reg, rm);
+            case 0xd7 -> p != 0x66 || m ? null : new SseForm(Kind.PMOVMSKB, reg, rm, From.XMM, 16, 4, false);
             case 0x51 -> arith(p, Kind.SQRTSD, Kind.SQRTSS, Kind.SQRTPD, m, reg, rm);
             case 0x58 -> arith(p, Kind.ADDSD, Kind.ADDSS, Kind.ADDPD, m, reg, rm);
             case 0x59 -> arith(p, Kind.MULSD, Kind.MULSS, Kind.MULPD, m, reg, rm);
@@ -199,6 +236,11 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         return m ? aligned(k, reg) : xmm(k, reg, rm, 16);
     }
 
+    /** The SSE2 integer forms: 66 only (without it they are MMX), a memory operand aligned. */
+    private static SseForm packedInt(int p, Kind k, boolean m, int reg, int rm) {
+        return p != 0x66 ? null : logic(k, m, reg, rm);
+    }
+
     /** Scalar double (F2), scalar single (F3), packed double (66: a memory operand aligned). */
     private static SseForm arith(int p, Kind sd, Kind ss, Kind pd, boolean m, int reg, int rm) {
         if (p == 0x66) {
@@ -228,7 +270,8 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
 
     /** The general register the form writes, or -1. */
     int gprWritten() {
-        return kind.shape == Shape.TO_GPR || kind.shape == Shape.TO_GPR_CHECKED ? dst : -1;
+        return kind.shape == Shape.TO_GPR || kind.shape == Shape.TO_GPR_CHECKED || kind.shape == Shape.TO_GPR_FROM_128
+                ? dst : -1;
     }
 
     /** What the gate must allow: CVTSI2SD from 32 bits is exact in every MXCSR. */
