@@ -17,6 +17,12 @@ final class JitRuns {
 
     /** Runs {@code source} on a fresh machine with the JIT as {@code jit} says; returns GPRs, RFLAGS and 64 data bytes. */
     static long[] run(boolean jit, String source, java.util.function.Consumer<GuestRig> setup) throws Exception {
+        return run(jit, source, setup, 8);
+    }
+
+    /** As {@link #run(boolean, String, java.util.function.Consumer)}, with {@code dataLongs} longs of data. */
+    static long[] run(boolean jit, String source, java.util.function.Consumer<GuestRig> setup, int dataLongs)
+            throws Exception {
         Map<String, String> saved = new HashMap<>();
         for (String k : List.of("vmm.emu.jit", "vmm.emu.jit.threshold", "vmm.emu.jit.sync")) {
             saved.put(k, System.getProperty(k));
@@ -27,10 +33,10 @@ final class JitRuns {
         try (GuestRig rig = new GuestRig()) {
             setup.accept(rig);
             VcpuState s = rig.run64(source);
-            long[] out = new long[16 + 1 + 8];
+            long[] out = new long[16 + 1 + dataLongs];
             System.arraycopy(s.regs().gpr(), 0, out, 0, 16);
             out[16] = s.regs().rflags();
-            for (int k = 0; k < 8; k++) {
+            for (int k = 0; k < dataLongs; k++) {
                 out[17 + k] = rig.memory.readLong(GuestRig.DATA + 8L * k);
             }
             return out;

@@ -178,6 +178,20 @@ public final class FpuUnit {
         }
     }
 
+    /**
+     * The XMM register file itself ({@code [2*i]} the low quadword of XMMi, {@code [2*i+1]} the
+     * high one), for translated code's inline register-to-register forms. The array is this unit's
+     * for its whole life.
+     */
+    public long[] xmm() {
+        return c.s.xmm;
+    }
+
+    /** MXCSR, for translated code that decides whether its inline arithmetic is exact. */
+    public int mxcsr() {
+        return c.s.mxcsr;
+    }
+
     /** Power-on/INIT state (FCW 0x37f, MXCSR 0x1f80, registers zero). */
     public void reset() {
         c.s.reset();

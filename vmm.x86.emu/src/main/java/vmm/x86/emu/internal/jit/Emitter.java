@@ -29,6 +29,7 @@ final class Emitter extends EmitterArith {
     private final boolean[] flagsDead;
     private final boolean[] written;
     private final boolean[] used;
+    private final EmitterSse sse;
     private Label top;
 
     Emitter(CodeBuilder cb, Insn[] insns, int mode) {
@@ -42,6 +43,7 @@ final class Emitter extends EmitterArith {
         flagsDead = p.flagsDead;
         written = p.written;
         used = p.used;
+        sse = new EmitterSse(this);
     }
 
     /** Emits the whole method body. */
@@ -56,6 +58,7 @@ final class Emitter extends EmitterArith {
                 ensure(r);
             }
         }
+        sse.enter();
         top = cb.newBoundLabel();
         for (int r = 0; r < 16; r++) {
             dirty[r] = used[r] && written[r];
@@ -83,7 +86,9 @@ final class Emitter extends EmitterArith {
         Insn i = insns[k];
         Touch t = Touch.of(i);
         if (t != null && k < n - 1) {
-            partialFallback(k, t);
+            if (!sse.inline(k, () -> partialFallback(k, t))) {
+                partialFallback(k, t);
+            }
             return;
         }
         flushRegs();
@@ -164,6 +169,7 @@ final class Emitter extends EmitterArith {
         cb.aload(C).aload(THIS).getfield(CD_COMPILED, "insns", CD_INSN.arrayType()).loadConstant(k).aaload()
                 .aload(THIS).getfield(CD_COMPILED, "fpu", CD_FPU)
                 .invokestatic(CD_EXEC, entry(i.op), MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN, CD_FPU));
+        sse.afterCall();
     }
 
     /** The handler's own entry point in {@code Exec} where it has one, else the generic dispatch. */

@@ -66,7 +66,8 @@ final class Plan {
         int inlined = 0;
         int cheap = 0;
         for (int k = 0; k < insns.length; k++) {
-            if (inlinable(insns[k], mode, k == insns.length - 1)) {
+            // An SSE form with an inline fast path (SseForm) counts as inline.
+            if (inlinable(insns[k], mode, k == insns.length - 1) || SseForm.of(insns[k]) != null) {
                 inlined++;
             } else if (Touch.of(insns[k]) != null) {
                 // A handler call that stores only what it touches (an SSE copy loop's moves) counts half.

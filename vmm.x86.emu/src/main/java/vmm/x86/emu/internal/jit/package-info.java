@@ -21,6 +21,17 @@
  * memory accesses. A block that branches back to its own start loops inside the method while the
  * vCPU loop's budget lasts.
  *
+ * <p>The common SSE forms ({@code SseForm}: MOVAPS/MOVDQA/MOVUPS and kin, MOVSD/MOVSS/MOVQ/MOVD,
+ * the 128-bit logic, scalar ADD/SUB/MUL/DIV/SQRT in double and single, CVTSI2SD/SS, CVT[T]SD/SS2SI,
+ * (U)COMISD/SS, from registers or memory) have an inline fast path ({@code EmitterSse},
+ * {@code SseFast}) in front of their handler call. It runs under a gate computed on entry and
+ * after every handler call (CR0.EM/TS clear and CR4.OSFXSR set; for arithmetic also MXCSR with
+ * every exception masked, round to nearest, no DAZ/FTZ and PE already set) and only on operands
+ * for which Java's IEEE arithmetic is the instruction's result and PE the only flag it could raise:
+ * zero or normal finite inputs, a finite result that is exactly zero or clear of the denormal
+ * range. Anything else takes the handler, which is exact and raises what the instruction raises;
+ * both paths leave the translation state alike.
+ *
  * <p>Precise state: memory accesses go through {@code Mem} (segmentation, software TLB); each is
  * covered by an exception handler that stores the registers and flags as they were before the
  * access and sets RIP to the faulting instruction, so a guest fault looks exactly as it does in
