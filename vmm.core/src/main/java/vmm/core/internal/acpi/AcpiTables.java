@@ -25,7 +25,8 @@ import vmm.core.memory.MemoryRegion;
  * <li>HPET, when the machine has one;</li>
  * <li>DSDT: {@code \_SB.PCI0} (PNP0A03, bus 0-255, the I/O and 32-bit memory windows of the
  * i440FX host bridge, {@code _PRT} routing INTA-INTD of slot s to GSI
- * {@link #pciIntxGsi}), and {@code \_S5} = {5, 5, 0, 0}.</li>
+ * {@link #pciIntxGsi}) with the keyboard controller {@code KBD} (PNP0303, ports 0x60/0x64,
+ * IRQ 1) under it, and {@code \_S5} = {5, 5, 0, 0}.</li>
  * </ul>
  */
 public final class AcpiTables {
@@ -254,13 +255,19 @@ public final class AcpiTables {
                         Aml.integer(pciIntxGsi(slot, pin))));
             }
         }
+        // The i8042 as firmware describes it, with no PS/2 mouse (PNP0F13) beside it: Linux then
+        // knows the AUX port is absent instead of probing it (two command timeouts, 0.25 s).
+        byte[] kbd = Aml.device("KBD",
+                Aml.name("_HID", Aml.eisaId("PNP0303")),
+                Aml.name("_CRS", Aml.buffer(new Resources().io(0x60, 0x60, 1, 1).io(0x64, 0x64, 1, 1).irq(1).build())));
         byte[] pci0 = Aml.device("PCI0",
                 Aml.name("_HID", Aml.eisaId("PNP0A03")),
                 Aml.name("_ADR", Aml.integer(0)),
                 Aml.name("_UID", Aml.integer(0)),
                 Aml.name("_BBN", Aml.integer(0)),
                 Aml.name("_CRS", Aml.buffer(crs)),
-                Aml.name("_PRT", Aml.pkg(routes.toArray(byte[][]::new))));
+                Aml.name("_PRT", Aml.pkg(routes.toArray(byte[][]::new))),
+                kbd);
         byte[] aml = Aml.concat(
                 Aml.scope("\\_SB", pci0),
                 Aml.name("\\_S5", Aml.pkg(Aml.integer(AcpiPm.SLP_TYP_S5), Aml.integer(AcpiPm.SLP_TYP_S5),

@@ -21,6 +21,13 @@ final class Resources {
     }
 
     /** WordBusNumber(ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, min, max, 0, count). */
+    /** An IRQ descriptor (edge-triggered, active-high, exclusive) for one ISA IRQ. */
+    Resources irq(int irq) {
+        out.write(0x22);
+        le(1 << irq, 2);
+        return this;
+    }
+
     Resources busNumbers(int min, int max) {
         return wordSpace(2, 0, min, max);
     }

@@ -164,6 +164,8 @@ class AcpiTablesTest {
         assertTrue(walker.names.contains("\\_SB_.PCI0._HID"), walker.names.toString());
         assertTrue(walker.names.contains("\\_SB_.PCI0._CRS"));
         assertTrue(walker.names.contains("\\_SB_.PCI0._PRT"));
+        assertTrue(walker.names.contains("\\_SB_.PCI0.KBD_._HID"), walker.names.toString());
+        assertTrue(walker.names.contains("\\_SB_.PCI0.KBD_._CRS"));
         assertTrue(walker.names.contains("\\_S5_"));
         assertEquals(List.of(5L, 5L, 0L, 0L), walker.packages.get("\\_S5_"));
         assertEquals(124, walker.packageCounts.get("\\_SB_.PCI0._PRT"));

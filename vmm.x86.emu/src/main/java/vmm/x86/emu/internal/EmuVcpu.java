@@ -66,6 +66,7 @@ final class EmuVcpu implements AcceleratedVcpu {
         cpu.vcpuCount = Math.max(1, platform.vcpuCount());
         this.interp = new Interpreter(cpu);
         reset();
+        GuestProfiler.startIfAsked(cpu, index);
     }
 
     @Override
