@@ -391,6 +391,56 @@ class JitSseTableTest {
                     FOLD
                     movq rax, xmm6
                     FOLD
+                    movdqa xmm4, [rdi+0x3000+rbx]
+                    movdqa xmm5, [rdi+0x3000+rdx]
+                    movaps xmm6, xmm4
+                    addps xmm6, xmm5
+                    movq rax, xmm6
+                    FOLD
+                    movhlps xmm7, xmm6
+                    movq rax, xmm7
+                    FOLD
+                    movaps xmm6, xmm4
+                    subps xmm6, xmm5
+                    mulps xmm6, xmm4
+                    movq rax, xmm6
+                    FOLD
+                    movhlps xmm7, xmm6
+                    movq rax, xmm7
+                    FOLD
+                    movaps xmm6, xmm4
+                    divps xmm6, xmm5
+                    sqrtps xmm7, xmm5
+                    minps xmm4, xmm6
+                    maxps xmm5, xmm7
+                    paddq xmm4, xmm5
+                    paddq xmm6, xmm7
+                    paddq xmm4, xmm6
+                    movq rax, xmm4
+                    FOLD
+                    movhlps xmm7, xmm4
+                    movq rax, xmm7
+                    FOLD
+                    movaps xmm6, xmm0
+                    unpcklps xmm6, xmm8
+                    mulps xmm6, [rdi+0x3000+rbx]
+                    addps xmm6, [rdi+0x3000+rdx]
+                    pminub xmm6, [rdi+0x3000+rbx]
+                    pmaxub xmm6, xmm1
+                    pshufd xmm7, xmm6, 0x1b
+                    pshufd xmm5, [rdi+0x3000+rdx], 0xd8
+                    unpckhpd xmm7, xmm5
+                    unpcklpd xmm5, [rdi+0x3000+rbx]
+                    movq rax, xmm7
+                    FOLD
+                    movhlps xmm7, xmm7
+                    movq rax, xmm7
+                    FOLD
+                    movq rax, xmm5
+                    FOLD
+                    movhlps xmm5, xmm5
+                    movq rax, xmm5
+                    FOLD
                     movsd [rdi+0x200], xmm2
                     movss [rdi+0x208], xmm10
                     movq [rdi+0x210], xmm4

@@ -166,7 +166,12 @@ final class EmitterSse {
             case TO_XMM -> {
                 cb.aload(XMM).loadConstant(f.dst());
                 source(f);
-                cb.invokestatic(owner(kind), kind.helper, toXmm);
+                if (kind == SseForm.Kind.PSHUFD) {
+                    cb.loadConstant(f.imm()).invokestatic(owner(kind), kind.helper,
+                            MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_long, CD_long, CD_int));
+                } else {
+                    cb.invokestatic(owner(kind), kind.helper, toXmm);
+                }
             }
             case TO_XMM_CHECKED -> {
                 cb.aload(XMM).loadConstant(f.dst());

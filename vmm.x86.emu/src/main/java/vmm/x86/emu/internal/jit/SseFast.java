@@ -220,6 +220,59 @@ public final class SseFast {
         return both(x, d, SseLanes.maxD(x[2 * d], lo), SseLanes.maxD(x[2 * d + 1], hi));
     }
 
+    /** Two float lanes of a quadword, or NO when either must go to the handler. */
+    private static long pairF(long lane0, long lane1) {
+        return lane0 == SseLanes.NO || lane1 == SseLanes.NO ? SseLanes.NO : lane0 | lane1 << 32;
+    }
+
+    /** Packed single: all four lanes pass, or the handler runs the instruction. */
+    public static boolean addps(long[] x, int d, long lo, long hi) {
+        long a = x[2 * d];
+        long b = x[2 * d + 1];
+        return both(x, d, pairF(SseLanes.addF(a, lo), SseLanes.addF(a >>> 32, lo >>> 32)),
+                pairF(SseLanes.addF(b, hi), SseLanes.addF(b >>> 32, hi >>> 32)));
+    }
+
+    public static boolean subps(long[] x, int d, long lo, long hi) {
+        long a = x[2 * d];
+        long b = x[2 * d + 1];
+        return both(x, d, pairF(SseLanes.subF(a, lo), SseLanes.subF(a >>> 32, lo >>> 32)),
+                pairF(SseLanes.subF(b, hi), SseLanes.subF(b >>> 32, hi >>> 32)));
+    }
+
+    public static boolean mulps(long[] x, int d, long lo, long hi) {
+        long a = x[2 * d];
+        long b = x[2 * d + 1];
+        return both(x, d, pairF(SseLanes.mulF(a, lo), SseLanes.mulF(a >>> 32, lo >>> 32)),
+                pairF(SseLanes.mulF(b, hi), SseLanes.mulF(b >>> 32, hi >>> 32)));
+    }
+
+    public static boolean divps(long[] x, int d, long lo, long hi) {
+        long a = x[2 * d];
+        long b = x[2 * d + 1];
+        return both(x, d, pairF(SseLanes.divF(a, lo), SseLanes.divF(a >>> 32, lo >>> 32)),
+                pairF(SseLanes.divF(b, hi), SseLanes.divF(b >>> 32, hi >>> 32)));
+    }
+
+    public static boolean sqrtps(long[] x, int d, long lo, long hi) {
+        return both(x, d, pairF(SseLanes.sqrtF(lo), SseLanes.sqrtF(lo >>> 32)),
+                pairF(SseLanes.sqrtF(hi), SseLanes.sqrtF(hi >>> 32)));
+    }
+
+    public static boolean minps(long[] x, int d, long lo, long hi) {
+        long a = x[2 * d];
+        long b = x[2 * d + 1];
+        return both(x, d, pairF(SseLanes.minF(a, lo), SseLanes.minF(a >>> 32, lo >>> 32)),
+                pairF(SseLanes.minF(b, hi), SseLanes.minF(b >>> 32, hi >>> 32)));
+    }
+
+    public static boolean maxps(long[] x, int d, long lo, long hi) {
+        long a = x[2 * d];
+        long b = x[2 * d + 1];
+        return both(x, d, pairF(SseLanes.maxF(a, lo), SseLanes.maxF(a >>> 32, lo >>> 32)),
+                pairF(SseLanes.maxF(b, hi), SseLanes.maxF(b >>> 32, hi >>> 32)));
+    }
+
     // ---- conversions ----
 
     /** From a sign-extended integer: Java's conversion rounds to nearest even, as MXCSR says here. */

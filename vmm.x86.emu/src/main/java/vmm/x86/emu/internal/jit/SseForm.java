@@ -16,8 +16,13 @@ import vmm.x86.emu.internal.fpu.SimdInsn;
  * @param width   the source operand's bytes (4, 8 or 16), or a store's
  * @param gprSize the size of a general-register result (4 or 8)
  * @param aligned a 16-byte memory operand that must be aligned (#GP otherwise: the handler's case)
+ * @param imm     the immediate byte, for the forms that take one
  */
-record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, boolean aligned) {
+record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, boolean aligned, int imm) {
+
+    SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, boolean aligned) {
+        this(kind, dst, src, from, width, gprSize, aligned, 0);
+    }
 
     /** What the fast path needs before it may run instead of the handler. */
     enum Gate {
@@ -108,6 +113,19 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         PUNPCKLQDQ("punpcklqdq", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
         PUNPCKHQDQ("punpckhqdq", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
         PMOVMSKB("pmovmskb", Gate.CR, Shape.TO_GPR_FROM_128, SsePackedInt.class),
+        ADDPS("addps", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        SUBPS("subps", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        MULPS("mulps", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        DIVPS("divps", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        SQRTPS("sqrtps", Gate.MXCSR, Shape.TO_XMM_CHECKED),
+        MINPS("minps", Gate.CR, Shape.TO_XMM_CHECKED),
+        MAXPS("maxps", Gate.CR, Shape.TO_XMM_CHECKED),
+        PMINUB("pminub", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PMAXUB("pmaxub", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        UNPCKLPD("unpcklpd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        UNPCKHPD("unpckhpd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        /** PSHUFD: {@code (long[] xmm, int d, long lo, long hi, int imm) void}. */
+        PSHUFD("pshufd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
         /** MOVD/MOVQ r32/r64, xmm. */
         MOVD_FROM_XMM(null, Gate.CR, Shape.TO_GPR),
         /** MOVSD/MOVSS/MOVQ/MOVD and the 16-byte moves to memory. */
@@ -190,13 +208,19 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
             case 0x6c -> packedInt(p, Kind.PUNPCKLQDQ, m, reg, rm);
             case 0x6d -> packedInt(p, Kind.PUNPCKHQDQ, m, reg, rm);
             case 0xd7 -> p != 0x66 || m ? null : new SseForm(Kind.PMOVMSKB, reg, rm, From.XMM, 16, 4, false);
-            case 0x51 -> arith(p, Kind.SQRTSD, Kind.SQRTSS, Kind.SQRTPD, m, reg, rm);
-            case 0x58 -> arith(p, Kind.ADDSD, Kind.ADDSS, Kind.ADDPD, m, reg, rm);
-            case 0x59 -> arith(p, Kind.MULSD, Kind.MULSS, Kind.MULPD, m, reg, rm);
-            case 0x5c -> arith(p, Kind.SUBSD, Kind.SUBSS, Kind.SUBPD, m, reg, rm);
-            case 0x5d -> arith(p, Kind.MINSD, Kind.MINSS, Kind.MINPD, m, reg, rm);
-            case 0x5e -> arith(p, Kind.DIVSD, Kind.DIVSS, Kind.DIVPD, m, reg, rm);
-            case 0x5f -> arith(p, Kind.MAXSD, Kind.MAXSS, Kind.MAXPD, m, reg, rm);
+            case 0x51 -> arith(p, Kind.SQRTSD, Kind.SQRTSS, Kind.SQRTPD, Kind.SQRTPS, m, reg, rm);
+            case 0x58 -> arith(p, Kind.ADDSD, Kind.ADDSS, Kind.ADDPD, Kind.ADDPS, m, reg, rm);
+            case 0x59 -> arith(p, Kind.MULSD, Kind.MULSS, Kind.MULPD, Kind.MULPS, m, reg, rm);
+            case 0x5c -> arith(p, Kind.SUBSD, Kind.SUBSS, Kind.SUBPD, Kind.SUBPS, m, reg, rm);
+            case 0x5d -> arith(p, Kind.MINSD, Kind.MINSS, Kind.MINPD, Kind.MINPS, m, reg, rm);
+            case 0x5e -> arith(p, Kind.DIVSD, Kind.DIVSS, Kind.DIVPD, Kind.DIVPS, m, reg, rm);
+            case 0x5f -> arith(p, Kind.MAXSD, Kind.MAXSS, Kind.MAXPD, Kind.MAXPS, m, reg, rm);
+            case 0xda -> packedInt(p, Kind.PMINUB, m, reg, rm);
+            case 0xde -> packedInt(p, Kind.PMAXUB, m, reg, rm);
+            case 0x14 -> p == 0x66 ? logic(Kind.UNPCKLPD, m, reg, rm) : null;
+            case 0x15 -> p == 0x66 ? logic(Kind.UNPCKHPD, m, reg, rm) : null;
+            case 0x70 -> p != 0x66 ? null : new SseForm(Kind.PSHUFD, reg, m ? -1 : rm, m ? From.MEM : From.XMM, 16, 0, m,
+                    s.imm8());
             // CVTSD2SS (F2) reads a double, CVTSS2SD (F3) a float.
             case 0x5a -> scalar(p, Kind.CVTSD2SS, Kind.CVTSS2SD, m, reg, rm);
             case 0x2a -> p != 0xf2 && p != 0xf3 ? null
@@ -241,10 +265,10 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         return p != 0x66 ? null : logic(k, m, reg, rm);
     }
 
-    /** Scalar double (F2), scalar single (F3), packed double (66: a memory operand aligned). */
-    private static SseForm arith(int p, Kind sd, Kind ss, Kind pd, boolean m, int reg, int rm) {
-        if (p == 0x66) {
-            return m ? aligned(pd, reg) : xmm(pd, reg, rm, 16);
+    /** Scalar double (F2) and single (F3), packed double (66) and single (none: a memory operand aligned). */
+    private static SseForm arith(int p, Kind sd, Kind ss, Kind pd, Kind ps, boolean m, int reg, int rm) {
+        if (p == 0x66 || p == 0) {
+            return logic(p == 0x66 ? pd : ps, m, reg, rm);
         }
         return scalar(p, sd, ss, m, reg, rm);
     }

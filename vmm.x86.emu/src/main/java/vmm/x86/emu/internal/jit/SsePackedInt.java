@@ -91,6 +91,46 @@ public final class SsePackedInt {
         x[2 * d + 1] = hi;
     }
 
+    /** PMINUB/PMAXUB: unsigned bytes, one at a time (HotSpot unrolls the loop). */
+    public static void pminub(long[] x, int d, long lo, long hi) {
+        x[2 * d] = minMaxU8(x[2 * d], lo, false);
+        x[2 * d + 1] = minMaxU8(x[2 * d + 1], hi, false);
+    }
+
+    public static void pmaxub(long[] x, int d, long lo, long hi) {
+        x[2 * d] = minMaxU8(x[2 * d], lo, true);
+        x[2 * d + 1] = minMaxU8(x[2 * d + 1], hi, true);
+    }
+
+    private static long minMaxU8(long a, long b, boolean max) {
+        long r = 0;
+        for (int i = 0; i < 64; i += 8) {
+            long p = (a >>> i) & 0xff;
+            long q = (b >>> i) & 0xff;
+            r |= (max ? Math.max(p, q) : Math.min(p, q)) << i;
+        }
+        return r;
+    }
+
+    /** UNPCKLPD: the destination's low quadword, then the source's; UNPCKHPD: the high ones. */
+    public static void unpcklpd(long[] x, int d, long lo, long hi) {
+        punpcklqdq(x, d, lo, hi);
+    }
+
+    public static void unpckhpd(long[] x, int d, long lo, long hi) {
+        punpckhqdq(x, d, lo, hi);
+    }
+
+    /** PSHUFD: each destination dword picked from the source by two bits of {@code imm}. */
+    public static void pshufd(long[] x, int d, long lo, long hi, int imm) {
+        x[2 * d] = dword(lo, hi, imm) | dword(lo, hi, imm >> 2) << 32;
+        x[2 * d + 1] = dword(lo, hi, imm >> 4) | dword(lo, hi, imm >> 6) << 32;
+    }
+
+    private static long dword(long lo, long hi, int sel) {
+        return (((sel & 2) == 0 ? lo : hi) >>> (32 * (sel & 1))) & 0xffffffffL;
+    }
+
     /** PMOVMSKB: the top bit of each byte, gathered by one multiplication per quadword. */
     public static long pmovmskb(long lo, long hi) {
         return gather(lo) | gather(hi) << 8;
