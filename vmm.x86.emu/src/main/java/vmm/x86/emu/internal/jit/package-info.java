@@ -22,9 +22,9 @@
  * vCPU loop's budget lasts.
  *
  * <p>The common SSE forms ({@code SseForm}: MOVAPS/MOVDQA/MOVUPS and kin, MOVSD/MOVSS/MOVQ/MOVD,
- * the 128-bit logic, ADD/SUB/MUL/DIV/SQRT/MIN/MAX in scalar double and single and packed double,
- * CVTSI2SD/SS, CVT[T]SD/SS2SI, CVTSS2SD/CVTSD2SS, (U)COMISD/SS, the common SSE2 integer forms, from
- * registers or memory) have an inline fast path ({@code EmitterSse}, {@code SseFast},
+ * the 128-bit logic, ADD/SUB/MUL/DIV/SQRT/MIN/MAX scalar and packed in double and single,
+ * CVTSI2SD/SS, CVT[T]SD/SS2SI, CVTSS2SD/CVTSD2SS, (U)COMISD/SS, the common SSE2 integer forms and
+ * shuffles, from registers or memory) have an inline fast path ({@code EmitterSse}, {@code SseFast},
  * {@code SseLanes}, {@code SsePackedInt}) in front of their handler call. It runs under a gate computed on entry and
  * after every handler call (CR0.EM/TS clear and CR4.OSFXSR set; for arithmetic also MXCSR with
  * every exception masked, round to nearest, no DAZ/FTZ and PE already set) and only on operands
