@@ -119,7 +119,11 @@ public final class Interpreter {
             if (nb == null || nb.phys != pa) {
                 nb = b.next2;
             }
-            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == phys.generation(pa)
+            // Same page as b, so the same generation: b's was current when b began (checked by the
+            // lookup that began this batch, then link by link), and a write to the page since then
+            // would have ended the batch (cpu.stop). Comparing with b saves a load from the page table
+            // of generations at every block boundary.
+            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == b.generation
                     && (nb.phys2 < 0 || secondPageValid(nb, lin))) {
                 lastLinear = lin;
                 return nb;
