@@ -24,13 +24,17 @@ class JitSseIntTest {
         "punpckhdq"};
     private static final String FOLD = "pshufd xmm15, xmm15, 0x39\n paddd xmm15, %s\n";
 
-    /** 32 quadword pairs: signs, all ones, lane boundaries, PSHUFB masks with bit 7 or bits 4-6 set. */
+    /**
+     * 32 quadword pairs: signs, all ones, lane boundaries, PSHUFB masks with bit 7 or bits 4-6 set, the
+     * rotation and byte-swap masks PSHUFB special-cases and a mix of two of them.
+     */
     private static long[] table() {
         long[] t = {
             0, 0, -1, -1, 0x8000000080000000L, 0x8000800080008000L, 0x7fffffff7fffffffL, 0x7fff7fff7fff7fffL,
             0x0504070601000302L, 0x0d0c0f0e09080b0aL, 0x0407060500030201L, 0x0c0f0e0d080b0a09L,
             0x8081ff7f10203040L, 0xf0e0d0c0b0a09080L, 0x0f1e2d3c4b5a6978L, 0x8796a5b4c3d2e1f0L,
             0x0123456789abcdefL, 0xfedcba9876543210L, 0x0000000100000001L, 0x8000000000000000L,
+            0x08090a0b0c0d0e0fL, 0x0001020304050607L, 0x0504070601000302L, 0x0c0f0e0d080b0a09L,
         };
         long[] out = new long[64];
         System.arraycopy(t, 0, out, 0, t.length);
@@ -161,6 +165,14 @@ class JitSseIntTest {
      */
     @Test
     void blake2sRoundLoopAgreesAndRunsInline() throws Exception {
+        JitSseTest.Result r = JitSseTest.agree(blake2sProgram(300), JitSseIntTest::blake2sSetup);
+        assertEquals(0, r.reg(8), "every block ran");
+        assertEquals(0, r.fallbacks(), "SSE forms that ran their handler");
+        assertNotEquals(0, r.data(0), "the state was stored");
+    }
+
+    /** The round loop over {@code blocks} blocks of 10 rounds (about 900 instructions a block). */
+    static String blake2sProgram(long blocks) {
         String g = """
                     movzx eax, byte ptr [rcx+K0]
                     movd xmm4, [rsi+rax*4]
@@ -193,7 +205,7 @@ class JitSseIntTest {
                 + half.replace("K4", "12").replace("K5", "13").replace("K6", "14").replace("K7", "15")
                 .replace("K0", "8").replace("K1", "9").replace("K2", "10").replace("K3", "11")
                 + " pshufd xmm0, xmm0, 0x39\n pshufd xmm3, xmm3, 0x4e\n pshufd xmm2, xmm2, 0x93\n";
-        JitSseTest.Result r = JitSseTest.agree("""
+        return """
                     mov edi, 0x200000
                     movdqa xmm12, [rdi+0x400]
                     movdqa xmm13, [rdi+0x410]
@@ -202,7 +214,7 @@ class JitSseIntTest {
                     movdqa xmm2, [rdi+0x440]
                     movdqa xmm3, [rdi+0x450]
                     lea rsi, [rdi+0x600]
-                    mov r8d, 300
+                    mov r8, BLOCKS
                 0:  lea rcx, [rdi+0x500]
                     mov r9d, 10
                 1:
@@ -215,44 +227,44 @@ class JitSseIntTest {
                     movdqa [rsi], xmm0
                     movdqa [rsi+16], xmm1
                     movdqa [rsi+32], xmm2
-                    dec r8d
+                    dec r8
                     jnz 0b
                     movdqu [rdi], xmm0
                     movdqu [rdi+16], xmm1
                     movdqu [rdi+32], xmm2
                     movdqu [rdi+48], xmm3
                     hlt
-                """.replace("ROUND", round), rig -> {
-            rig.memory.writeLong(GuestRig.DATA + 0x400, 0x0504070601000302L);
-            rig.memory.writeLong(GuestRig.DATA + 0x408, 0x0d0c0f0e09080b0aL);
-            rig.memory.writeLong(GuestRig.DATA + 0x410, 0x0407060500030201L);
-            rig.memory.writeLong(GuestRig.DATA + 0x418, 0x0c0f0e0d080b0a09L);
-            long[] iv = {0x6a09e667bb67ae85L, 0x3c6ef372a54ff53aL, 0x510e527f9b05688cL, 0x1f83d9ab5be0cd19L};
-            for (int k = 0; k < 4; k++) {
-                rig.memory.writeLong(GuestRig.DATA + 0x420 + 16L * k, iv[k]);
-                rig.memory.writeLong(GuestRig.DATA + 0x428 + 16L * k, iv[3 - k] ^ 0x9e3779b97f4a7c15L);
-            }
-            int[][] sigma = {
-                {0, 2, 4, 6, 1, 3, 5, 7, 14, 8, 10, 12, 15, 9, 11, 13},
-                {14, 4, 9, 13, 10, 8, 15, 6, 5, 1, 0, 11, 3, 12, 2, 7},
-                {11, 12, 5, 15, 8, 0, 2, 13, 9, 10, 3, 7, 4, 14, 6, 1},
-                {7, 3, 13, 11, 9, 1, 12, 14, 15, 2, 5, 4, 8, 6, 10, 0},
-                {9, 5, 2, 10, 0, 7, 4, 15, 3, 14, 11, 6, 13, 1, 12, 8},
-                {2, 6, 0, 8, 12, 10, 11, 3, 1, 4, 7, 15, 9, 13, 5, 14},
-                {12, 1, 14, 4, 5, 15, 13, 10, 8, 0, 6, 9, 11, 7, 3, 2},
-                {13, 7, 12, 3, 11, 14, 1, 9, 2, 5, 15, 8, 10, 0, 4, 6},
-                {6, 14, 11, 0, 15, 9, 3, 8, 10, 12, 13, 1, 5, 2, 7, 4},
-                {10, 8, 7, 1, 2, 4, 6, 5, 13, 15, 9, 3, 12, 0, 14, 11},
-            };
-            for (int k = 0; k < 160; k++) {
-                rig.memory.writeByte(GuestRig.DATA + 0x500 + k, (byte) sigma[k / 16][k % 16]);
-            }
-            for (int k = 0; k < 16; k++) {
-                rig.memory.writeInt(GuestRig.DATA + 0x600 + 4L * k, 0x01010101 * k ^ 0x5a5a0000);
-            }
-        });
-        assertEquals(0, r.reg(8), "every block ran");
-        assertEquals(0, r.fallbacks(), "SSE forms that ran their handler");
-        assertNotEquals(0, r.data(0), "the state was stored");
+                """.replace("ROUND", round).replace("BLOCKS", Long.toString(blocks));
+    }
+
+    /** The rotation masks, the initial state, the message schedule and the message. */
+    static void blake2sSetup(GuestRig rig) {
+        rig.memory.writeLong(GuestRig.DATA + 0x400, 0x0504070601000302L);
+        rig.memory.writeLong(GuestRig.DATA + 0x408, 0x0d0c0f0e09080b0aL);
+        rig.memory.writeLong(GuestRig.DATA + 0x410, 0x0407060500030201L);
+        rig.memory.writeLong(GuestRig.DATA + 0x418, 0x0c0f0e0d080b0a09L);
+        long[] iv = {0x6a09e667bb67ae85L, 0x3c6ef372a54ff53aL, 0x510e527f9b05688cL, 0x1f83d9ab5be0cd19L};
+        for (int k = 0; k < 4; k++) {
+            rig.memory.writeLong(GuestRig.DATA + 0x420 + 16L * k, iv[k]);
+            rig.memory.writeLong(GuestRig.DATA + 0x428 + 16L * k, iv[3 - k] ^ 0x9e3779b97f4a7c15L);
+        }
+        int[][] sigma = {
+            {0, 2, 4, 6, 1, 3, 5, 7, 14, 8, 10, 12, 15, 9, 11, 13},
+            {14, 4, 9, 13, 10, 8, 15, 6, 5, 1, 0, 11, 3, 12, 2, 7},
+            {11, 12, 5, 15, 8, 0, 2, 13, 9, 10, 3, 7, 4, 14, 6, 1},
+            {7, 3, 13, 11, 9, 1, 12, 14, 15, 2, 5, 4, 8, 6, 10, 0},
+            {9, 5, 2, 10, 0, 7, 4, 15, 3, 14, 11, 6, 13, 1, 12, 8},
+            {2, 6, 0, 8, 12, 10, 11, 3, 1, 4, 7, 15, 9, 13, 5, 14},
+            {12, 1, 14, 4, 5, 15, 13, 10, 8, 0, 6, 9, 11, 7, 3, 2},
+            {13, 7, 12, 3, 11, 14, 1, 9, 2, 5, 15, 8, 10, 0, 4, 6},
+            {6, 14, 11, 0, 15, 9, 3, 8, 10, 12, 13, 1, 5, 2, 7, 4},
+            {10, 8, 7, 1, 2, 4, 6, 5, 13, 15, 9, 3, 12, 0, 14, 11},
+        };
+        for (int k = 0; k < 160; k++) {
+            rig.memory.writeByte(GuestRig.DATA + 0x500 + k, (byte) sigma[k / 16][k % 16]);
+        }
+        for (int k = 0; k < 16; k++) {
+            rig.memory.writeInt(GuestRig.DATA + 0x600 + 4L * k, 0x01010101 * k ^ 0x5a5a0000);
+        }
     }
 }

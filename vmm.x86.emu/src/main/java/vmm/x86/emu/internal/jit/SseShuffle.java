@@ -6,6 +6,10 @@ package vmm.x86.emu.internal.jit;
  * quadwords come as {@code lo, hi}.
  */
 public final class SseShuffle {
+    private static final long ROT16_LO = 0x0504070601000302L, ROT16_HI = 0x0d0c0f0e09080b0aL;
+    private static final long ROT8_LO = 0x0407060500030201L, ROT8_HI = 0x0c0f0e0d080b0a09L;
+    private static final long BSWAP_LO = 0x08090a0b0c0d0e0fL, BSWAP_HI = 0x0001020304050607L;
+
     private SseShuffle() {
     }
 
@@ -16,8 +20,39 @@ public final class SseShuffle {
     public static void pshufb(long[] x, int d, long lo, long hi) {
         long a = x[2 * d];
         long b = x[2 * d + 1];
+        // The masks of the dword rotations by 16 and 8 (BLAKE2s, ChaCha) and of the byte swap of each
+        // quadword (SHA, AES-GCM's big-endian counters) are constants in their code: a few shifts
+        // each, against sixteen byte selections.
+        if (hi == ROT16_HI && lo == ROT16_LO) {
+            x[2 * d] = rotr(a, 16);
+            x[2 * d + 1] = rotr(b, 16);
+            return;
+        }
+        if (hi == ROT8_HI && lo == ROT8_LO) {
+            x[2 * d] = rotr(a, 8);
+            x[2 * d + 1] = rotr(b, 8);
+            return;
+        }
+        if (hi == BSWAP_HI && lo == BSWAP_LO) {
+            x[2 * d] = Long.reverseBytes(b);
+            x[2 * d + 1] = Long.reverseBytes(a);
+            return;
+        }
+        anyMask(x, d, lo, hi);
+    }
+
+    /** Out of line, so that the common masks' path stays small enough for HotSpot to inline. */
+    private static void anyMask(long[] x, int d, long lo, long hi) {
+        long a = x[2 * d];
+        long b = x[2 * d + 1];
         x[2 * d] = shuffle(a, b, lo);
         x[2 * d + 1] = shuffle(a, b, hi);
+    }
+
+    /** Each dword of {@code v} rotated right by {@code n} (8 or 16) bits. */
+    private static long rotr(long v, int n) {
+        long low = (0xffffffffL >>> n) * 0x0000000100000001L;
+        return (v >>> n) & low | (v << (32 - n)) & ~low;
     }
 
     private static long shuffle(long a, long b, long mask) {
