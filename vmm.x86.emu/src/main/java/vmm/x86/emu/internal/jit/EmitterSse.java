@@ -166,7 +166,7 @@ final class EmitterSse {
             case TO_XMM -> {
                 cb.aload(XMM).loadConstant(f.dst());
                 source(f);
-                if (kind == SseForm.Kind.PSHUFD) {
+                if (kind.imm) {
                     cb.loadConstant(f.imm()).invokestatic(owner(kind), kind.helper,
                             MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_long, CD_long, CD_int));
                 } else {

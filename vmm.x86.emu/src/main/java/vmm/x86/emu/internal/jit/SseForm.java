@@ -125,7 +125,25 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         UNPCKLPD("unpcklpd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
         UNPCKHPD("unpckhpd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
         /** PSHUFD: {@code (long[] xmm, int d, long lo, long hi, int imm) void}. */
-        PSHUFD("pshufd", Gate.CR, Shape.TO_XMM, SsePackedInt.class),
+        PSHUFD("pshufd", Gate.CR, Shape.TO_XMM, SsePackedInt.class, true),
+        PSHUFB("pshufb", Gate.CR, Shape.TO_XMM, SseShuffle.class),
+        PUNPCKLBW("punpcklbw", Gate.CR, Shape.TO_XMM, SseShuffle.class),
+        PUNPCKLWD("punpcklwd", Gate.CR, Shape.TO_XMM, SseShuffle.class),
+        PUNPCKLDQ("punpckldq", Gate.CR, Shape.TO_XMM, SseShuffle.class),
+        PUNPCKHBW("punpckhbw", Gate.CR, Shape.TO_XMM, SseShuffle.class),
+        PUNPCKHWD("punpckhwd", Gate.CR, Shape.TO_XMM, SseShuffle.class),
+        PUNPCKHDQ("punpckhdq", Gate.CR, Shape.TO_XMM, SseShuffle.class),
+        /** The shifts by imm8: the register is source and destination, as PSHUFD's helper takes it. */
+        PSRLW("psrlw", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSRAW("psraw", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSLLW("psllw", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSRLD("psrld", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSRAD("psrad", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSLLD("pslld", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSRLQ("psrlq", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSLLQ("psllq", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSRLDQ("psrldq", Gate.CR, Shape.TO_XMM, SseShift.class, true),
+        PSLLDQ("pslldq", Gate.CR, Shape.TO_XMM, SseShift.class, true),
         /** MOVD/MOVQ r32/r64, xmm. */
         MOVD_FROM_XMM(null, Gate.CR, Shape.TO_GPR),
         /** MOVSD/MOVSS/MOVQ/MOVD and the 16-byte moves to memory. */
@@ -136,25 +154,39 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
         final Shape shape;
         /** The class of the helper method. */
         final Class<?> owner;
+        /** The helper takes the immediate byte as a last {@code int} argument. */
+        final boolean imm;
 
         Kind(String helper, Gate gate, Shape shape) {
             this(helper, gate, shape, SseFast.class);
         }
 
         Kind(String helper, Gate gate, Shape shape, Class<?> owner) {
+            this(helper, gate, shape, owner, false);
+        }
+
+        Kind(String helper, Gate gate, Shape shape, Class<?> owner, boolean imm) {
             this.helper = helper;
             this.gate = gate;
             this.shape = shape;
             this.owner = owner;
+            this.imm = imm;
         }
     }
 
     /** The inline form of {@code i}, or null when only its handler runs it. */
     static SseForm of(Insn i) {
-        if (i.op != Op.FPU || i.lock || i.simd == null || i.simd.map() != 0x0f) {
+        if (i.op != Op.FPU || i.lock || i.simd == null) {
             return null;
         }
         SimdInsn s = i.simd;
+        if (s.map() == 0x0f38) {
+            // SSSE3 PSHUFB; without 66 it is the MMX form.
+            return s.opcode() == 0x00 ? packedInt(s.prefix(), Kind.PSHUFB, s.memory(), s.reg(), s.rm()) : null;
+        }
+        if (s.map() != 0x0f) {
+            return null;
+        }
         int p = s.prefix();
         boolean m = s.memory();
         int reg = s.reg();
@@ -205,6 +237,13 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
             case 0x74 -> packedInt(p, Kind.PCMPEQB, m, reg, rm);
             case 0x75 -> packedInt(p, Kind.PCMPEQW, m, reg, rm);
             case 0x76 -> packedInt(p, Kind.PCMPEQD, m, reg, rm);
+            case 0x60 -> packedInt(p, Kind.PUNPCKLBW, m, reg, rm);
+            case 0x61 -> packedInt(p, Kind.PUNPCKLWD, m, reg, rm);
+            case 0x62 -> packedInt(p, Kind.PUNPCKLDQ, m, reg, rm);
+            case 0x68 -> packedInt(p, Kind.PUNPCKHBW, m, reg, rm);
+            case 0x69 -> packedInt(p, Kind.PUNPCKHWD, m, reg, rm);
+            case 0x6a -> packedInt(p, Kind.PUNPCKHDQ, m, reg, rm);
+            case 0x71, 0x72, 0x73 -> p != 0x66 || m ? null : shiftImm(s);
             case 0x6c -> packedInt(p, Kind.PUNPCKLQDQ, m, reg, rm);
             case 0x6d -> packedInt(p, Kind.PUNPCKHQDQ, m, reg, rm);
             case 0xd7 -> p != 0x66 || m ? null : new SseForm(Kind.PMOVMSKB, reg, rm, From.XMM, 16, 4, false);
@@ -237,6 +276,25 @@ record SseForm(Kind kind, int dst, int src, From from, int width, int gprSize, b
                     : p == 0 ? scalar(0xf3, null, Kind.COMISS, m, reg, rm) : null;
             default -> null;
         };
+    }
+
+    /** 66 0F 71/72/73 by ModRM.reg (without REX.R): the register form only, the rest #UD by the handler. */
+    private static SseForm shiftImm(SimdInsn s) {
+        int sub = (s.modrm() >> 3) & 7;
+        Kind k = switch (s.opcode() << 4 | sub) {
+            case 0x712 -> Kind.PSRLW;
+            case 0x714 -> Kind.PSRAW;
+            case 0x716 -> Kind.PSLLW;
+            case 0x722 -> Kind.PSRLD;
+            case 0x724 -> Kind.PSRAD;
+            case 0x726 -> Kind.PSLLD;
+            case 0x732 -> Kind.PSRLQ;
+            case 0x733 -> Kind.PSRLDQ;
+            case 0x736 -> Kind.PSLLQ;
+            case 0x737 -> Kind.PSLLDQ;
+            default -> null;
+        };
+        return k == null ? null : new SseForm(k, s.rm(), s.rm(), From.XMM, 16, 0, false, s.imm8() & 0xff);
     }
 
     private static SseForm xmm(Kind k, int dst, int src, int width) {

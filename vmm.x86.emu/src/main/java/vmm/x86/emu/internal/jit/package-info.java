@@ -24,8 +24,10 @@
  * <p>The common SSE forms ({@code SseForm}: MOVAPS/MOVDQA/MOVUPS and kin, MOVSD/MOVSS/MOVQ/MOVD,
  * the 128-bit logic, ADD/SUB/MUL/DIV/SQRT/MIN/MAX scalar and packed in double and single,
  * CVTSI2SD/SS, CVT[T]SD/SS2SI, CVTSS2SD/CVTSD2SS, (U)COMISD/SS, the common SSE2 integer forms and
- * shuffles, from registers or memory) have an inline fast path ({@code EmitterSse}, {@code SseFast},
- * {@code SseLanes}, {@code SsePackedInt}) in front of their handler call. It runs under a gate computed on entry and
+ * shuffles, the shifts by immediate, the unpacks and SSSE3's PSHUFB: all of the kernel's
+ * blake2s_compress_ssse3 round loop; from registers or memory) have an inline fast path
+ * ({@code EmitterSse}, {@code SseFast}, {@code SseLanes}, {@code SsePackedInt}, {@code SseShift},
+ * {@code SseShuffle}) in front of their handler call. It runs under a gate computed on entry and
  * after every handler call (CR0.EM/TS clear and CR4.OSFXSR set; for arithmetic also MXCSR with
  * every exception masked, round to nearest, no DAZ/FTZ and PE already set) and only on operands
  * for which Java's IEEE arithmetic is the instruction's result and PE the only flag it could raise:
