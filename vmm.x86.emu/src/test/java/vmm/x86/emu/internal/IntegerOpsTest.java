@@ -376,6 +376,51 @@ class IntegerOpsTest {
     }
 
     @Test
+    void backwardRepeatedMovesAndStores() throws Exception {
+        // DF set: a 14 000-qword copy up onto itself shifted by 3 (a memmove, as the boot stub's
+        // std; rep movsq), a byte copy down onto itself shifted by 1 (the element-by-element
+        // pattern, which a memmove would not give), and a backward store.
+        VcpuState s = rig.run64("""
+                mov rdi, 0x300000
+                mov rcx, 14003
+                xor eax, eax
+                cld
+                fill:
+                mov [rdi], rax
+                add rdi, 8
+                inc rax
+                loop fill
+                std
+                mov rsi, 0x300000 + 8 * 13999
+                mov rdi, 0x300003 + 8 * 13999
+                mov rcx, 14000
+                rep movsq
+                mov rbx, [0x300003 + 8 * 13999]
+                mov rdx, [0x300003 + 8 * 5000]
+                mov byte ptr [0x340fff], 0x77
+                mov rsi, 0x340fff
+                mov rdi, 0x340ffe
+                mov rcx, 5000
+                rep movsb
+                mov r8, [0x340ff8]
+                mov rdi, 0x350ff8
+                mov rcx, 1000
+                mov rax, 0x1122334455667788
+                rep stosq
+                mov r9, [0x350ff8 - 8 * 999]
+                mov r10, rdi
+                cld
+                hlt
+                """);
+        assertReg(s, 3, 13999);
+        assertReg(s, 2, 5000);
+        assertReg(s, 8, 0x7777777777777777L);
+        assertReg(s, 9, 0x1122334455667788L);
+        assertReg(s, 10, 0x350ff8 - 8 * 1000);
+        assertReg(s, 6, 0x340fff - 5000);
+    }
+
+    @Test
     void exchangeAndCompareExchange() throws Exception {
         VcpuState s = rig.run64("""
                 mov rdi, 0x200000

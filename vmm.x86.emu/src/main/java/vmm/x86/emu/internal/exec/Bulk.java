@@ -8,10 +8,11 @@ import vmm.x86.emu.internal.cpu.Mem;
 import vmm.x86.emu.internal.cpu.PhysMem;
 
 /**
- * REP MOVS and REP STOS going forward through flat segments, a page at a time straight on the
- * host memory, when the TLB already maps the pages (else the caller's element-by-element path
- * runs, which fills the TLB). Overlapping moves closer than the chunk are left to that path,
- * since a forward MOVS repeats a pattern where a memmove would not.
+ * REP MOVS and REP STOS through flat segments, a page at a time straight on the host memory,
+ * when the TLB already maps the pages (else the caller's element-by-element path runs, which
+ * fills the TLB). Overlapping moves whose element-by-element result differs from a memmove are
+ * left to that path: a forward MOVS onto a destination just above its source repeats a
+ * pattern, and so does a backward one onto a destination just below.
  */
 final class Bulk {
     private Bulk() {
@@ -63,6 +64,69 @@ final class Bulk {
                 c.setReg(6, asz, si + bytes);
             }
             c.setReg(7, asz, di + bytes);
+            count -= n;
+            total += n;
+        }
+        return total;
+    }
+
+    /**
+     * The same with DF set: elements from RDI (and RSI) downwards, as Linux's boot stub copies
+     * the compressed kernel (14 MB by {@code std; rep movsq}).
+     */
+    static long backward(Cpu c, int kind, int size, int asz, int srcSeg, long count) {
+        if (!c.segFlat[Cpu.ES] || (kind == 0 && !c.segFlat[srcSeg]) || asz == 2) {
+            return 0;
+        }
+        Mem mem = c.mem;
+        long total = 0;
+        while (count > 0) {
+            long di = Operands.mask(c.r[7], asz);
+            long dLin = c.segEff[Cpu.ES] + di;
+            if ((dLin & 0xfff) + size > 4096) {
+                return total;
+            }
+            long room = (dLin & 0xfff) / size + 1;
+            long si = 0;
+            long sLin = 0;
+            if (kind == 0) {
+                si = Operands.mask(c.r[6], asz);
+                sLin = c.segEff[srcSeg] + si;
+                if ((sLin & 0xfff) + size > 4096) {
+                    return total;
+                }
+                room = Math.min(room, (sLin & 0xfff) / size + 1);
+            }
+            long n = Math.min(room, count);
+            long span = (n - 1) * size;
+            // The chunk's lowest element: no wrap below address 0 (the element path does that).
+            if (di < span || kind == 0 && si < span) {
+                return total;
+            }
+            long bytes = n * size;
+            long dOff = mem.fastWrite(dLin - span);
+            if (dOff < 0) {
+                return total;
+            }
+            MemorySegment dSeg = mem.fastSeg;
+            if (kind == 2) {
+                long v = c.r[0];
+                if (size == 1) {
+                    dSeg.asSlice(dOff, bytes).fill((byte) v);
+                } else {
+                    for (long k = 0; k < n; k++) {
+                        PhysMem.put(dSeg, dOff + k * size, size, v);
+                    }
+                }
+            } else {
+                long sOff = mem.fastRead(sLin - span);
+                if (sOff < 0 || dLin < sLin && sLin - dLin < bytes) {
+                    return total;
+                }
+                MemorySegment.copy(mem.fastSeg, ValueLayout.JAVA_BYTE, sOff, dSeg, ValueLayout.JAVA_BYTE, dOff, bytes);
+                c.setReg(6, asz, si - bytes);
+            }
+            c.setReg(7, asz, di - bytes);
             count -= n;
             total += n;
         }

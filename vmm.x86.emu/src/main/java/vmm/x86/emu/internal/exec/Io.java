@@ -77,8 +77,9 @@ final class Io {
         long count = rep ? Operands.mask(c.r[1], asz) : 1;
         int budget = 16384;
         while (count != 0) {
-            if (count > 1 && (kind == 0 || kind == 2) && delta > 0) {
-                long done = Bulk.forward(c, kind, size, asz, srcSeg, count);
+            if (count > 1 && (kind == 0 || kind == 2)) {
+                long done = delta > 0 ? Bulk.forward(c, kind, size, asz, srcSeg, count)
+                        : Bulk.backward(c, kind, size, asz, srcSeg, count);
                 if (done > 0) {
                     count -= done;
                     c.setReg(1, asz, count);
