@@ -78,7 +78,10 @@ public final class Interpreter {
                         c.stop = false;
                         return;
                     }
-                    n += (int) ((done + insns.length - 1) / insns.length);
+                    // A pass through the block counts one; only a loop round inside the method
+                    // pays for the division (a block exit happens millions of times a second).
+                    int len = insns.length;
+                    n += done <= len ? 1 : (int) ((done + len - 1) / len);
                     if (n >= maxBlocks) {
                         return;
                     }
