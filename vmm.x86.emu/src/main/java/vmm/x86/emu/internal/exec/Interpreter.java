@@ -131,14 +131,33 @@ public final class Interpreter {
                 lastLinear = lin;
                 return nb;
             }
-            nb = lookup();
-            if (nb.generation >= 0 && b.generation >= 0) {
-                b.next2 = b.next;
-                b.next = nb;
+            return lookupAndLink(b);
+        }
+        if (c.longMode64) {
+            // Another page: where the TLB maps it now, checked against that page's generation
+            // (a call or return between kernel functions goes here, no cache probe needed).
+            long pa = mem.fetchPhys(lin);
+            Block nb = b.next;
+            if (nb == null || nb.phys != pa) {
+                nb = b.next2;
             }
-            return nb;
+            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == phys.generation(pa)
+                    && (nb.phys2 < 0 || secondPageValid(nb, lin))) {
+                lastLinear = lin;
+                return nb;
+            }
+            return lookupAndLink(b);
         }
         return lookup();
+    }
+
+    private Block lookupAndLink(Block b) {
+        Block nb = lookup();
+        if (nb.generation >= 0 && b.generation >= 0) {
+            b.next2 = b.next;
+            b.next = nb;
+        }
+        return nb;
     }
 
     private long lastLinear;
