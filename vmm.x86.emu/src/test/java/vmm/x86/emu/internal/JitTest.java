@@ -303,71 +303,24 @@ class JitTest {
     void aBlockTooLargeForOneMethodIsTranslatedInParts() throws Exception {
         long split = Jit.split();
         long refused = Jit.refused();
+        // 60 memory instructions: seven rounds of eight, then half a round.
+        String round = """
+                    add qword ptr [rdi+0], rax
+                    xor rax, [rdi+24]
+                    add qword ptr [rdi+16], rax
+                    xor rax, [rdi+8]
+                    add qword ptr [rdi+32], rax
+                    xor rax, [rdi+56]
+                    add qword ptr [rdi+48], rax
+                    xor rax, [rdi+40]
+                """;
+        String half = round.lines().limit(4).map(l -> l + "\n").reduce("", String::concat);
         agree("""
                     mov ecx, 300
                     mov edi, 0x200000
                     mov rax, 0x0123456789abcdef
                 1:  rol rax, 5
-                    add qword ptr [rdi+0], rax
-                    xor rax, [rdi+24]
-                    add qword ptr [rdi+16], rax
-                    xor rax, [rdi+8]
-                    add qword ptr [rdi+32], rax
-                    xor rax, [rdi+56]
-                    add qword ptr [rdi+48], rax
-                    xor rax, [rdi+40]
-                    add qword ptr [rdi+0], rax
-                    xor rax, [rdi+24]
-                    add qword ptr [rdi+16], rax
-                    xor rax, [rdi+8]
-                    add qword ptr [rdi+32], rax
-                    xor rax, [rdi+56]
-                    add qword ptr [rdi+48], rax
-                    xor rax, [rdi+40]
-                    add qword ptr [rdi+0], rax
-                    xor rax, [rdi+24]
-                    add qword ptr [rdi+16], rax
-                    xor rax, [rdi+8]
-                    add qword ptr [rdi+32], rax
-                    xor rax, [rdi+56]
-                    add qword ptr [rdi+48], rax
-                    xor rax, [rdi+40]
-                    add qword ptr [rdi+0], rax
-                    xor rax, [rdi+24]
-                    add qword ptr [rdi+16], rax
-                    xor rax, [rdi+8]
-                    add qword ptr [rdi+32], rax
-                    xor rax, [rdi+56]
-                    add qword ptr [rdi+48], rax
-                    xor rax, [rdi+40]
-                    add qword ptr [rdi+0], rax
-                    xor rax, [rdi+24]
-                    add qword ptr [rdi+16], rax
-                    xor rax, [rdi+8]
-                    add qword ptr [rdi+32], rax
-                    xor rax, [rdi+56]
-                    add qword ptr [rdi+48], rax
-                    xor rax, [rdi+40]
-                    add qword ptr [rdi+0], rax
-                    xor rax, [rdi+24]
-                    add qword ptr [rdi+16], rax
-                    xor rax, [rdi+8]
-                    add qword ptr [rdi+32], rax
-                    xor rax, [rdi+56]
-                    add qword ptr [rdi+48], rax
-                    xor rax, [rdi+40]
-                    add qword ptr [rdi+0], rax
-                    xor rax, [rdi+24]
-                    add qword ptr [rdi+16], rax
-                    xor rax, [rdi+8]
-                    add qword ptr [rdi+32], rax
-                    xor rax, [rdi+56]
-                    add qword ptr [rdi+48], rax
-                    xor rax, [rdi+40]
-                    add qword ptr [rdi+0], rax
-                    xor rax, [rdi+24]
-                    add qword ptr [rdi+16], rax
-                    xor rax, [rdi+8]
+                """ + round.repeat(7) + half + """
                     dec ecx
                     jnz 1b
                     hlt

@@ -10,8 +10,9 @@ import vmm.core.hypervisor.InterruptPort;
  * <p>The TLB is direct-mapped. A tag is the linear page address with bit 0 set for user-mode
  * accesses, so a hit is one compare that also proves the permission; separate tag arrays for
  * read, write and fetch hold only pages the mode may access that way (write tags only for RAM
- * pages that are dirty and hold no decoded code). The entry's host offset turns the linear
- * address into an offset in the region's memory segment. Everything else (a miss, MMIO, the
+ * pages that are dirty and hold no decoded code). The entry's host address (native RAM only)
+ * turns the linear address into the byte the access reads or writes; its offset in the
+ * region's memory segment serves bulk string operations. Everything else (a miss, MMIO, the
  * local APIC, a page-crossing access, a code page) takes the slow path through {@link Paging}.
  */
 public final class Mem {

@@ -47,14 +47,7 @@ final class Bulk {
             MemorySegment dSeg = mem.fastSeg;
             long bytes = n * size;
             if (kind == 2) {
-                long v = c.r[0];
-                if (size == 1) {
-                    dSeg.asSlice(dOff, bytes).fill((byte) v);
-                } else {
-                    for (long k = 0; k < n; k++) {
-                        PhysMem.put(dSeg, dOff + k * size, size, v);
-                    }
-                }
+                store(dSeg, dOff, n, size, c.r[0]);
             } else {
                 long sOff = mem.fastRead(sLin);
                 if (sOff < 0 || Math.abs(dLin - sLin) < bytes) {
@@ -110,14 +103,7 @@ final class Bulk {
             }
             MemorySegment dSeg = mem.fastSeg;
             if (kind == 2) {
-                long v = c.r[0];
-                if (size == 1) {
-                    dSeg.asSlice(dOff, bytes).fill((byte) v);
-                } else {
-                    for (long k = 0; k < n; k++) {
-                        PhysMem.put(dSeg, dOff + k * size, size, v);
-                    }
-                }
+                store(dSeg, dOff, n, size, c.r[0]);
             } else {
                 long sOff = mem.fastRead(sLin - span);
                 if (sOff < 0 || dLin < sLin && sLin - dLin < bytes) {
@@ -131,5 +117,16 @@ final class Bulk {
             total += n;
         }
         return total;
+    }
+
+    /** STOS's part of a chunk: n elements of {@code size} bytes of {@code v} from {@code off} up. */
+    private static void store(MemorySegment seg, long off, long n, int size, long v) {
+        if (size == 1) {
+            seg.asSlice(off, n).fill((byte) v);
+            return;
+        }
+        for (long k = 0; k < n; k++) {
+            PhysMem.put(seg, off + k * size, size, v);
+        }
     }
 }

@@ -117,38 +117,33 @@ public final class Interpreter {
         long lin = c.longMode64 ? c.rip : (c.segBase[Cpu.CS] + c.rip) & 0xffffffffL;
         if (((lin ^ startLin) & ~0xfffL) == 0
                 && (c.longMode64 || Long.compareUnsigned(c.rip, c.segLimit[Cpu.CS] & 0xffffffffL) <= 0)) {
-            long pa = (b.phys & ~0xfffL) | (lin & 0xfff);
-            Block nb = b.next;
-            if (nb == null || nb.phys != pa) {
-                nb = b.next2;
-            }
             // Same page as b, so the same generation: b's was current when b began (checked by the
             // lookup that began this batch, then link by link), and a write to the page since then
             // would have ended the batch (cpu.stop). Comparing with b saves a load from the page table
             // of generations at every block boundary.
-            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == b.generation
-                    && (nb.phys2 < 0 || secondPageValid(nb, lin))) {
-                lastLinear = lin;
-                return nb;
-            }
-            return lookupAndLink(b);
+            return linked(b, (b.phys & ~0xfffL) | (lin & 0xfff), lin, b.generation);
         }
         if (c.longMode64) {
             // Another page: where the TLB maps it now, checked against that page's generation
             // (a call or return between kernel functions goes here, no cache probe needed).
             long pa = mem.fetchPhys(lin);
-            Block nb = b.next;
-            if (nb == null || nb.phys != pa) {
-                nb = b.next2;
-            }
-            if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == phys.generation(pa)
-                    && (nb.phys2 < 0 || secondPageValid(nb, lin))) {
-                lastLinear = lin;
-                return nb;
-            }
-            return lookupAndLink(b);
+            return linked(b, pa, lin, phys.generation(pa));
         }
         return lookup();
+    }
+
+    /** b's successor at {@code pa} when one of its two links is valid there, else a lookup (linked then). */
+    private Block linked(Block b, long pa, long lin, int generation) {
+        Block nb = b.next;
+        if (nb == null || nb.phys != pa) {
+            nb = b.next2;
+        }
+        if (nb != null && nb.phys == pa && nb.mode == c.codeSize && nb.generation == generation
+                && (nb.phys2 < 0 || secondPageValid(nb, lin))) {
+            lastLinear = lin;
+            return nb;
+        }
+        return lookupAndLink(b);
     }
 
     private Block lookupAndLink(Block b) {
