@@ -90,23 +90,35 @@ public final class Interpreter {
                 }
             }
             int count = single ? 1 : insns.length;
-            for (int k = 0; k < count; k++) {
-                Insn i = insns[k];
-                c.nextRip = c.rip + i.len;
-                Exec.execute(c, i, fpu);
-                c.rip = c.nextRip;
-                if (c.stop) {
-                    instructions += k + 1;
-                    c.stop = false;
-                    return;
-                }
+            instructions += interpret(c, insns, count, fpu);
+            if (c.stop) {
+                c.stop = false;
+                return;
             }
-            instructions += count;
             if (single || ++n >= maxBlocks) {
                 return;
             }
             b = chain(b, startLin);
         }
+    }
+
+    /**
+     * Runs the first {@code count} instructions of a block and returns how many ran: fewer when
+     * one asked to stop. A method of its own so that only its few locals live across each call
+     * of {@link Exec#execute} (HotSpot saves no register across a call: in the block loop, a
+     * dozen of its locals were reloaded and stored again around every guest instruction).
+     */
+    private static int interpret(Cpu c, Insn[] insns, int count, FpuBridge fpu) {
+        for (int k = 0; k < count; k++) {
+            Insn i = insns[k];
+            c.nextRip = c.rip + i.len;
+            Exec.execute(c, i, fpu);
+            c.rip = c.nextRip;
+            if (c.stop) {
+                return k + 1;
+            }
+        }
+        return count;
     }
 
     /**
