@@ -29,6 +29,8 @@ class JitSseTest {
         long fallbacks = SseFast.fallbacks() - fallbacksBefore;
         assertTrue(Jit.translated() > translatedBefore, "nothing was translated");
         assertArrayEquals(interpreted, translated, "registers 0-15, RFLAGS, data: interpreter vs translated");
+        long[] regions = JitRuns.run(true, JitRuns.REGION_THRESHOLD, source, setup, DATA_LONGS);
+        assertArrayEquals(interpreted, regions, "registers 0-15, RFLAGS, data: interpreter vs translated regions");
         return new Result(translated, fallbacks);
     }
 

@@ -363,4 +363,47 @@ class JitTest {
                     hlt
                 """, rig -> { });
     }
+
+    /**
+     * A loop of several blocks (an early exit, two arms that join, a call and its return, a
+     * store) runs in one method: translations cover the blocks a block led to in its page.
+     */
+    @Test
+    void aLoopOfSeveralBlocksIsTranslatedAsOneRegion() throws Exception {
+        long before = Jit.regions();
+        long[] r = agree("""
+                    mov ecx, 20000
+                    mov edi, 0x200000
+                    xor eax, eax
+                    xor edx, edx
+                    mov rbx, 0x9e3779b97f4a7c15
+                1:  rol rbx, 5
+                    test bl, 1
+                    jz 2f
+                    add rax, rbx
+                    jmp 3f
+                2:  sub rdx, rbx
+                    test bl, 2
+                    jnz 3f
+                    xor rax, rdx
+                    call 4f
+                3:  mov rsi, rbx
+                    and esi, 0x38
+                    add [rdi+rsi], rax
+                    cmp byte ptr [rdi+rsi], 0x7f
+                    ja 5f
+                    dec ecx
+                    jnz 1b
+                    hlt
+                4:  adc rdx, 3
+                    ret
+                5:  inc r8
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """, rig -> { });
+        assertTrue(Jit.regions() > before, "no translation covered more than one block");
+        assertEquals(0, r[1], "the loop ran to its end");
+        assertTrue(r[8] > 0 && r[8] < 20000, "both ways out of the compare were taken: " + r[8]);
+    }
 }

@@ -30,14 +30,16 @@ final class Emitter extends EmitterArith {
     private final boolean[] written;
     private final boolean[] used;
     private final EmitterSse sse;
-    private Label top;
+    /** Where each block of the region begins. */
+    private Label[] starts;
+    private int blockEnd;
 
-    Emitter(CodeBuilder cb, Insn[] insns, int mode) {
-        this(cb, insns, mode, new Plan(insns, mode));
+    Emitter(CodeBuilder cb, Region region, int mode) {
+        this(cb, region, mode, new Plan(region, mode));
     }
 
-    private Emitter(CodeBuilder cb, Insn[] insns, int mode, Plan p) {
-        super(cb, insns, p.flagsDead);
+    private Emitter(CodeBuilder cb, Region region, int mode, Plan p) {
+        super(cb, region, p.flagsDead);
         this.mode = mode;
         inline = p.inline;
         flagsDead = p.flagsDead;
@@ -50,6 +52,7 @@ final class Emitter extends EmitterArith {
     void emit() {
         cb.aload(C).getfield(CD_CPU, "rip", CD_long).lstore(RIP0);
         cb.iconst_0().istore(LOOPS);
+        cb.lconst_0().lstore(DONE);
         for (int s : new int[] {FDST, FSRC, FRES, FAUX}) {
             cb.lconst_0().lstore(s);
         }
@@ -59,33 +62,79 @@ final class Emitter extends EmitterArith {
             }
         }
         sse.enter();
-        top = cb.newBoundLabel();
-        for (int r = 0; r < 16; r++) {
-            dirty[r] = used[r] && written[r];
+        starts = new Label[region.blocks()];
+        for (int j = 0; j < starts.length; j++) {
+            starts[j] = cb.newLabel();
         }
-        for (int k = 0; k < n; k++) {
-            if (!inline[k]) {
-                fallback(k);
-                continue;
+        for (int j = 0; j < starts.length; j++) {
+            // Every way into a block (the method's entry, a loop back, a jump from another block of the
+            // region) has the used registers in locals and the flags in the Cpu.
+            cb.labelBinding(starts[j]);
+            for (int r = 0; r < 16; r++) {
+                loaded[r] = used[r];
+                dirty[r] = used[r] && written[r];
             }
-            instruction(k);
-            if (flagsDead[k] && Plan.producesFlags(insns[k])) {
-                // Its flags are overwritten before anything can see them: none were computed.
-                pend = DEAD;
+            pend = IN_CPU;
+            pendFlushed = false;
+            blockStart = region.starts()[j];
+            blockEnd = region.end(j);
+            for (int k = blockStart; k < blockEnd; k++) {
+                if (!inline[k]) {
+                    fallback(k);
+                    continue;
+                }
+                instruction(k);
+                if (flagsDead[k] && Plan.producesFlags(insns[k])) {
+                    // Its flags are overwritten before anything can see them: none were computed.
+                    pend = DEAD;
+                }
             }
-        }
-        Insn last = insns[n - 1];
-        if (!inline[n - 1] || last.op != Op.JCC && last.op != Op.JMP_REL) {
-            exit(n, endOff);
+            Insn last = insns[blockEnd - 1];
+            if (!inline[blockEnd - 1] || last.op != Op.JCC && last.op != Op.JMP_REL) {
+                leave(blockEnd, region.endOff(j));
+            }
         }
         emitHandlers();
+    }
+
+    /** After instruction {@code done - 1}, the last of its block: on at the block at {@code offset}, else out. */
+    private void leave(int done, int offset) {
+        int t = region.blockAt(offset);
+        if (t >= 0) {
+            jump(t);
+        } else {
+            exit(done, offset);
+        }
+    }
+
+    /**
+     * Goes on at block {@code t} of the region, the current block complete: counts its instructions,
+     * brings the state to a block's way in, and leaves instead (RIP at the block) once the batch's
+     * budget is spent. The tracked state is kept for the code that follows on the other path.
+     */
+    private void jump(int t) {
+        boolean[] d = dirty.clone();
+        boolean[] l = loaded.clone();
+        int p = pend;
+        boolean f = pendFlushed;
+        cb.lload(DONE).loadConstant((long) (blockEnd - blockStart)).ladd().lstore(DONE);
+        reloadUsed();
+        flushFlags();
+        cb.iinc(LOOPS, 1).iload(LOOPS).iload(BUDGET).if_icmplt(starts[t]);
+        flushRegs();
+        setRip(off[region.starts()[t]]);
+        cb.lload(DONE).lreturn();
+        System.arraycopy(d, 0, dirty, 0, 16);
+        System.arraycopy(l, 0, loaded, 0, 16);
+        pend = p;
+        pendFlushed = f;
     }
 
     /** A handler call with the state stored first and reloaded lazily after. */
     private void fallback(int k) {
         Insn i = insns[k];
         Touch t = Touch.of(i);
-        if (t != null && k < n - 1) {
+        if (t != null && !lastOfBlock(k)) {
             if (!sse.inline(k, () -> partialFallback(k, t))) {
                 partialFallback(k, t);
             }
@@ -98,17 +147,29 @@ final class Emitter extends EmitterArith {
         setRip(off[k]);
         callHandler(k);
         Label go = cb.newLabel();
-        if (k == n - 1) {
+        if (lastOfBlock(k)) {
             cb.aload(C).dup().getfield(CD_CPU, "nextRip", CD_long).putfield(CD_CPU, "rip", CD_long);
             if (nearBranch(i.op)) {
-                // A loop closed by a branch the handler ran: go round again while the budget lasts.
+                // A branch the handler ran that lands at a block of the region (a loop closed by a
+                // RET, say): go on there while the budget lasts. The state is in the Cpu.
                 Label out = cb.newLabel();
                 cb.aload(C).getfield(CD_CPU, "stop", CD_boolean).ifne(out);
-                cb.aload(C).getfield(CD_CPU, "rip", CD_long).lload(RIP0).lcmp().ifne(out);
                 cb.iload(LOOPS).iconst_1().iadd().iload(BUDGET).if_icmpge(out);
-                cb.iinc(LOOPS, 1);
-                reloadUsed();
-                cb.goto_(top);
+                for (int b = 0; b < starts.length; b++) {
+                    Label other = cb.newLabel();
+                    cb.aload(C).getfield(CD_CPU, "rip", CD_long).lload(RIP0);
+                    if (off[region.starts()[b]] != 0) {
+                        cb.loadConstant((long) off[region.starts()[b]]).ladd();
+                    }
+                    cb.lcmp().ifne(other);
+                    cb.lload(DONE).loadConstant((long) (blockEnd - blockStart)).ladd().lstore(DONE);
+                    cb.iinc(LOOPS, 1);
+                    boolean[] l = loaded.clone();
+                    reloadUsed();
+                    cb.goto_(starts[b]);
+                    System.arraycopy(l, 0, loaded, 0, 16);
+                    cb.labelBinding(other);
+                }
                 cb.labelBinding(out);
             }
             returnCount(k + 1);
@@ -520,11 +581,11 @@ final class Emitter extends EmitterArith {
         }
     }
 
-    /** The block's closing Jcc or JMP rel: a branch to the block's own start loops in the method. */
+    /** A block's closing Jcc or JMP rel: a branch to the start of a block of the region goes on there in the method. */
     private void branch(int k) {
         Insn i = insns[k];
-        long rel = endOff + i.imm;
-        boolean self = rel == 0 && i.osz == mode && mode >= 4;
+        long rel = off[k] + i.len + i.imm;
+        int target = i.osz == mode && mode >= 4 ? region.blockAt(rel) : -1;
         Label notTaken = cb.newLabel();
         if (i.op == Op.JCC) {
             cond(i.cc);
@@ -534,11 +595,8 @@ final class Emitter extends EmitterArith {
         boolean[] l = loaded.clone();
         int p = pend;
         boolean f = pendFlushed;
-        if (self) {
-            reloadUsed();
-            flushFlags();
-            cb.iinc(LOOPS, 1).iload(LOOPS).iload(BUDGET).if_icmplt(top);
-            exit(0, 0);
+        if (target >= 0) {
+            jump(target);
         } else {
             flushRegs();
             flushFlags();
@@ -553,7 +611,7 @@ final class Emitter extends EmitterArith {
         pendFlushed = f;
         if (i.op == Op.JCC) {
             cb.labelBinding(notTaken);
-            exit(k + 1, endOff);
+            leave(k + 1, off[k] + i.len);
         }
     }
 }

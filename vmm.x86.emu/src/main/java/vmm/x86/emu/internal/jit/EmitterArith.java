@@ -25,8 +25,8 @@ abstract class EmitterArith extends EmitterBase {
     /** Whether the current instruction's address is in EA already. */
     boolean prepared;
 
-    EmitterArith(CodeBuilder cb, Insn[] insns, boolean[] flagsDead) {
-        super(cb, insns);
+    EmitterArith(CodeBuilder cb, Region region, boolean[] flagsDead) {
+        super(cb, region);
         this.flagsDead = flagsDead;
     }
 

@@ -32,7 +32,7 @@ abstract class EmitterBase {
 
     // Local slots.
     static final int THIS = 0, C = 1, BUDGET = 2, RIP0 = 3, LOOPS = 5, REG0 = 6, FDST = 38, FSRC = 40, FRES = 42,
-            FAUX = 44, T0 = 46, T1 = 48, T2 = 50, T3 = 52, EA = 54, EXC = 56;
+            FAUX = 44, T0 = 46, T1 = 48, T2 = 50, T3 = 52, EA = 54, EXC = 56, DONE = 64;
 
     /** Pending-flag states besides a {@link Flags} kind: flags are in the Cpu, or overwritten before seen. */
     static final int IN_CPU = -1, DEAD = -2;
@@ -41,24 +41,26 @@ abstract class EmitterBase {
     final Insn[] insns;
     final int n;
     final int[] off;
-    final int endOff;
+    final Region region;
+    /** The first instruction of the region block being emitted: counts returned are relative to it. */
+    int blockStart;
     final boolean[] loaded = new boolean[16];
     final boolean[] dirty = new boolean[16];
     int pend = IN_CPU;
     int pendSize;
     boolean pendFlushed;
 
-    EmitterBase(CodeBuilder cb, Insn[] insns) {
+    EmitterBase(CodeBuilder cb, Region region) {
         this.cb = cb;
-        this.insns = insns;
+        this.region = region;
+        this.insns = region.insns();
         this.n = insns.length;
-        this.off = new int[n];
-        int o = 0;
-        for (int k = 0; k < n; k++) {
-            off[k] = o;
-            o += insns[k].len;
-        }
-        this.endOff = o;
+        this.off = region.off();
+    }
+
+    /** Whether instruction {@code k} ends its block (of the region's blocks). */
+    boolean lastOfBlock(int k) {
+        return region.last(k);
     }
 
     static int slot(int reg) {
@@ -385,11 +387,14 @@ abstract class EmitterBase {
         }
     }
 
-    /** Returns the instruction count: completed loops times the block length plus {@code done}. */
+    /**
+     * Returns the instruction count: those of the blocks completed before the current one ({@code
+     * DONE}, counted at each jump between blocks) plus the current block's up to index {@code done}.
+     */
     void returnCount(int done) {
-        cb.iload(LOOPS).i2l().loadConstant((long) n).lmul();
-        if (done != 0) {
-            cb.loadConstant((long) done).ladd();
+        cb.lload(DONE);
+        if (done != blockStart) {
+            cb.loadConstant((long) (done - blockStart)).ladd();
         }
         cb.lreturn();
     }

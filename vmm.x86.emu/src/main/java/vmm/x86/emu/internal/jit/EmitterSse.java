@@ -48,9 +48,9 @@ final class EmitterSse {
         this.cb = e.cb;
         forms = new SseForm[e.n];
         boolean found = false;
-        // The last instruction's handler call is a full one (it ends the block): no fast path there.
-        for (int k = 0; k < e.n - 1 && ENABLED; k++) {
-            if (Touch.of(e.insns[k]) != null) {
+        // A block's last instruction's handler call is a full one (it ends the block): no fast path there.
+        for (int k = 0; k < e.n && ENABLED; k++) {
+            if (!e.lastOfBlock(k) && Touch.of(e.insns[k]) != null) {
                 forms[k] = SseForm.of(e.insns[k]);
                 found |= forms[k] != null;
             }

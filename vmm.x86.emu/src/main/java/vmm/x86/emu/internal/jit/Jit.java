@@ -55,6 +55,7 @@ public final class Jit {
     private static final AtomicLong TRANSLATED = new AtomicLong();
     private static final AtomicLong REFUSED = new AtomicLong();
     private static final AtomicLong SPLIT = new AtomicLong();
+    private static final AtomicLong REGIONS = new AtomicLong();
     private static final AtomicLong NANOS = new AtomicLong();
     private static volatile Thread worker;
 
@@ -91,6 +92,11 @@ public final class Jit {
         return SPLIT.get();
     }
 
+    /** Translations that cover more than one block (a region), for tests and logs. */
+    public static long regions() {
+        return REGIONS.get();
+    }
+
     public static long refused() {
         return REFUSED.get();
     }
@@ -105,11 +111,13 @@ public final class Jit {
         if (threshold > 1 && !Plan.worthTranslating(b.insns, b.mode)) {
             return;
         }
+        // The successors are read here, on the vCPU thread that links them.
+        Region region = Region.collect(b);
         if (sync) {
-            b.compiled = translate(b.insns, b.mode, fpu);
+            b.compiled = translate(region, b.mode, fpu);
             return;
         }
-        if (!QUEUE.offer(() -> b.compiled = translate(b.insns, b.mode, fpu))) {
+        if (!QUEUE.offer(() -> b.compiled = translate(region, b.mode, fpu))) {
             b.hits = 0;
             return;
         }
@@ -136,17 +144,26 @@ public final class Jit {
         t.start();
     }
 
-    /** The translation of one block, or null when it is refused (logged once per reason). */
-    static Compiled translate(Insn[] insns, int mode, FpuBridge fpu) {
+    /** The translation of one block (with its region), or null when it is refused (logged once per reason). */
+    static Compiled translate(Region region, int mode, FpuBridge fpu) {
         long t0 = System.nanoTime();
         try {
-            byte[] bytes = build(insns, mode);
+            byte[] bytes = build(region, mode);
+            if (bytes == null && region.blocks() > 1) {
+                // A region too large for one method: its head block alone.
+                region = region.head();
+                bytes = build(region, mode);
+            } else if (region.blocks() > 1) {
+                REGIONS.incrementAndGet();
+            }
+            Insn[] insns = region.insns();
             // Too large for HotSpot: translate the first three quarters (its method exits where the rest
             // starts, and the rest is a block of its own), and so on while that is still too large.
             while (bytes == null && insns.length > MIN_PREFIX) {
                 SPLIT.incrementAndGet();
                 insns = java.util.Arrays.copyOf(insns, insns.length * 3 / 4);
-                bytes = build(insns, mode);
+                region = Region.single(insns);
+                bytes = build(region, mode);
             }
             if (bytes == null) {
                 REFUSED.incrementAndGet();
@@ -159,7 +176,8 @@ public final class Jit {
             long n = TRANSLATED.incrementAndGet();
             long nanos = NANOS.addAndGet(System.nanoTime() - t0);
             if ((n & (n - 1)) == 0 && n >= 256) {
-                LOG.info("JIT: {} blocks translated ({} refused) in {} ms", n, REFUSED.get(), nanos / 1_000_000);
+                LOG.info("JIT: {} blocks translated ({} with the blocks they lead to, {} refused) in {} ms", n,
+                        REGIONS.get(), REFUSED.get(), nanos / 1_000_000);
             }
             return c;
         } catch (Throwable t) {
@@ -171,8 +189,9 @@ public final class Jit {
         }
     }
 
-    /** The class file of one block's translation, or null when its method would be too large. */
-    static byte[] build(Insn[] insns, int mode) {
+    /** The class file of one region's translation, or null when its method would be too large. */
+    static byte[] build(Region region, int mode) {
+        Insn[] insns = region.insns();
         ClassDesc cpu = EmitterBase.CD_CPU;
         MethodTypeDesc ctorType = MethodTypeDesc.of(CD_void, EmitterBase.CD_INSN.arrayType(), EmitterBase.CD_FPU);
         byte[] bytes = CF.build(NAME, clb -> clb
@@ -184,7 +203,7 @@ public final class Jit {
                         .invokespecial(EmitterBase.CD_COMPILED, ConstantDescs.INIT_NAME, ctorType)
                         .return_())
                 .withMethodBody("run", MethodTypeDesc.of(CD_long, cpu, CD_int), ClassFile.ACC_PUBLIC, cb -> {
-                    new Emitter(cb, insns, mode).emit();
+                    new Emitter(cb, region, mode).emit();
                 }));
         // The class file is larger than its code: parse only when the code may be over the limit.
         if (bytes.length > MAX_CODE && codeLength(bytes) > MAX_CODE) {

@@ -17,12 +17,13 @@ final class Plan {
     final boolean[] written = new boolean[16];
     final boolean[] used = new boolean[16];
 
-    Plan(Insn[] insns, int mode) {
+    Plan(Region region, int mode) {
+        Insn[] insns = region.insns();
         int n = insns.length;
         inline = new boolean[n];
         flagsDead = new boolean[n];
         for (int k = 0; k < n; k++) {
-            inline[k] = inlinable(insns[k], mode, k == n - 1);
+            inline[k] = inlinable(insns[k], mode, region.last(k));
             if (inline[k]) {
                 registers(insns[k]);
             }
@@ -30,6 +31,10 @@ final class Plan {
         boolean live = true;
         for (int k = n - 1; k >= 0; k--) {
             Insn i = insns[k];
+            if (region.last(k)) {
+                // A block of a region ends in a jump to another block or an exit: flags are live there.
+                live = true;
+            }
             if (!inline[k]) {
                 live = true;
                 continue;
