@@ -281,4 +281,47 @@ class JitSseTest {
                 """, rig -> { });
         assertEquals(0x1111111111111111L + 2999L * 3000 / 2, r.reg(8), "each iteration saw the previous one's patch");
     }
+
+    /**
+     * SSE arithmetic on a device register, with a value the inline path hands to the handler (a
+     * denormal): the register is read once per instruction, translated or not.
+     */
+    @Test
+    void aDeviceRegisterIsReadOncePerInstruction() throws Exception {
+        String source = """
+                    mov ecx, 3000
+                    mov edi, 0x10000000
+                    mov eax, 0x1fa0
+                    mov [rsp-8], eax
+                    ldmxcsr [rsp-8]
+                    pxor xmm1, xmm1
+                1:  addsd xmm1, [rdi]
+                    comisd xmm1, [rdi+8]
+                    dec ecx
+                    jnz 1b
+                    hlt
+                """;
+        for (boolean jit : new boolean[] {false, true}) {
+            java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+            vmm.core.device.BusDevice register = new vmm.core.device.BusDevice() {
+                @Override
+                public void read(long offset, byte[] data) {
+                    reads.incrementAndGet();
+                    // A denormal: the inline path gives up on it and the handler decides.
+                    java.util.Arrays.fill(data, (byte) 0);
+                    data[0] = 1;
+                }
+
+                @Override
+                public void write(long offset, byte[] data) {
+                }
+            };
+            long before = SseFast.fallbacks();
+            JitRuns.run(jit, source, rig -> rig.mmio.insert(register, 0x10000000L, 4096), DATA_LONGS);
+            assertEquals(6000, reads.get(), "device reads with the JIT " + (jit ? "on" : "off"));
+            if (jit) {
+                assertTrue(SseFast.fallbacks() > before, "the translated forms ran their handlers");
+            }
+        }
+    }
 }

@@ -112,6 +112,21 @@ public final class Mem {
         }
     }
 
+    /**
+     * Whether {@code size} bytes (up to 16) at {@code off} in segment {@code seg} are guest RAM that a
+     * read reaches now without a fault or a device access: a flat segment and a TLB hit in one page.
+     * A translated fast path that may still give up after its read (and run the handler, which reads
+     * again) checks this first, so that a device register is never read twice.
+     */
+    public boolean readsRam(int seg, long off, int size) {
+        if (!cpu.segFlat[seg]) {
+            return false;
+        }
+        long lin = cpu.segEff[seg] + off;
+        int i = (int) (lin >>> 12) & (TLB_SIZE - 1);
+        return rTag[i] == ((lin & ~0xfffL) | (cpu.cpl == 3 ? 1 : 0)) && (lin & 0xfff) <= 4096 - size;
+    }
+
     public void write(int seg, long off, int size, long v) {
         long lin = cpu.segFlat[seg] ? cpu.segEff[seg] + off : checkedLinear(seg, off, size, true);
         try {

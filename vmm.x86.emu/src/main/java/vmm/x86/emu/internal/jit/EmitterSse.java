@@ -120,6 +120,14 @@ final class EmitterSse {
                         .invokestatic(CD_SSE, "aligned", MethodTypeDesc.of(CD_boolean, EmitterBase.CD_CPU, CD_int, CD_long))
                         .ifeq(slowPath);
             }
+            if (f.from() == SseForm.From.MEM && mayGiveUp(f.kind().shape)) {
+                // This form may give up after its read and run the handler, which reads again: only
+                // from RAM the TLB maps now (a device register is read once, by the handler).
+                cb.aload(EmitterBase.C).getfield(EmitterBase.CD_CPU, "mem", EmitterBase.CD_MEM).loadConstant(i.seg)
+                        .lload(EmitterBase.EA).loadConstant(f.width())
+                        .invokevirtual(EmitterBase.CD_MEM, "readsRam", MethodTypeDesc.of(CD_boolean, CD_int, CD_long, CD_int))
+                        .ifeq(slowPath);
+            }
         }
         fast(k, f, slowPath);
         State fast = save();
@@ -141,6 +149,11 @@ final class EmitterSse {
         merge(fast);
         cb.labelBinding(done);
         return true;
+    }
+
+    private static boolean mayGiveUp(SseForm.Shape shape) {
+        return shape == SseForm.Shape.TO_XMM_CHECKED || shape == SseForm.Shape.FLAGS
+                || shape == SseForm.Shape.TO_GPR_CHECKED;
     }
 
     private void fast(int k, SseForm f, Label slowPath) {
