@@ -176,7 +176,8 @@ class LinuxShellTest {
         long cpu1 = machineThreads.stream().mapToLong(t -> Math.max(0, threads.getThreadCpuTime(t.threadId()))).sum();
         double share = (double) (cpu1 - cpu0) / (System.nanoTime() - t0);
         LOG.info("idle guest: the machine's threads used {} % of a host core", String.format("%.2f", share * 100));
-        // The goal is under 5% (this log line: 0.8-4.8% in CI runs, see BENCHMARKS.md); a
+        // The goal is under 5% (this log line: 0.8% on a quiet host, up to 7.8% with other
+        // builds on the 2 cores; see BENCHMARKS.md); a
         // timed test must not fail on a busy CI host, so this only catches a vCPU that spins in
         // HLT or a timer that never sleeps (either costs most of a core).
         assertTrue(share < 0.25, "an idle guest used " + share * 100 + " % of a host core");
