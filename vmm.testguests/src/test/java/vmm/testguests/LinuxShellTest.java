@@ -71,7 +71,7 @@ class LinuxShellTest {
         assertTrue(out.contains("processor\t: 0"), out);
         String flags = out.lines().filter(l -> l.startsWith("flags")).findFirst().orElse("");
         for (String f : List.of("fpu", "tsc", "msr", "pae", "cx8", "apic", "cmov", "fxsr", "sse", "sse2", "syscall",
-                "nx", "lm")) {
+                "nx", "lm", "rdrand", "rdseed")) {
             assertTrue((" " + flags + " ").contains(" " + f + " "), "no " + f + " in " + flags);
         }
         // The TSC runs at the frequency we report, calibrated against the HPET.
@@ -189,6 +189,8 @@ class LinuxShellTest {
         String log = ok("dmesg").output();
         LinuxGuest.assertCleanLog(log);
         assertTrue(log.contains("clocksource: Switched to clocksource tsc"), log);
+        // Seeded from RDRAND/RDSEED at boot (CONFIG_RANDOM_TRUST_CPU), before anything asks.
+        assertTrue(log.contains("[    0.000000] random: crng init done"), log);
     }
 
     /**

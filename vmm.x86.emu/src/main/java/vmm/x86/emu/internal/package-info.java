@@ -48,7 +48,7 @@
  * <h2>Not implemented</h2>
  * Virtual-8086 mode, 16-bit TSSs (32-bit hardware task switches work), call gates,
  * data and I/O breakpoints (instruction breakpoints and single-step traps work), SMM, the A20
- * gate (always enabled), MONITOR/MWAIT, CMPXCHG16B, RDRAND, XSAVE, PCID, SMEP/SMAP, 5-level
+ * gate (always enabled), MONITOR/MWAIT, CMPXCHG16B, RDPID, XSAVE, PCID, SMEP/SMAP, 5-level
  * paging, MCE; none of them is advertised in CPUID. The x2APIC is the local APIC's (the CPU
  * passes MSRs 0x800-0x8ff to it and advertises it when the APIC says it has it).
  */

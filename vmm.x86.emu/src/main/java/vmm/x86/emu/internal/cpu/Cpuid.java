@@ -76,9 +76,17 @@ public final class Cpuid {
                 b = (c.index << 24) | (Math.min(c.vcpuCount, 255) << 16) | (8 << 8);
                 // tsc_deadline_timer with a local APIC: Linux then needs no LAPIC timer calibration,
                 // which under emulation came out a few percent off the PM timer.
-                cx = FPU_ECX | (1 << 31) | (c.port != null ? 1 << 24 : 0) | (x2apic(c) ? 1 << 21 : 0);
+                // RDRAND (bit 30): Linux seeds its RNG from it at boot instead of hashing its input
+                // pool on every early request for random bytes.
+                cx = FPU_ECX | (1 << 31) | (1 << 30) | (c.port != null ? 1 << 24 : 0) | (x2apic(c) ? 1 << 21 : 0);
                 // HTT with CmpLegacy (leaf 0x80000001) says: the package's logical processors are cores.
                 d = CORE_EDX | FPU_EDX | (apicEnabled(c) ? 1 << 9 : 0) | (c.vcpuCount > 1 ? 1 << 28 : 0);
+            }
+            case 7 -> {
+                // Structured extended features, subleaf 0 only: RDSEED.
+                if ((int) c.r[1] == 0) {
+                    b = 1 << 18;
+                }
             }
             case 0xb -> {
                 // Extended topology (the x2APIC IDs): one thread per core, every vCPU a core of one

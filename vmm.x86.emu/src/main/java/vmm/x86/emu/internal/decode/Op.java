@@ -30,5 +30,7 @@ public final class Op {
             MOV_SEG_RM = 95, MOV_RM_SEG = 96, LOAD_FAR_PTR = 97,
             GRP6 = 98, GRP7 = 99, LAR = 100, LSL = 101, CLTS = 102, WBINVD = 103, MOV_CR = 104, MOV_DR = 105,
             WRMSR = 106, RDMSR = 107, RDTSC = 108, CPUID = 109, FENCE = 110, CLFLUSH = 111,
-            FPU = 112, ARPL = 113, MOVSXD = 114, SALC = 115, RDPMC = 116, POPCNT_UD = 117, TOO_LONG = 118;
+            FPU = 112, ARPL = 113, MOVSXD = 114, SALC = 115, RDPMC = 116, POPCNT_UD = 117, TOO_LONG = 118,
+            // cc: 0 RDRAND, 1 RDSEED
+            RDRAND = 119;
 }

@@ -195,7 +195,15 @@ final class TwoByteMap {
             }
             case 0xc7 -> {
                 d.modrm(i);
-                i.op = i.sub == 1 && i.mem && !d.rexW() ? Op.CMPXCHG8B : Op.UD;
+                if (i.sub == 1 && i.mem && !d.rexW()) {
+                    i.op = Op.CMPXCHG8B;
+                } else if ((i.sub == 6 || i.sub == 7) && !i.mem && i.rep == 0) {
+                    // RDRAND, RDSEED (register forms; with F3, /7 would be RDPID, not implemented).
+                    i.op = Op.RDRAND;
+                    i.cc = i.sub - 6;
+                } else {
+                    i.op = Op.UD;
+                }
             }
             case 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf -> {
                 i.op = Op.BSWAP;

@@ -238,6 +238,7 @@ public final class Exec {
             case Op.ARPL -> arpl(c, i);
             case Op.FPU -> fpu.execute(c, i);
             case Op.TOO_LONG -> throw c.gp(0);
+            case Op.RDRAND -> RandomOps.rdrand(c, i);
             case Op.UD -> undefined(c, i);
             default -> undefined(c, i);
         }
