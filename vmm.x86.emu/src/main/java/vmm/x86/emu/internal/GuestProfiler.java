@@ -22,7 +22,6 @@ import vmm.x86.emu.internal.cpu.Cpu;
 final class GuestProfiler {
     private static final Logger LOG = LoggerFactory.getLogger(GuestProfiler.class);
 
-    static final StringBuilder SEQ = new StringBuilder();
     private GuestProfiler() {
     }
 
@@ -38,7 +37,6 @@ final class GuestProfiler {
                 long lin = cpu.longMode64 ? rip : (cpu.segBase[Cpu.CS] + rip) & 0xffffffffL;
                 synchronized (counts) {
                     counts.computeIfAbsent(lin, k -> new int[1])[0]++;
-                    SEQ.append(System.nanoTime()).append(' ').append(Long.toHexString(lin)).append('\n');
                 }
                 try {
                     Thread.sleep(1);
@@ -52,7 +50,6 @@ final class GuestProfiler {
         sampler.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             Path out = Path.of(prefix + "." + index);
-            try { Files.writeString(Path.of(prefix + ".seq"), SEQ); } catch (IOException e) { LOG.warn("x", e); }
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
                 synchronized (counts) {
                     counts.entrySet().stream().sorted((a, b) -> b.getValue()[0] - a.getValue()[0])
