@@ -200,6 +200,13 @@ public final class PcMachine implements Machine {
 
     @Override
     public void start(boolean paused) throws MachineException {
+        // Every thread exists before the first runs: a guest can end the machine at once, and the
+        // end joins them all.
+        Thread[] created = new Thread[vcpus.length];
+        for (int i = 0; i < vcpus.length; i++) {
+            created[i] = new Thread(new VcpuThread(this, i, vcpus[i]), "vcpu-" + i);
+            created[i].setDaemon(true);
+        }
         synchronized (ctl) {
             if (state != MachineState.CREATED) {
                 throw new MachineException("the machine was started already (" + state + ")");
@@ -210,11 +217,10 @@ public final class PcMachine implements Machine {
             state = paused ? MachineState.PAUSED : MachineState.RUNNING;
             userPaused = paused;
             alive = vcpus.length;
+            System.arraycopy(created, 0, threads, 0, created.length);
         }
-        for (int i = 0; i < vcpus.length; i++) {
-            threads[i] = new Thread(new VcpuThread(this, i, vcpus[i]), "vcpu-" + i);
-            threads[i].setDaemon(true);
-            threads[i].start();
+        for (Thread t : created) {
+            t.start();
         }
         if (config.console().in() != null) {
             pump = new ConsolePump(config.console().in(), board);
@@ -403,6 +409,17 @@ public final class PcMachine implements Machine {
                 }
             }
             synchronized (ctl) {
+                // A thread start() had not started yet when it was joined ends now, at its first
+                // look at the machine (stopping is set).
+                long deadline = System.nanoTime() + JOIN_MILLIS * 1_000_000L;
+                while (alive > 0 && System.nanoTime() < deadline) {
+                    try {
+                        ctl.wait(10);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
                 state = MachineState.STOPPED;
             }
             ended.countDown();

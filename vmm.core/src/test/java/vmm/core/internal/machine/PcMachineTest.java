@@ -151,6 +151,27 @@ class PcMachineTest {
         }
     }
 
+    /**
+     * The first vCPU ends the machine before start() has made the other vCPUs' threads (a test
+     * guest that exits at once did this with two vCPUs): the machine still ends, every time.
+     */
+    @Test
+    void aGuestThatEndsBeforeItsOtherVcpusStartStillEnds() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            try (Machine m = machine((cpu, p) -> {
+                if (cpu.index == 0) {
+                    out(p, 0xf4, 0);
+                    return new VcpuExit.Kicked();
+                }
+                return null;
+            }, RebootPolicy.RESET, Console.none(), 32)) {
+                m.start();
+                assertEquals(new MachineExit.DebugExit(0), m.awaitExit(Duration.ofSeconds(10)).orElseThrow(),
+                        "round " + round);
+            }
+        }
+    }
+
     @Test
     void anAcpiS5RequestPowersOff() throws Exception {
         try (Machine m = machine((cpu, p) -> {
