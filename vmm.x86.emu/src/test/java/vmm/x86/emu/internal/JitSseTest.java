@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import org.junit.jupiter.api.Test;
+
+import vmm.core.device.BusDevice;
 
 import vmm.x86.emu.internal.jit.Jit;
 import vmm.x86.emu.internal.jit.SseFast;
@@ -302,13 +307,13 @@ class JitSseTest {
                     hlt
                 """;
         for (boolean jit : new boolean[] {false, true}) {
-            java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
-            vmm.core.device.BusDevice register = new vmm.core.device.BusDevice() {
+            AtomicInteger reads = new AtomicInteger();
+            BusDevice register = new BusDevice() {
                 @Override
                 public void read(long offset, byte[] data) {
                     reads.incrementAndGet();
                     // A denormal: the inline path gives up on it and the handler decides.
-                    java.util.Arrays.fill(data, (byte) 0);
+                    Arrays.fill(data, (byte) 0);
                     data[0] = 1;
                 }
 

@@ -117,7 +117,7 @@ final class Emitter extends EmitterArith {
         boolean[] l = loaded.clone();
         int p = pend;
         boolean f = pendFlushed;
-        cb.lload(DONE).loadConstant((long) (blockEnd - blockStart)).ladd().lstore(DONE);
+        countBlock();
         reloadUsed();
         flushFlags();
         cb.iinc(LOOPS, 1).iload(LOOPS).iload(BUDGET).if_icmplt(starts[t]);
@@ -128,6 +128,11 @@ final class Emitter extends EmitterArith {
         System.arraycopy(l, 0, loaded, 0, 16);
         pend = p;
         pendFlushed = f;
+    }
+
+    /** Adds the current block's instructions, all run, to the count returned ({@code DONE}). */
+    private void countBlock() {
+        cb.lload(DONE).loadConstant((long) (blockEnd - blockStart)).ladd().lstore(DONE);
     }
 
     /** A handler call with the state stored first and reloaded lazily after. */
@@ -162,7 +167,7 @@ final class Emitter extends EmitterArith {
                         cb.loadConstant((long) off[region.starts()[b]]).ladd();
                     }
                     cb.lcmp().ifne(other);
-                    cb.lload(DONE).loadConstant((long) (blockEnd - blockStart)).ladd().lstore(DONE);
+                    countBlock();
                     cb.iinc(LOOPS, 1);
                     boolean[] l = loaded.clone();
                     reloadUsed();

@@ -148,15 +148,6 @@ record Region(Insn[] insns, int[] off, int[] starts) {
         return false;
     }
 
-    /** The member instruction {@code k} belongs to. */
-    int blockOf(int k) {
-        int j = 0;
-        while (j + 1 < starts.length && starts[j + 1] <= k) {
-            j++;
-        }
-        return j;
-    }
-
     /** The region cut to its head block (when the whole is too large for one method). */
     Region head() {
         return single(java.util.Arrays.copyOf(insns, end(0)));
